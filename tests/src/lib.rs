@@ -1,0 +1,66 @@
+//! The harness for iamkit's end-to-end tests: an emulator per test binary (or per test, for
+//! tests that need an account of their own), and clients pointed at it.
+//!
+//! The emulator is installed on first use, like `cargo xtask test` does. When it cannot be
+//! installed or started, the test fails with the reason: no test is skipped for a missing
+//! service.
+
+#![allow(clippy::panic)] // a harness that cannot start its emulator fails the test, with the reason
+
+use std::sync::OnceLock;
+
+use iamkit_emulator::{Emulator, Install, Lifetime};
+use iamkit_provision::{Clients, Target};
+
+/// The region tests use: the article's.
+pub const REGION: &str = "ap-northeast-1";
+
+/// The project's emulator install, installed now if it is not yet.
+pub fn install() -> Install {
+    let install = Install::new(Install::default_dir());
+    if let Err(err) = install.ensure(&mut |line| eprintln!("{line}")) {
+        panic!("the emulator could not be installed: {err}");
+    }
+    install
+}
+
+/// The emulator this test binary shares between its tests: started on first use, stopped
+/// when the binary exits. Tests that share it use names of their own.
+pub fn shared() -> &'static Emulator {
+    static SHARED: OnceLock<Result<Emulator, String>> = OnceLock::new();
+    let started = SHARED.get_or_init(|| {
+        Emulator::start(&install(), Lifetime::WithThisProcess).map_err(|e| e.to_string())
+    });
+    match started {
+        Ok(emulator) => emulator,
+        Err(err) => panic!("the emulator could not be started: {err}"),
+    }
+}
+
+/// An emulator of this test's own: a whole empty account, stopped when dropped.
+pub fn own() -> Emulator {
+    match Emulator::start(&install(), Lifetime::WithThisProcess) {
+        Ok(emulator) => emulator,
+        Err(err) => panic!("the emulator could not be started: {err}"),
+    }
+}
+
+/// Clients pointed at `emulator`, built by the provision crate exactly as `cargo xtask` builds
+/// them.
+pub async fn clients(emulator: &Emulator) -> Clients {
+    let target = Target::Emulator {
+        endpoint: emulator.endpoint(),
+    };
+    iamkit_provision::connect(&target, Some(REGION)).await
+}
+
+/// A name unique to this test run, for resources in the shared emulator.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}

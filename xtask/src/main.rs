@@ -1,0 +1,58 @@
+//! `cargo xtask`: iamkit's tasks. It parses arguments, prints, and calls the crates.
+
+mod ci;
+mod emulator;
+mod test;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+/// iamkit: the article's least-privilege IAM baseline as code: set it up, prove it, tear it down.
+///
+/// Everything runs against a local AWS emulator that the project installs and starts itself,
+/// unless a task is given `--aws`.
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Install the emulator if needed, then run every test in the workspace.
+    Test(test::Args),
+    /// Start, stop or inspect a local AWS emulator that keeps running between commands.
+    Emulator(emulator::Args),
+    /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
+    Ci,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Test(args) => test::run(args),
+        Task::Emulator(args) => emulator::run(args),
+        Task::Ci => ci::run(),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root.
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
