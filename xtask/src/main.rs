@@ -1,6 +1,7 @@
 //! `cargo xtask`: iamkit's tasks. It parses arguments, prints, and calls the crates.
 
 mod ci;
+mod demo;
 mod emulator;
 mod test;
 
@@ -25,6 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
+    /// The main job, on a fresh local emulator (see `demo --help` for what it runs today).
+    Demo,
     /// Install the emulator if needed, then run every test in the workspace.
     Test(test::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
@@ -36,6 +39,7 @@ enum Task {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
+        Task::Demo => demo::run(),
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Ci => ci::run(),
