@@ -3,6 +3,8 @@
 mod ci;
 mod demo;
 mod emulator;
+mod mfa;
+mod target;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +34,8 @@ enum Task {
     Test(test::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
+    /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
+    Mfa(mfa::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
 }
@@ -42,6 +46,7 @@ fn main() -> std::process::ExitCode {
         Task::Demo => demo::run(),
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
+        Task::Mfa(args) => mfa::run(args),
         Task::Ci => ci::run(),
     };
     match result {
