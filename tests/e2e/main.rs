@@ -3,4 +3,5 @@
 
 mod emulator;
 mod mfa;
+mod proxy;
 mod tidy;
