@@ -3,6 +3,7 @@
 mod ci;
 mod demo;
 mod emulator;
+mod lambda;
 mod mfa;
 mod target;
 mod test;
@@ -36,6 +37,11 @@ enum Task {
     Emulator(emulator::Args),
     /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
     Mfa(mfa::Args),
+    /// Build the hello-world Lambda and zip it for provided.al2023: target/lambda/hello/bootstrap.zip.
+    PackageLambda,
+    /// Run a function with a JSON event: locally through the emulator (as role exec-lambda), or
+    /// with `--aws` through lambda:Invoke. Example: `invoke hello '{"bucketName": "b", "objectName": "hello.txt"}'`.
+    Invoke(lambda::InvokeArgs),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
 }
@@ -47,6 +53,8 @@ fn main() -> std::process::ExitCode {
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Mfa(args) => mfa::run(args),
+        Task::PackageLambda => lambda::run_package(),
+        Task::Invoke(args) => lambda::run_invoke(args),
         Task::Ci => ci::run(),
     };
     match result {

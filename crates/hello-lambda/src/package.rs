@@ -287,6 +287,29 @@ pub fn read_zip(path: &Path) -> Result<ZipContents, PackageError> {
     Ok(contents)
 }
 
+/// Unpacks the zip's `bootstrap` into `dir` as Lambda does into `/var/task` (with the mode
+/// the zip records) and returns its path. The file is written beside its final name and
+/// renamed, so a process still running an older copy is not disturbed.
+pub fn unpack(zip: &Path, dir: &Path) -> Result<PathBuf, PackageError> {
+    use std::os::unix::fs::PermissionsExt;
+    let contents = read_zip(zip)?;
+    let Some(bytes) = contents.bootstrap else {
+        return Err(PackageError::Zip {
+            path: zip.to_owned(),
+            message: format!("no `{ENTRY}` entry (entries: {:?})", contents.names),
+        });
+    };
+    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let target = dir.join(ENTRY);
+    let partial = dir.join(format!("{ENTRY}.partial-{}", std::process::id()));
+    std::fs::write(&partial, &bytes).map_err(io_err(&partial))?;
+    let mode = contents.bootstrap_mode.unwrap_or(0o644) & 0o7777;
+    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(mode))
+        .map_err(io_err(&partial))?;
+    std::fs::rename(&partial, &target).map_err(io_err(&target))?;
+    Ok(target)
+}
+
 /// The newest `GLIBC_x.y` version an ELF binary needs, read from its `SHT_GNU_VERNEED`
 /// section: what the dynamic loader will demand of the machine, whatever the build host had.
 /// `Ok(None)` for a binary that needs no versioned glibc symbol (a static one).
@@ -362,5 +385,17 @@ mod tests {
         assert_eq!(contents.names, ["bootstrap"]);
         assert_eq!(contents.bootstrap.as_deref(), Some(&b"\x7fELF pretend"[..]));
         assert_eq!(contents.bootstrap_mode.map(|m| m & 0o777), Some(0o755));
+
+        let dir = std::env::temp_dir().join(format!("iamkit-unpack-{}", std::process::id()));
+        std::fs::write(&path, &first).unwrap();
+        let unpacked = unpack(&path, &dir).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&unpacked).unwrap().permissions(),
+        );
+        let bytes = std::fs::read(&unpacked).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(bytes, b"\x7fELF pretend");
+        assert_eq!(mode & 0o777, 0o755);
     }
 }
