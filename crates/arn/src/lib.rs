@@ -43,7 +43,7 @@ mod template;
 mod variables;
 
 pub use account::{AccountId, Partition};
-pub use arn::Arn;
+pub use arn::{Arn, IamResource};
 pub use error::{ArnError, ArnPart, NameKind};
 pub use names::{
     validate_bucket_name, validate_function_name, validate_group_name, validate_mfa_device_name,
