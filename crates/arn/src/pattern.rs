@@ -186,6 +186,11 @@ impl Pattern {
 /// Writes `c` so that the text reads back as the literal character.
 fn push_escaped(out: &mut String, c: char) {
     match c {
+        // A literal `$` just before would otherwise start a variable: `$` + `{` reads `${`.
+        '{' if out.ends_with('$') => {
+            out.pop();
+            out.push_str("${$}{");
+        }
         '*' => out.push_str("${*}"),
         '?' => out.push_str("${?}"),
         '$' => out.push_str("${$}"),
@@ -409,5 +414,12 @@ mod tests {
         assert!(!p.matches("?/x/anything"));
         let mut none = |_: &Variable| None;
         assert_eq!(Pattern::from_segments(&segments, &mut none), None);
+
+        // `$` then a value starting with `{` must not read back as a variable.
+        let segments = crate::parse_variables("a$${x}").unwrap();
+        let mut brace = |_: &Variable| Some("{b}".to_owned());
+        let p = Pattern::from_segments(&segments, &mut brace).unwrap();
+        assert_eq!(p.as_str(), "a${$}{b}");
+        assert!(p.matches("a${b}"));
     }
 }
