@@ -10,7 +10,8 @@
 //! - [`Pattern`]: a glob compiled once and matched without allocating, and
 //!   [`ResourcePattern`]: a policy's `Resource`/`NotResource` entry with IAM's matching rules.
 //!
-//! No IO, no async: this crate only computes.
+//! No IO, no async: this crate only computes. The `serde` feature adds `Serialize` and
+//! `Deserialize` for [`AccountId`], [`Partition`] and [`Arn`], each as its text.
 //!
 //! ```
 //! use iamkit_arn::{AccountId, Arn, Partition, ResourcePattern, Template};
@@ -39,6 +40,8 @@ mod error;
 mod names;
 mod pattern;
 mod resource;
+#[cfg(feature = "serde")]
+mod serde_impls;
 mod template;
 mod variables;
 
