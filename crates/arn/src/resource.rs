@@ -3,7 +3,7 @@
 use std::{fmt, str::FromStr, sync::Arc};
 
 use crate::{
-    ArnError, Pattern, Segment, Variable,
+    Arn, ArnError, Pattern, Segment, Variable,
     arn::{part, split_six},
     error::column,
     variables::{has_variables, parse_in},
@@ -272,6 +272,11 @@ impl ResourcePattern {
         })
     }
 
+    /// Whether `arn` matches: the same as [`matches`](ResourcePattern::matches) on its text.
+    pub fn matches_arn(&self, arn: &Arn) -> bool {
+        self.matches(arn.as_str())
+    }
+
     /// Whether `resource` (a request's resource, usually an ARN) matches. Never allocates.
     pub fn matches(&self, resource: &str) -> bool {
         match &self.kind {
@@ -535,6 +540,8 @@ mod tests {
     #[test]
     fn accessors() {
         let pattern = ResourcePattern::parse("arn:aws:s3:::*/*").unwrap();
+        let object = Arn::s3_object(&crate::Partition::Aws, "b", "k").unwrap();
+        assert!(pattern.matches_arn(&object));
         assert_eq!(pattern.service(), Some("s3"));
         assert_eq!(pattern.resource(), Some("*/*"));
         assert_eq!(pattern.to_string(), "arn:aws:s3:::*/*");
