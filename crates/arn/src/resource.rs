@@ -540,7 +540,7 @@ mod tests {
     #[test]
     fn accessors() {
         let pattern = ResourcePattern::parse("arn:aws:s3:::*/*").unwrap();
-        let object = Arn::s3_object(&crate::Partition::Aws, "b", "k").unwrap();
+        let object = Arn::s3_object(&crate::Partition::Aws, "bucket", "k").unwrap();
         assert!(pattern.matches_arn(&object));
         assert_eq!(pattern.service(), Some("s3"));
         assert_eq!(pattern.resource(), Some("*/*"));
