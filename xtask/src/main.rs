@@ -2,6 +2,7 @@
 
 mod ci;
 mod emulator;
+mod schema;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,8 @@ enum Task {
     Emulator(emulator::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
+    /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
+    Schema(schema::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -39,6 +42,7 @@ fn main() -> std::process::ExitCode {
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Ci => ci::run(),
+        Task::Schema(args) => schema::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
