@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// A validated policy document.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     /// The language version (`2008-10-17` when the document has none: then `${...}` is
     /// literal text, not a policy variable).
@@ -74,7 +74,7 @@ impl Policy {
 }
 
 /// One validated statement.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
     /// The statement id, if any.
     pub sid: Option<String>,
@@ -131,7 +131,7 @@ impl ActionMatch {
 }
 
 /// `Resource` or `NotResource`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ResourceMatch {
     /// The statement covers these resources.
     Resource(Vec<ResourcePattern>),
