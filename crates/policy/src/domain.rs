@@ -305,3 +305,52 @@ impl fmt::Display for ActionPattern {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pattern: &str, action: &str, expected: bool) {
+        let compiled = ActionPattern::parse(pattern).unwrap();
+        assert_eq!(compiled.matches(action), expected, "{pattern} vs {action}");
+        assert_eq!(compiled.to_string(), pattern);
+    }
+
+    #[test]
+    fn action_patterns_match_ignoring_case() {
+        check("*", "s3:GetObject", true);
+        check("s3:*", "S3:DeleteBucket", true);
+        check("s3:*", "s3x:DeleteBucket", false);
+        check("iam:*AccessKey*", "iam:CreateAccessKey", true);
+        check("iam:*AccessKey*", "iam:ListAccessKeys", true);
+        check("iam:*AccessKey*", "iam:ListUsers", false);
+        check("sts:AssumeRole", "sts:assumerole", true);
+        check("sts:AssumeRole", "sts:AssumeRoleWithSAML", false);
+        check("s3:Get?bject", "s3:GetObject", true);
+        check(
+            "access-analyzer:ValidatePolicy",
+            "access-analyzer:validatepolicy",
+            true,
+        );
+    }
+
+    #[test]
+    fn bad_action_patterns() {
+        let err = |text: &str| ActionPattern::parse(text).unwrap_err();
+        assert_eq!(err("s3GetObject"), ActionError::NoColon);
+        assert_eq!(err(":GetObject"), ActionError::Empty);
+        assert_eq!(err("s3:"), ActionError::Empty);
+        assert_eq!(err("s3*:GetObject"), ActionError::BadService);
+        assert_eq!(err("s3:Get Object"), ActionError::BadName);
+        assert_eq!(err("s3:Get:Object"), ActionError::BadName);
+        assert!(ActionPattern::parse("s3:Get*").unwrap().has_wildcard());
+        assert!(!ActionPattern::parse("s3:GetObject").unwrap().has_wildcard());
+    }
+
+    #[test]
+    fn not_action_covers_the_rest() {
+        let not = ActionMatch::NotAction(vec![ActionPattern::parse("iam:*").unwrap()]);
+        assert!(not.covers("s3:GetObject"));
+        assert!(!not.covers("IAM:CreateUser"));
+    }
+}
