@@ -685,14 +685,18 @@ impl Checker<'_> {
                         Ok(pattern) => patterns.push(pattern),
                         Err(error) => {
                             ok = false;
+                            let help = Some(error.help().map_or_else(
+                                || {
+                                    "a resource is `*` or an ARN: \
+                                     `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`"
+                                        .to_owned()
+                                },
+                                str::to_owned,
+                            ));
                             let kind = ErrorKind::Resource {
                                 text: text.clone(),
                                 error,
                             };
-                            let help = Some(
-                                "a resource is `*` or an ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`"
-                                    .to_owned(),
-                            );
                             self.report(&at, At::Value, text, kind, help);
                         }
                     }
