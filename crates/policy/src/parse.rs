@@ -215,9 +215,6 @@ impl<'a> IntoIterator for &'a ParseErrors {
     }
 }
 
-/// The placeholder the article writes for the caller's account id.
-pub const ACCOUNT_PLACEHOLDER: &str = "<account-id>";
-
 /// Parses and validates a policy document, reporting every problem with its line, column
 /// and JSON pointer. Never panics. The `<account-id>` placeholder is accepted wherever an
 /// account id may stand.
@@ -635,13 +632,15 @@ impl Checker<'_> {
         let principals = self
             .pair(object, &pointer, "Principal", "NotPrincipal", false)
             .and_then(|pair| {
-                let (name, value) = pair?;
+                let Some((name, value)) = pair else {
+                    return Some(None);
+                };
                 let list = self.principals(value, &child(&pointer, name), name)?;
-                Some(if name == "Principal" {
+                Some(Some(if name == "Principal" {
                     PrincipalMatch::Principal(list)
                 } else {
                     PrincipalMatch::NotPrincipal(list)
-                })
+                }))
             });
         let actions = self
             .pair(object, &pointer, "Action", "NotAction", true)
@@ -710,10 +709,6 @@ impl Checker<'_> {
         let conditions = match object.get("Condition") {
             None => Some(Vec::new()),
             Some(value) => self.conditions(value, &child(&pointer, "Condition")),
-        };
-        let principals = match object.get("Principal").or(object.get("NotPrincipal")) {
-            None => Some(None),
-            Some(_) => principals.map(Some),
         };
         if self.errors.len() != before {
             return None;
@@ -931,7 +926,7 @@ fn compile_resource(text: &str, version: Version) -> Result<ResourcePattern, Arn
 }
 
 fn check_aws_principal(text: &str) -> Result<(), String> {
-    if text == "*" || text == ACCOUNT_PLACEHOLDER {
+    if text == "*" || text == Template::ACCOUNT_ID {
         return Ok(());
     }
     if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
