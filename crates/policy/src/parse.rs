@@ -13,7 +13,7 @@ use crate::{
         ResourceMatch, Statement,
     },
     locate::{Position, SourceMap, push_token},
-    wire::{Effect, Version},
+    wire::{Effect, PolicyDocument, Version},
 };
 
 /// One problem in a policy document.
@@ -347,7 +347,7 @@ fn check(value: &Value, map: SourceMap) -> Result<Policy, ParseErrors> {
     let policy = checker.document(value);
     let mut errors = checker.errors;
     if let (true, Some((version, id, statements))) = (errors.is_empty(), policy) {
-        match serde_json::from_value(value.clone()) {
+        match <PolicyDocument as serde::Deserialize>::deserialize(value) {
             Ok(document) => {
                 return Ok(Policy {
                     version,
