@@ -1168,6 +1168,27 @@ mod tests {
     }
 
     #[test]
+    fn policy_variables_only_under_the_current_version() {
+        let resource = |version: &str| {
+            let text = format!(
+                r#"{{{version}"Statement":{{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${{aws:username}}"}}}}"#
+            );
+            let policy = parse(&text).unwrap();
+            let pattern = policy.statements[0].resources.as_ref().unwrap().patterns()[0].clone();
+            (policy.version, pattern.has_variables())
+        };
+        assert_eq!(
+            resource(r#""Version":"2012-10-17","#),
+            (Version::V2012_10_17, true)
+        );
+        assert_eq!(
+            resource(r#""Version":"2008-10-17","#),
+            (Version::V2008_10_17, false)
+        );
+        assert_eq!(resource(""), (Version::V2008_10_17, false));
+    }
+
+    #[test]
     fn duplicates_are_reported() {
         check(
             r#"{"Statement":{"Effect":"Allow","Effect":"Deny","Action":"*"}}"#,
