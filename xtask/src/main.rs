@@ -5,6 +5,7 @@ mod demo;
 mod emulator;
 mod mfa;
 mod target;
+mod schema;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +39,8 @@ enum Task {
     Mfa(mfa::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
+    /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
+    Schema(schema::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -48,6 +51,7 @@ fn main() -> std::process::ExitCode {
         Task::Emulator(args) => emulator::run(args),
         Task::Mfa(args) => mfa::run(args),
         Task::Ci => ci::run(),
+        Task::Schema(args) => schema::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
