@@ -1,0 +1,2 @@
+//! Parsing the baseline's nine policies.
+fn main() {}
