@@ -180,7 +180,15 @@ fn compile_case(source: &str, i: usize, case: WireCase) -> Result<Case, CaseErro
             Some(n) => (format!("{field}[{n}]"), format!("/{i}/{field}/{n}")),
             None => (field.to_owned(), format!("/{i}/{field}")),
         };
-        NamedPolicy::from_json(&name, doc).map_err(|e| invalid(format!("{base}{}", e.pointer), e.message))
+        NamedPolicy::from_json(&name, doc).map_err(|errors| {
+            let first = errors.iter().next();
+            let pointer = format!("{base}{}", first.map_or("", |e| e.pointer.as_str()));
+            let mut message = first.map_or_else(String::new, |e| e.message.clone());
+            if errors.len() > 1 {
+                message.push_str(&format!(" (and {} more problems in this policy)", errors.len() - 1));
+            }
+            invalid(pointer, message)
+        })
     };
     let list = |field: &str, docs: &[Json]| {
         docs.iter()
@@ -370,7 +378,7 @@ mod tests {
         let err = parse(src).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "2:54: case `x`: /0/identity_policies/0/Statement/0/Effect: unknown effect `Permit`: expected `Allow` or `Deny`"
+            "2:54: case `x`: /0/identity_policies/0/Statement/0/Effect: effect `Permit` must be `Allow` or `Deny`"
         );
         assert!(matches!(parse("[{]"), Err(CaseError::Json { line: 1, .. })));
         let dup = r#"[{"name": "x", "request": {"principal": "p", "action": "a", "resource": "r"}},

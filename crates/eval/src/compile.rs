@@ -189,191 +189,60 @@ impl ResourcePattern {
     }
 }
 
-/// Why a policy document cannot be compiled from JSON.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{pointer}: {message}")]
-pub struct CompileError {
-    /// JSON pointer of the offending value inside the policy document.
-    pub pointer: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-fn err(pointer: String, message: impl Into<String>) -> CompileError {
-    CompileError {
-        pointer,
-        message: message.into(),
-    }
-}
-
-/// Reads a policy document (IAM JSON) into compiled form.
-pub(crate) fn from_json(name: &str, doc: &serde_json::Value) -> Result<CompiledPolicy, CompileError> {
-    use serde_json::Value;
-    let obj = doc
-        .as_object()
-        .ok_or_else(|| err(String::new(), "a policy document must be a JSON object"))?;
-    let variables = match obj.get("Version") {
-        None => false,
-        Some(Value::String(v)) if v == "2012-10-17" => true,
-        Some(Value::String(v)) if v == "2008-10-17" => false,
-        Some(v) => {
-            return Err(err(
-                "/Version".into(),
-                format!("unknown policy version `{}`: expected `2012-10-17` or `2008-10-17`", text(v)),
-            ));
-        }
-    };
-    let statements: Vec<&Value> = match obj.get("Statement") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(one @ Value::Object(_)) => vec![one],
-        Some(_) => return Err(err("/Statement".into(), "`Statement` must be an object or a list of objects")),
-        None => return Err(err(String::new(), "missing `Statement`")),
-    };
-    let single = !matches!(obj.get("Statement"), Some(Value::Array(_)));
-    let mut compiled = Vec::with_capacity(statements.len());
-    for (index, stmt) in statements.into_iter().enumerate() {
-        let at = if single {
-            "/Statement".to_owned()
-        } else {
-            format!("/Statement/{index}")
-        };
-        let raw = raw_statement(stmt, index, &at)?;
-        compiled.push(Statement::compile(raw, variables));
-    }
-    Ok(CompiledPolicy {
+/// Compiles a validated policy.
+pub(crate) fn from_policy(name: &str, policy: &iamkit_policy::Policy) -> CompiledPolicy {
+    use iamkit_policy::{ActionMatch, Principal, PrincipalMatch, ResourceMatch};
+    let variables = policy.version == iamkit_policy::Version::V2012_10_17;
+    let statements = policy
+        .statements
+        .iter()
+        .map(|s| {
+            let actions = match &s.actions {
+                ActionMatch::Action(p) => (false, p.iter().map(ToString::to_string).collect()),
+                ActionMatch::NotAction(p) => (true, p.iter().map(ToString::to_string).collect()),
+            };
+            let texts = |p: &[iamkit_arn::ResourcePattern]| p.iter().map(|r| r.as_str().to_owned()).collect();
+            let resources = s.resources.as_ref().map(|r| match r {
+                ResourceMatch::Resource(p) => (false, texts(p)),
+                ResourceMatch::NotResource(p) => (true, texts(p)),
+            });
+            let entries = |list: &[Principal]| {
+                list.iter()
+                    .map(|p| match p {
+                        Principal::Any => ("*".to_owned(), "*".to_owned()),
+                        Principal::Aws(v) => ("AWS".to_owned(), v.clone()),
+                        Principal::Service(v) => ("Service".to_owned(), v.clone()),
+                        Principal::Federated(v) => ("Federated".to_owned(), v.clone()),
+                        Principal::CanonicalUser(v) => ("CanonicalUser".to_owned(), v.clone()),
+                    })
+                    .collect()
+            };
+            let principals = s.principals.as_ref().map(|p| match p {
+                PrincipalMatch::Principal(list) => (false, entries(list)),
+                PrincipalMatch::NotPrincipal(list) => (true, entries(list)),
+            });
+            let raw = RawStatement {
+                sid: s.sid.clone(),
+                index: s.index,
+                effect: Some(match s.effect {
+                    iamkit_policy::Effect::Allow => Effect::Allow,
+                    iamkit_policy::Effect::Deny => Effect::Deny,
+                }),
+                actions: Some(actions),
+                resources,
+                principals,
+                conditions: s
+                    .conditions
+                    .iter()
+                    .map(|c| (c.operator.to_string(), c.key.clone(), c.values.clone()))
+                    .collect(),
+            };
+            Statement::compile(raw, variables)
+        })
+        .collect();
+    CompiledPolicy {
         name: name.to_owned(),
-        statements: compiled,
-    })
-}
-
-fn text(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn strings(v: &serde_json::Value, at: &str) -> Result<Vec<String>, CompileError> {
-    use serde_json::Value;
-    match v {
-        Value::String(s) => Ok(vec![s.clone()]),
-        Value::Array(list) => list
-            .iter()
-            .enumerate()
-            .map(|(i, item)| match item {
-                Value::String(s) => Ok(s.clone()),
-                _ => Err(err(format!("{at}/{i}"), "expected a string")),
-            })
-            .collect(),
-        _ => Err(err(at.to_owned(), "expected a string or a list of strings")),
-    }
-}
-
-fn raw_statement(stmt: &serde_json::Value, index: usize, at: &str) -> Result<RawStatement, CompileError> {
-    use serde_json::Value;
-    let obj = stmt
-        .as_object()
-        .ok_or_else(|| err(at.to_owned(), "a statement must be a JSON object"))?;
-    let mut raw = RawStatement {
-        index,
-        ..RawStatement::default()
-    };
-    raw.sid = match obj.get("Sid") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => return Err(err(format!("{at}/Sid"), "`Sid` must be a string")),
-    };
-    raw.effect = match obj.get("Effect") {
-        Some(Value::String(e)) if e == "Allow" => Some(Effect::Allow),
-        Some(Value::String(e)) if e == "Deny" => Some(Effect::Deny),
-        Some(v) => {
-            return Err(err(
-                format!("{at}/Effect"),
-                format!("unknown effect `{}`: expected `Allow` or `Deny`", text(v)),
-            ));
-        }
-        None => return Err(err(at.to_owned(), "missing `Effect`")),
-    };
-    raw.actions = match (obj.get("Action"), obj.get("NotAction")) {
-        (Some(a), None) => Some((false, strings(a, &format!("{at}/Action"))?)),
-        (None, Some(a)) => Some((true, strings(a, &format!("{at}/NotAction"))?)),
-        (Some(_), Some(_)) => return Err(err(at.to_owned(), "a statement takes `Action` or `NotAction`, not both")),
-        (None, None) => return Err(err(at.to_owned(), "missing `Action` or `NotAction`")),
-    };
-    raw.resources = match (obj.get("Resource"), obj.get("NotResource")) {
-        (Some(r), None) => Some((false, strings(r, &format!("{at}/Resource"))?)),
-        (None, Some(r)) => Some((true, strings(r, &format!("{at}/NotResource"))?)),
-        (Some(_), Some(_)) => {
-            return Err(err(at.to_owned(), "a statement takes `Resource` or `NotResource`, not both"));
-        }
-        (None, None) => None,
-    };
-    let principal = match (obj.get("Principal"), obj.get("NotPrincipal")) {
-        (Some(p), None) => Some((false, p, "Principal")),
-        (None, Some(p)) => Some((true, p, "NotPrincipal")),
-        (Some(_), Some(_)) => {
-            return Err(err(at.to_owned(), "a statement takes `Principal` or `NotPrincipal`, not both"));
-        }
-        (None, None) => None,
-    };
-    if let Some((not, p, field)) = principal {
-        let mut entries = Vec::new();
-        match p {
-            Value::String(s) if s == "*" => entries.push(("*".to_owned(), "*".to_owned())),
-            Value::Object(map) => {
-                for (kind, values) in map {
-                    if !matches!(kind.as_str(), "AWS" | "Service" | "Federated" | "CanonicalUser") {
-                        return Err(err(
-                            format!("{at}/{field}/{kind}"),
-                            format!("unknown principal type `{kind}`: expected `AWS`, `Service`, `Federated` or `CanonicalUser`"),
-                        ));
-                    }
-                    for value in strings(values, &format!("{at}/{field}/{kind}"))? {
-                        entries.push((kind.clone(), value));
-                    }
-                }
-            }
-            _ => {
-                return Err(err(
-                    format!("{at}/{field}"),
-                    "a principal must be `*` or an object such as {\"AWS\": \"...\"}",
-                ));
-            }
-        }
-        raw.principals = Some((not, entries));
-    }
-    match obj.get("Condition") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(ops)) => {
-            for (op, keys) in ops {
-                let Value::Object(keys) = keys else {
-                    return Err(err(format!("{at}/Condition/{op}"), "expected an object of condition keys"));
-                };
-                for (key, values) in keys {
-                    let here = format!("{at}/Condition/{op}/{key}");
-                    let values = match values {
-                        Value::Array(list) => list
-                            .iter()
-                            .enumerate()
-                            .map(|(i, v)| scalar(v).ok_or_else(|| err(format!("{here}/{i}"), "expected a string, number or boolean")))
-                            .collect::<Result<Vec<_>, _>>()?,
-                        v => vec![scalar(v).ok_or_else(|| err(here.clone(), "expected a string, number, boolean or a list of them"))?],
-                    };
-                    raw.conditions.push((op.clone(), key.clone(), values));
-                }
-            }
-        }
-        Some(_) => return Err(err(format!("{at}/Condition"), "`Condition` must be an object")),
-    }
-    Ok(raw)
-}
-
-fn scalar(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
+        statements,
     }
 }
 
@@ -411,16 +280,5 @@ mod tests {
         check("arn:aws:s3:::b/Reports/*", "arn:aws:s3:::b/reports/x", false);
         check("arn:aws:s3:::b/${aws:username}/*", "arn:aws:s3:::b/x/y", false);
         check("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:us-east-1:111122223333:instance/i-1", true);
-    }
-
-    #[test]
-    fn json_errors_point_at_the_input() {
-        let e = from_json("p", &serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Alow", "Action": "*"}]}))
-            .unwrap_err();
-        assert_eq!(e.pointer, "/Statement/0/Effect");
-        assert!(e.message.contains("`Alow`"));
-        let e = from_json("p", &serde_json::json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": 3}}))
-            .unwrap_err();
-        assert_eq!(e.pointer, "/Statement/Action");
     }
 }

@@ -38,8 +38,8 @@ mod template;
 
 use std::fmt;
 
-pub use compile::CompileError;
 pub use context::{Context, Request, Value};
+pub use iamkit_policy::{Effect, ParseErrors, Policy};
 
 /// The outcome of evaluating a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -60,15 +60,6 @@ impl fmt::Display for Decision {
             Decision::ImplicitDeny => "ImplicitDeny",
         })
     }
-}
-
-/// A statement's `Effect`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum Effect {
-    /// `"Effect": "Allow"`.
-    Allow,
-    /// `"Effect": "Deny"`.
-    Deny,
 }
 
 /// How a reason names a statement: its `Sid`, or its index in the policy when it has none.
@@ -189,17 +180,28 @@ pub struct Evaluation {
 pub struct NamedPolicy {
     /// How reasons name the policy, for example `develop-s3`.
     pub name: String,
-    compiled: compile::CompiledPolicy,
+    /// The validated policy.
+    pub policy: Policy,
 }
 
 impl NamedPolicy {
-    /// Reads an IAM policy document (JSON). A document without `Version` is a `2008-10-17`
-    /// one: policy variables in it are literal text.
-    pub fn from_json(name: &str, document: &serde_json::Value) -> Result<NamedPolicy, CompileError> {
-        Ok(NamedPolicy {
+    /// Names a policy.
+    pub fn new(name: &str, policy: Policy) -> NamedPolicy {
+        NamedPolicy {
             name: name.to_owned(),
-            compiled: compile::from_json(name, document)?,
-        })
+            policy,
+        }
+    }
+
+    /// Parses a policy document from its JSON text.
+    pub fn parse(name: &str, source: &str) -> Result<NamedPolicy, ParseErrors> {
+        Ok(NamedPolicy::new(name, iamkit_policy::parse(source)?))
+    }
+
+    /// Reads a policy document that is already JSON. A document without `Version` is a
+    /// `2008-10-17` one: policy variables in it are literal text.
+    pub fn from_json(name: &str, document: &serde_json::Value) -> Result<NamedPolicy, ParseErrors> {
+        Ok(NamedPolicy::new(name, iamkit_policy::parse_value(document)?))
     }
 }
 
@@ -227,7 +229,7 @@ pub struct Engine {
 impl Engine {
     /// Compiles `policies`.
     pub fn new(policies: &Policies) -> Engine {
-        let one = |p: &NamedPolicy| p.compiled.clone();
+        let one = |p: &NamedPolicy| compile::from_policy(&p.name, &p.policy);
         Engine {
             compiled: engine::Compiled {
                 identity: policies.identity.iter().map(one).collect(),
