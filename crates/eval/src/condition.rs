@@ -171,9 +171,15 @@ impl Condition {
         let op = Operator::parse(operator);
         let base = op.map(|o| o.base);
         let wildcards = matches!(base, Some(Base::StringLike | Base::ArnLike));
+        // "You can't use a policy variable with other operators, such as Numeric, Date,
+        // Boolean, Binary, IP Address, or Null operators" (Variables and tags).
+        let textual = matches!(
+            base,
+            Some(Base::StringEquals | Base::StringEqualsIgnoreCase | Base::StringLike | Base::ArnLike)
+        );
         let syntax = Syntax {
             wildcards,
-            variables,
+            variables: variables && textual,
         };
         let values = values
             .iter()
