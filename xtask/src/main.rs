@@ -2,6 +2,7 @@
 
 mod ci;
 mod emulator;
+mod simulate;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,8 @@ enum Task {
     Emulator(emulator::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
+    /// Evaluate a JSON file of cases with the IAM evaluation engine (exit 1 on a mismatch).
+    Simulate(simulate::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -39,6 +42,7 @@ fn main() -> std::process::ExitCode {
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Ci => ci::run(),
+        Task::Simulate(args) => return simulate::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

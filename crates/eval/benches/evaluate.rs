@@ -1,18 +1,25 @@
-//! Decisions per second on the shared example cases, policies compiled once, one thread.
+//! Decisions per second on the shared example cases (`tests/cases/shared.json`), policies
+//! compiled once, one thread: the same measurement as `cargo xtask simulate --bench`.
+//!
+//! Run with `cargo bench -p iamkit-eval`.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
-fn bench(c: &mut Criterion) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/examples/eval-cases.json");
-    let local = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases/shared.json");
-    let source = std::fs::read_to_string(local)
-        .or_else(|_| std::fs::read_to_string(path))
-        .unwrap_or_else(|e| panic!("cannot read the shared cases: {e}"));
-    let cases = iamkit_eval::cases::parse(&source).unwrap();
+use criterion::{Criterion, Throughput, criterion_main};
+
+const SHARED: &str = include_str!("../tests/cases/shared.json");
+
+fn evaluate(c: &mut Criterion) {
+    let cases = match iamkit_eval::cases::parse(SHARED) {
+        Ok(cases) => cases,
+        Err(err) => {
+            eprintln!("tests/cases/shared.json:{err}");
+            return;
+        }
+    };
     let mut group = c.benchmark_group("evaluate");
     group.throughput(Throughput::Elements(cases.len() as u64));
-    group.bench_function("shared-cases", |b| {
+    group.bench_function("shared cases (30 decisions)", |b| {
         b.iter(|| {
             for case in &cases {
                 black_box(case.decide());
@@ -22,5 +29,9 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+#[allow(missing_docs)]
+mod group {
+    criterion::criterion_group!(benches, super::evaluate);
+}
+
+criterion_main!(group::benches);

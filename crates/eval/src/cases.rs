@@ -146,7 +146,12 @@ pub fn parse(source: &str) -> Result<Vec<Case>, CaseError> {
     let wire: Vec<WireCase> = serde_json::from_str(source).map_err(|e| CaseError::Json {
         line: e.line(),
         column: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
     })?;
     let mut seen = std::collections::HashSet::new();
     let mut cases = Vec::with_capacity(wire.len());
@@ -185,7 +190,10 @@ fn compile_case(source: &str, i: usize, case: WireCase) -> Result<Case, CaseErro
             let pointer = format!("{base}{}", first.map_or("", |e| e.pointer.as_str()));
             let mut message = first.map_or_else(String::new, |e| e.message.clone());
             if errors.len() > 1 {
-                message.push_str(&format!(" (and {} more problems in this policy)", errors.len() - 1));
+                message.push_str(&format!(
+                    " (and {} more problems in this policy)",
+                    errors.len() - 1
+                ));
             }
             invalid(pointer, message)
         })
@@ -383,6 +391,9 @@ mod tests {
         assert!(matches!(parse("[{]"), Err(CaseError::Json { line: 1, .. })));
         let dup = r#"[{"name": "x", "request": {"principal": "p", "action": "a", "resource": "r"}},
  {"name": "x", "request": {"principal": "p", "action": "a", "resource": "r"}}]"#;
-        assert!(matches!(parse(dup), Err(CaseError::DuplicateName { line: 2, .. })));
+        assert!(matches!(
+            parse(dup),
+            Err(CaseError::DuplicateName { line: 2, .. })
+        ));
     }
 }

@@ -84,7 +84,11 @@ impl Statement {
             // Allow that matches no action.
             effect: raw.effect.unwrap_or(Effect::Allow),
             not_action: not_action && raw.effect.is_some(),
-            actions: if raw.effect.is_some() { actions } else { Vec::new() },
+            actions: if raw.effect.is_some() {
+                actions
+            } else {
+                Vec::new()
+            },
             resources,
             principals,
             conditions,
@@ -118,10 +122,11 @@ impl ActionPattern {
         if let Some(exact) = template.as_literal() {
             return ActionPattern::Exact(exact.to_ascii_lowercase().into());
         }
-        if let Some(prefix) = text.strip_suffix('*') {
-            if !prefix.contains(['*', '?']) && prefix.is_ascii() {
-                return ActionPattern::Prefix(prefix.to_ascii_lowercase().into());
-            }
+        if let Some(prefix) = text.strip_suffix('*')
+            && !prefix.contains(['*', '?'])
+            && prefix.is_ascii()
+        {
+            return ActionPattern::Prefix(prefix.to_ascii_lowercase().into());
         }
         ActionPattern::Glob(template)
     }
@@ -181,9 +186,11 @@ impl ResourcePattern {
             ResourcePattern::Whole(template) => template.matches(resource, false, lookup),
             ResourcePattern::Parts(parts) => {
                 let mut subject = resource.splitn(6, ':');
-                parts
-                    .iter()
-                    .all(|part| subject.next().is_some_and(|s| part.matches(s, false, lookup)))
+                parts.iter().all(|part| {
+                    subject
+                        .next()
+                        .is_some_and(|s| part.matches(s, false, lookup))
+                })
             }
         }
     }
@@ -201,7 +208,9 @@ pub(crate) fn from_policy(name: &str, policy: &iamkit_policy::Policy) -> Compile
                 ActionMatch::Action(p) => (false, p.iter().map(ToString::to_string).collect()),
                 ActionMatch::NotAction(p) => (true, p.iter().map(ToString::to_string).collect()),
             };
-            let texts = |p: &[iamkit_arn::ResourcePattern]| p.iter().map(|r| r.as_str().to_owned()).collect();
+            let texts = |p: &[iamkit_arn::ResourcePattern]| {
+                p.iter().map(|r| r.as_str().to_owned()).collect()
+            };
             let resources = s.resources.as_ref().map(|r| match r {
                 ResourceMatch::Resource(p) => (false, texts(p)),
                 ResourceMatch::NotResource(p) => (true, texts(p)),
@@ -253,7 +262,11 @@ mod tests {
     #[test]
     fn actions() {
         let check = |pattern: &str, action: &str, expected: bool| {
-            assert_eq!(ActionPattern::new(pattern).matches(action), expected, "{pattern} ~ {action}");
+            assert_eq!(
+                ActionPattern::new(pattern).matches(action),
+                expected,
+                "{pattern} ~ {action}"
+            );
         };
         check("*", "s3:GetObject", true);
         check("s3:*", "S3:GetObject", true);
@@ -269,16 +282,40 @@ mod tests {
     fn resources() {
         let check = |pattern: &str, resource: &str, expected: bool| {
             let p = ResourcePattern::new(pattern, true);
-            assert_eq!(p.matches(resource, &mut |_| None), expected, "{pattern} ~ {resource}");
+            assert_eq!(
+                p.matches(resource, &mut |_| None),
+                expected,
+                "{pattern} ~ {resource}"
+            );
         };
         check("*", "arn:aws:s3:::b/k", true);
         check("arn:aws:s3:::*/*", "arn:aws:s3:::b/k", true);
         check("arn:aws:s3:::*/*", "arn:aws:s3:::b", false);
         check("arn:aws:s3:::*", "*", false);
-        check("arn:aws:iam::*:user/*", "arn:aws:iam::111122223333:user/x", true);
-        check("arn:aws:iam::111122223333:user/*", "arn:aws:iam::444455556666:user/x", false);
-        check("arn:aws:s3:::b/Reports/*", "arn:aws:s3:::b/reports/x", false);
-        check("arn:aws:s3:::b/${aws:username}/*", "arn:aws:s3:::b/x/y", false);
-        check("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:us-east-1:111122223333:instance/i-1", true);
+        check(
+            "arn:aws:iam::*:user/*",
+            "arn:aws:iam::111122223333:user/x",
+            true,
+        );
+        check(
+            "arn:aws:iam::111122223333:user/*",
+            "arn:aws:iam::444455556666:user/x",
+            false,
+        );
+        check(
+            "arn:aws:s3:::b/Reports/*",
+            "arn:aws:s3:::b/reports/x",
+            false,
+        );
+        check(
+            "arn:aws:s3:::b/${aws:username}/*",
+            "arn:aws:s3:::b/x/y",
+            false,
+        );
+        check(
+            "arn:aws:ec2:*:*:instance/*",
+            "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+            true,
+        );
     }
 }

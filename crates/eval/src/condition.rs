@@ -175,7 +175,12 @@ impl Condition {
         // Boolean, Binary, IP Address, or Null operators" (Variables and tags).
         let textual = matches!(
             base,
-            Some(Base::StringEquals | Base::StringEqualsIgnoreCase | Base::StringLike | Base::ArnLike)
+            Some(
+                Base::StringEquals
+                    | Base::StringEqualsIgnoreCase
+                    | Base::StringLike
+                    | Base::ArnLike
+            )
         );
         let syntax = Syntax {
             wildcards,
@@ -221,7 +226,10 @@ impl Condition {
             });
         }
         let one = |ctx: &str| -> bool {
-            let any = self.values.iter().any(|pv| matches_one(op.base, ctx, pv, env));
+            let any = self
+                .values
+                .iter()
+                .any(|pv| matches_one(op.base, ctx, pv, env));
             any != op.negated
         };
         match (op.set, found) {
@@ -230,9 +238,11 @@ impl Condition {
             (None, Some(found)) => {
                 // A single-valued operator on several values: true when any value matches
                 // (for a negated operator: when none matches).
-                let any = found
-                    .iter()
-                    .any(|ctx| self.values.iter().any(|pv| matches_one(op.base, ctx, pv, env)));
+                let any = found.iter().any(|ctx| {
+                    self.values
+                        .iter()
+                        .any(|pv| matches_one(op.base, ctx, pv, env))
+                });
                 any != op.negated
             }
             (Some(Set::ForAnyValue), found) => match found {
@@ -321,7 +331,9 @@ fn matches_one(base: Base, ctx: &str, pv: &PolicyValue, env: &dyn Lookup) -> boo
             parse_instant(ctx).is_some_and(|c| c >= *p)
         }
         (Base::Bool, Parsed::Bool(p)) => parse_bool(ctx) == Some(*p),
-        (Base::IpAddress, Parsed::Net(net)) => ctx.parse::<IpAddr>().is_ok_and(|ip| net.contains(ip)),
+        (Base::IpAddress, Parsed::Net(net)) => {
+            ctx.parse::<IpAddr>().is_ok_and(|ip| net.contains(ip))
+        }
         _ => false,
     }
 }
@@ -368,7 +380,10 @@ fn parse_epoch(text: &str) -> Option<i128> {
         None => (false, text),
     };
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let secs: i128 = int.parse().ok()?;
@@ -484,7 +499,10 @@ impl IpNet {
     pub(crate) fn parse(text: &str) -> Option<IpNet> {
         let text = text.trim();
         let (addr, prefix) = match text.split_once('/') {
-            Some((addr, prefix)) => (addr.parse::<IpAddr>().ok()?, Some(prefix.parse::<u8>().ok()?)),
+            Some((addr, prefix)) => (
+                addr.parse::<IpAddr>().ok()?,
+                Some(prefix.parse::<u8>().ok()?),
+            ),
             None => (text.parse::<IpAddr>().ok()?, None),
         };
         let max = if addr.is_ipv4() { 32 } else { 128 };
@@ -495,11 +513,15 @@ impl IpNet {
     pub(crate) fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -515,21 +537,41 @@ mod tests {
 
     impl Lookup for Ctx {
         fn values(&self, key: &str) -> Option<Found<'_>> {
-            self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| Found::Many(v))
+            self.0
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| Found::Many(v))
         }
     }
 
-    fn check(op: &str, key: &str, policy: &[&str], ctx: &[(&'static str, &[&str])], expected: bool) {
+    fn check(
+        op: &str,
+        key: &str,
+        policy: &[&str],
+        ctx: &[(&'static str, &[&str])],
+        expected: bool,
+    ) {
         let values: Vec<String> = policy.iter().map(|s| (*s).to_owned()).collect();
         let cond = Condition::new(op, key, &values, true);
-        let ctx = Ctx(ctx.iter().map(|(k, v)| (*k, v.iter().map(|s| (*s).to_owned()).collect())).collect());
-        assert_eq!(cond.holds(&ctx), expected, "{op} {key} {policy:?} with {:?}", ctx.0);
+        let ctx = Ctx(ctx
+            .iter()
+            .map(|(k, v)| (*k, v.iter().map(|s| (*s).to_owned()).collect()))
+            .collect());
+        assert_eq!(
+            cond.holds(&ctx),
+            expected,
+            "{op} {key} {policy:?} with {:?}",
+            ctx.0
+        );
     }
 
     #[test]
     fn operator_names() {
         let op = Operator::parse("ForAnyValue:StringNotLikeIfExists").unwrap();
-        assert_eq!((op.base, op.negated, op.if_exists, op.set), (Base::StringLike, true, true, Some(Set::ForAnyValue)));
+        assert_eq!(
+            (op.base, op.negated, op.if_exists, op.set),
+            (Base::StringLike, true, true, Some(Set::ForAnyValue))
+        );
         assert!(Operator::parse("StringEqualz").is_none());
         assert!(Operator::parse("stringequals").is_none());
         assert_eq!(Operator::parse("Null").unwrap().base, Base::Null);
@@ -542,7 +584,13 @@ mod tests {
         check("StringEquals", k, &["a", "b"], &[("K", &["b"])], true);
         check("StringEquals", k, &["a"], &[("k", &["A"])], false);
         check("StringEqualsIgnoreCase", k, &["a"], &[("k", &["A"])], true);
-        check("StringNotEqualsIgnoreCase", k, &["a"], &[("k", &["A"])], false);
+        check(
+            "StringNotEqualsIgnoreCase",
+            k,
+            &["a"],
+            &[("k", &["A"])],
+            false,
+        );
         check("StringNotEquals", k, &["a", "b"], &[("k", &["c"])], true);
         check("StringNotEquals", k, &["a", "b"], &[("k", &["a"])], false);
         check("StringNotEquals", k, &["a"], &[], true);
@@ -552,56 +600,212 @@ mod tests {
         check("StringLike", k, &["a*"], &[("k", &["abc"])], true);
         check("StringLike", k, &["a?c"], &[("k", &["abbc"])], false);
         check("StringNotLike", k, &["a*"], &[], true);
-        check("StringEquals", k, &["${aws:username}"], &[("k", &["bob"]), ("aws:username", &["bob"])], true);
-        check("StringEquals", k, &["${aws:username}"], &[("k", &["bob"])], false);
-        check("StringNotEquals", k, &["${aws:username}"], &[("k", &["bob"])], true);
+        check(
+            "StringEquals",
+            k,
+            &["${aws:username}"],
+            &[("k", &["bob"]), ("aws:username", &["bob"])],
+            true,
+        );
+        check(
+            "StringEquals",
+            k,
+            &["${aws:username}"],
+            &[("k", &["bob"])],
+            false,
+        );
+        check(
+            "StringNotEquals",
+            k,
+            &["${aws:username}"],
+            &[("k", &["bob"])],
+            true,
+        );
     }
 
     #[test]
     fn numbers_dates_bools_binary() {
         check("NumericLessThan", "n", &["10"], &[("n", &["9.5"])], true);
         check("NumericLessThan", "n", &["10"], &[("n", &["10"])], false);
-        check("NumericLessThanEquals", "n", &["10"], &[("n", &["10.0"])], true);
+        check(
+            "NumericLessThanEquals",
+            "n",
+            &["10"],
+            &[("n", &["10.0"])],
+            true,
+        );
         check("NumericNotEquals", "n", &["1"], &[("n", &["2"])], true);
         check("NumericEquals", "n", &["1"], &[("n", &["x"])], false);
-        check("DateGreaterThan", "t", &["2020-01-01T00:00:00Z"], &[("t", &["1717243200"])], true);
-        check("DateLessThan", "t", &["1577836800"], &[("t", &["2019-12-31T23:59:59Z"])], true);
-        check("DateEquals", "t", &["2020-01-01"], &[("t", &["1577836800"])], true);
-        check("DateEquals", "t", &["2020-01-01T09:00:00+09:00"], &[("t", &["2020-01-01T00:00:00Z"])], true);
-        check("DateEquals", "t", &["2020-01-01T00:00:00.500Z"], &[("t", &["1577836800.5"])], true);
+        check(
+            "DateGreaterThan",
+            "t",
+            &["2020-01-01T00:00:00Z"],
+            &[("t", &["1717243200"])],
+            true,
+        );
+        check(
+            "DateLessThan",
+            "t",
+            &["1577836800"],
+            &[("t", &["2019-12-31T23:59:59Z"])],
+            true,
+        );
+        check(
+            "DateEquals",
+            "t",
+            &["2020-01-01"],
+            &[("t", &["1577836800"])],
+            true,
+        );
+        check(
+            "DateEquals",
+            "t",
+            &["2020-01-01T09:00:00+09:00"],
+            &[("t", &["2020-01-01T00:00:00Z"])],
+            true,
+        );
+        check(
+            "DateEquals",
+            "t",
+            &["2020-01-01T00:00:00.500Z"],
+            &[("t", &["1577836800.5"])],
+            true,
+        );
         check("Bool", "b", &["true"], &[("b", &["TRUE"])], true);
         check("Bool", "b", &["true"], &[("b", &["false"])], false);
         check("BoolIfExists", "b", &["true"], &[], true);
-        check("BinaryEquals", "b", &["QmluYXJ5"], &[("b", &["QmluYXJ5"])], true);
+        check(
+            "BinaryEquals",
+            "b",
+            &["QmluYXJ5"],
+            &[("b", &["QmluYXJ5"])],
+            true,
+        );
     }
 
     #[test]
     fn ip_addresses() {
-        check("IpAddress", "ip", &["203.0.113.0/24"], &[("ip", &["203.0.113.45"])], true);
-        check("IpAddress", "ip", &["203.0.113.0/24"], &[("ip", &["203.0.114.1"])], false);
-        check("IpAddress", "ip", &["203.0.113.7"], &[("ip", &["203.0.113.7"])], true);
-        check("IpAddress", "ip", &["2001:db8::/32"], &[("ip", &["2001:db8:1::5"])], true);
-        check("IpAddress", "ip", &["2001:db8::/32"], &[("ip", &["203.0.113.7"])], false);
-        check("IpAddress", "ip", &["0.0.0.0/0"], &[("ip", &["8.8.8.8"])], true);
-        check("NotIpAddress", "ip", &["10.0.0.0/8"], &[("ip", &["8.8.8.8"])], true);
+        check(
+            "IpAddress",
+            "ip",
+            &["203.0.113.0/24"],
+            &[("ip", &["203.0.113.45"])],
+            true,
+        );
+        check(
+            "IpAddress",
+            "ip",
+            &["203.0.113.0/24"],
+            &[("ip", &["203.0.114.1"])],
+            false,
+        );
+        check(
+            "IpAddress",
+            "ip",
+            &["203.0.113.7"],
+            &[("ip", &["203.0.113.7"])],
+            true,
+        );
+        check(
+            "IpAddress",
+            "ip",
+            &["2001:db8::/32"],
+            &[("ip", &["2001:db8:1::5"])],
+            true,
+        );
+        check(
+            "IpAddress",
+            "ip",
+            &["2001:db8::/32"],
+            &[("ip", &["203.0.113.7"])],
+            false,
+        );
+        check(
+            "IpAddress",
+            "ip",
+            &["0.0.0.0/0"],
+            &[("ip", &["8.8.8.8"])],
+            true,
+        );
+        check(
+            "NotIpAddress",
+            "ip",
+            &["10.0.0.0/8"],
+            &[("ip", &["8.8.8.8"])],
+            true,
+        );
         check("NotIpAddress", "ip", &["10.0.0.0/8"], &[], true);
     }
 
     #[test]
     fn arns() {
         let role = "arn:aws:iam::111122223333:role/admin";
-        check("ArnLike", "a", &["arn:aws:iam::*:role/*"], &[("a", &[role])], true);
-        check("ArnEquals", "a", &["arn:aws:iam::111122223333:role/admin"], &[("a", &[role])], true);
-        check("ArnLike", "a", &["arn:aws:iam::*:user/*"], &[("a", &[role])], false);
+        check(
+            "ArnLike",
+            "a",
+            &["arn:aws:iam::*:role/*"],
+            &[("a", &[role])],
+            true,
+        );
+        check(
+            "ArnEquals",
+            "a",
+            &["arn:aws:iam::111122223333:role/admin"],
+            &[("a", &[role])],
+            true,
+        );
+        check(
+            "ArnLike",
+            "a",
+            &["arn:aws:iam::*:user/*"],
+            &[("a", &[role])],
+            false,
+        );
         // Fewer than six parts: the pattern is matched as a whole.
         check("ArnLike", "a", &["arn:aws:*"], &[("a", &[role])], true);
         // Six parts: `*` does not cross a segment boundary.
-        check("ArnLike", "a", &["arn:aws:iam::1111*:admin"], &[("a", &[role])], false);
-        check("ArnLike", "a", &["arn:aws:iam::*2223333:role/*"], &[("a", &[role])], true);
-        check("ArnLike", "a", &["arn:*:iam::111122223333:role/admin"], &[("a", &[role])], true);
-        check("ArnLike", "a", &["arn:aws:iam:*:role/admin"], &[("a", &[role])], true);
-        check("ArnNotLike", "a", &["arn:aws:iam::*:role/admin"], &[("a", &[role])], false);
-        check("ArnLike", "a", &["arn:aws:iam::*:role/admin"], &[("a", &["not-an-arn"])], false);
+        check(
+            "ArnLike",
+            "a",
+            &["arn:aws:iam::1111*:admin"],
+            &[("a", &[role])],
+            false,
+        );
+        check(
+            "ArnLike",
+            "a",
+            &["arn:aws:iam::*2223333:role/*"],
+            &[("a", &[role])],
+            true,
+        );
+        check(
+            "ArnLike",
+            "a",
+            &["arn:*:iam::111122223333:role/admin"],
+            &[("a", &[role])],
+            true,
+        );
+        check(
+            "ArnLike",
+            "a",
+            &["arn:aws:iam:*:role/admin"],
+            &[("a", &[role])],
+            true,
+        );
+        check(
+            "ArnNotLike",
+            "a",
+            &["arn:aws:iam::*:role/admin"],
+            &[("a", &[role])],
+            false,
+        );
+        check(
+            "ArnLike",
+            "a",
+            &["arn:aws:iam::*:role/admin"],
+            &[("a", &["not-an-arn"])],
+            false,
+        );
     }
 
     #[test]
@@ -610,24 +814,75 @@ mod tests {
         check("Null", "k", &["true"], &[("k", &["x"])], false);
         check("Null", "k", &["false"], &[("k", &["x"])], true);
         check("Null", "k", &["false"], &[("k", &[])], false);
-        check("ForAllValues:StringEquals", "t", &["a", "b"], &[("t", &["a", "b"])], true);
-        check("ForAllValues:StringEquals", "t", &["a", "b"], &[("t", &["a", "c"])], false);
+        check(
+            "ForAllValues:StringEquals",
+            "t",
+            &["a", "b"],
+            &[("t", &["a", "b"])],
+            true,
+        );
+        check(
+            "ForAllValues:StringEquals",
+            "t",
+            &["a", "b"],
+            &[("t", &["a", "c"])],
+            false,
+        );
         check("ForAllValues:StringEquals", "t", &["a"], &[], true);
-        check("ForAllValues:StringEquals", "t", &["a"], &[("t", &[])], true);
-        check("ForAnyValue:StringEquals", "t", &["a"], &[("t", &["c", "a"])], true);
+        check(
+            "ForAllValues:StringEquals",
+            "t",
+            &["a"],
+            &[("t", &[])],
+            true,
+        );
+        check(
+            "ForAnyValue:StringEquals",
+            "t",
+            &["a"],
+            &[("t", &["c", "a"])],
+            true,
+        );
         check("ForAnyValue:StringEquals", "t", &["a"], &[], false);
-        check("ForAnyValue:StringEquals", "t", &["a"], &[("t", &[])], false);
+        check(
+            "ForAnyValue:StringEquals",
+            "t",
+            &["a"],
+            &[("t", &[])],
+            false,
+        );
         check("ForAnyValue:StringEqualsIfExists", "t", &["a"], &[], true);
-        check("ForAnyValue:StringNotEquals", "t", &["a"], &[("t", &["a", "b"])], true);
-        check("ForAllValues:StringNotEquals", "t", &["a"], &[("t", &["b", "c"])], true);
-        check("ForAllValues:StringNotEquals", "t", &["a"], &[("t", &["a", "c"])], false);
+        check(
+            "ForAnyValue:StringNotEquals",
+            "t",
+            &["a"],
+            &[("t", &["a", "b"])],
+            true,
+        );
+        check(
+            "ForAllValues:StringNotEquals",
+            "t",
+            &["a"],
+            &[("t", &["b", "c"])],
+            true,
+        );
+        check(
+            "ForAllValues:StringNotEquals",
+            "t",
+            &["a"],
+            &[("t", &["a", "c"])],
+            false,
+        );
     }
 
     #[test]
     fn instants() {
         assert_eq!(parse_instant("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_instant("1970-01-02"), Some(86_400_000_000_000));
-        assert_eq!(parse_instant("2024-02-29T00:00Z"), parse_instant("1709164800"));
+        assert_eq!(
+            parse_instant("2024-02-29T00:00Z"),
+            parse_instant("1709164800")
+        );
         assert_eq!(parse_instant("2023-02-29"), None);
         assert_eq!(parse_instant("2020-13-01"), None);
         assert_eq!(parse_instant("yesterday"), None);

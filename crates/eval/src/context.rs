@@ -149,7 +149,11 @@ impl Request {
 
 impl fmt::Display for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} calls {} on {}", self.principal, self.action, self.resource)
+        write!(
+            f,
+            "{} calls {} on {}",
+            self.principal, self.action, self.resource
+        )
     }
 }
 
@@ -163,6 +167,9 @@ mod tests {
         assert_eq!(ctx.get("AWS:SOURCEIP"), Some(&Value::from("10.0.0.1")));
         ctx.insert("aws:sourceip", "10.0.0.2");
         assert_eq!(ctx.iter().count(), 1);
-        assert_eq!(ctx.get_lower("aws:sourceip").map(Value::as_slice), Some(&["10.0.0.2".to_owned()][..]));
+        assert_eq!(
+            ctx.get_lower("aws:sourceip").map(Value::as_slice),
+            Some(&["10.0.0.2".to_owned()][..])
+        );
     }
 }

@@ -37,7 +37,11 @@ impl Lookup for Env<'_> {
             "aws:principalaccount" => caller.account.filter(|_| caller.is_iam()),
             "aws:principaltype" => caller.principal_type(),
             "aws:username" => caller.user_name.filter(|_| caller.kind == Kind::User),
-            "aws:principalisawsservice" => Some(if caller.kind == Kind::Service { "true" } else { "false" }),
+            "aws:principalisawsservice" => Some(if caller.kind == Kind::Service {
+                "true"
+            } else {
+                "false"
+            }),
             "aws:principalservicename" => Some(caller.arn).filter(|_| caller.kind == Kind::Service),
             "aws:resourceaccount" => self.resource_account,
             _ => None,
@@ -125,19 +129,26 @@ fn scan_resource<'p>(
     let mut best: Option<(Grant, Hit<'p>)> = None;
     for stmt in &policy.statements {
         // A resource-based policy statement without a principal applies to no one.
-        let Some(principals) = &stmt.principals else { continue };
+        let Some(principals) = &stmt.principals else {
+            continue;
+        };
         match stmt.effect {
             Effect::Deny => {
                 // "NotPrincipal with Deny will always deny any IAM principal that has a
                 // permissions boundary policy attached" (Permissions boundaries).
                 let applies = principals.denies(caller)
-                    || (principals.not && has_boundary && caller.is_iam() && caller.kind != Kind::Root);
+                    || (principals.not
+                        && has_boundary
+                        && caller.is_iam()
+                        && caller.kind != Kind::Root);
                 if applies && matches(stmt, action, resource, env) {
                     denies.push((PolicyType::Resource, policy, stmt));
                 }
             }
             Effect::Allow => {
-                let Some(grant) = principals.grant(caller) else { continue };
+                let Some(grant) = principals.grant(caller) else {
+                    continue;
+                };
                 if best.as_ref().is_some_and(|(g, _)| *g >= grant) {
                     continue;
                 }
@@ -152,10 +163,14 @@ fn scan_resource<'p>(
 
 /// The account a resource belongs to: the ARN's account field, else `aws:ResourceAccount`,
 /// else the caller's account.
-fn resource_account<'a>(resource: &'a str, context: &'a Context, caller: &Caller<'a>) -> Option<&'a str> {
+fn resource_account<'a>(
+    resource: &'a str,
+    context: &'a Context,
+    caller: &Caller<'a>,
+) -> Option<&'a str> {
     let from_arn = resource
         .strip_prefix("arn:")
-        .and_then(|rest| rest.splitn(5, ':').nth(3))
+        .and_then(|rest| rest.split(':').nth(3))
         .filter(|a| !a.is_empty());
     from_arn
         .or_else(|| match context.get_lower("aws:resourceaccount") {
@@ -181,7 +196,10 @@ fn resource_must_allow(action: &str, resource: &str) -> bool {
     let service = parts.nth(2);
     let rest = parts.nth(2).unwrap_or_default();
     match service {
-        Some("iam") => rest.starts_with("role/") && TRUST_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)),
+        Some("iam") => {
+            rest.starts_with("role/")
+                && TRUST_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action))
+        }
         Some("kms") => rest.starts_with("key/"),
         _ => false,
     }
@@ -201,7 +219,15 @@ impl Compiled {
         let root = caller.kind == Kind::Root;
 
         let rbp = self.resource.as_ref().and_then(|policy| {
-            scan_resource(policy, &caller, self.boundary.is_some(), action, resource, &env, &mut denies)
+            scan_resource(
+                policy,
+                &caller,
+                self.boundary.is_some(),
+                action,
+                resource,
+                &env,
+                &mut denies,
+            )
         });
         if !iam {
             // Service principals, identity providers and anonymous callers: only the
@@ -215,8 +241,22 @@ impl Compiled {
             };
         }
 
-        let identity = scan(PolicyType::Identity, &self.identity, action, resource, &env, &mut denies);
-        let scps = scan(PolicyType::Scp, &self.scps, action, resource, &env, &mut denies);
+        let identity = scan(
+            PolicyType::Identity,
+            &self.identity,
+            action,
+            resource,
+            &env,
+            &mut denies,
+        );
+        let scps = scan(
+            PolicyType::Scp,
+            &self.scps,
+            action,
+            resource,
+            &env,
+            &mut denies,
+        );
         let boundary = scan(
             PolicyType::Boundary,
             self.boundary.as_slice(),
@@ -269,7 +309,10 @@ impl Compiled {
             if root {
                 reasons.push(Reason::RootUser);
             }
-            for hit in [identity.allow, boundary.allow, session.allow].into_iter().flatten() {
+            for hit in [identity.allow, boundary.allow, session.allow]
+                .into_iter()
+                .flatten()
+            {
                 reasons.push(reason(Effect::Allow, hit));
             }
             if let Some((_, hit)) = rbp {
@@ -287,7 +330,10 @@ impl Compiled {
             (!ident_ok, PolicyType::Identity),
             (!bound_ok, PolicyType::Boundary),
             (!sess_ok, PolicyType::Session),
-            ((!same_account || must) && grant.is_none(), PolicyType::Resource),
+            (
+                (!same_account || must) && grant.is_none(),
+                PolicyType::Resource,
+            ),
         ];
         for (lacking, policy_type) in missing {
             if lacking {
@@ -307,7 +353,10 @@ impl Compiled {
 fn deny(denies: &[Hit<'_>]) -> Evaluation {
     Evaluation {
         decision: Decision::ExplicitDeny,
-        reasons: denies.iter().map(|hit| reason(Effect::Deny, *hit)).collect(),
+        reasons: denies
+            .iter()
+            .map(|hit| reason(Effect::Deny, *hit))
+            .collect(),
     }
 }
 

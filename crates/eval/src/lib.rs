@@ -147,12 +147,18 @@ impl fmt::Display for Reason {
                 policy_type,
                 policy,
                 statement,
-            } => write!(f, "allowed by {policy_type} `{policy}` statement {statement}"),
+            } => write!(
+                f,
+                "allowed by {policy_type} `{policy}` statement {statement}"
+            ),
             Reason::Denied {
                 policy_type,
                 policy,
                 statement,
-            } => write!(f, "denied by {policy_type} `{policy}` statement {statement}"),
+            } => write!(
+                f,
+                "denied by {policy_type} `{policy}` statement {statement}"
+            ),
             Reason::NoAllow {
                 policy_type: PolicyType::Resource,
             } => f.write_str(
@@ -160,7 +166,9 @@ impl fmt::Display for Reason {
                  (cross-account access, a role trust policy or a key policy)",
             ),
             Reason::NoAllow { policy_type } => write!(f, "no {policy_type} statement allows it"),
-            Reason::RootUser => f.write_str("the account root user has full access to its own account"),
+            Reason::RootUser => {
+                f.write_str("the account root user has full access to its own account")
+            }
         }
     }
 }
@@ -201,7 +209,10 @@ impl NamedPolicy {
     /// Reads a policy document that is already JSON. A document without `Version` is a
     /// `2008-10-17` one: policy variables in it are literal text.
     pub fn from_json(name: &str, document: &serde_json::Value) -> Result<NamedPolicy, ParseErrors> {
-        Ok(NamedPolicy::new(name, iamkit_policy::parse_value(document)?))
+        Ok(NamedPolicy::new(
+            name,
+            iamkit_policy::parse_value(document)?,
+        ))
     }
 }
 

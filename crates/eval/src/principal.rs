@@ -87,14 +87,29 @@ impl<'r> Caller<'r> {
             return caller;
         }
         let mut parts = principal.splitn(6, ':');
-        let fields = (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next());
-        let (Some("arn"), Some(partition), Some(service), Some(_region), Some(account), Some(resource)) = fields
+        let fields = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        );
+        let (
+            Some("arn"),
+            Some(partition),
+            Some(service),
+            Some(_region),
+            Some(account),
+            Some(resource),
+        ) = fields
         else {
-            caller.kind = if principal.len() == 64 && principal.bytes().all(|b| b.is_ascii_hexdigit()) {
-                Kind::CanonicalUser
-            } else {
-                Kind::Service
-            };
+            caller.kind =
+                if principal.len() == 64 && principal.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    Kind::CanonicalUser
+                } else {
+                    Kind::Service
+                };
             return caller;
         };
         caller.partition = partition;
@@ -115,7 +130,10 @@ impl<'r> Caller<'r> {
                 caller.role_name = last(resource);
                 caller.principal_arn = Some(principal.into());
             }
-            "iam" if resource.starts_with("saml-provider/") || resource.starts_with("oidc-provider/") => {
+            "iam"
+                if resource.starts_with("saml-provider/")
+                    || resource.starts_with("oidc-provider/") =>
+            {
                 caller.kind = Kind::Federated;
             }
             "sts" if resource.starts_with("assumed-role/") => {
@@ -153,7 +171,9 @@ impl<'r> Caller<'r> {
             Kind::AssumedRole => &[Facet::Account, Facet::Role, Facet::Caller],
             Kind::Role => &[Facet::Account, Facet::Role],
             Kind::Root => &[Facet::Account],
-            Kind::Service | Kind::Federated | Kind::CanonicalUser | Kind::Anonymous => &[Facet::Caller],
+            Kind::Service | Kind::Federated | Kind::CanonicalUser | Kind::Anonymous => {
+                &[Facet::Caller]
+            }
         }
     }
 
@@ -210,8 +230,16 @@ impl Entry {
             return Entry::Account(text.into());
         }
         let mut parts = text.splitn(6, ':');
-        let fields = (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next());
-        if let (Some("arn"), Some(_), Some("iam"), Some(_), Some(account), Some(resource)) = fields {
+        let fields = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        );
+        if let (Some("arn"), Some(_), Some("iam"), Some(_), Some(account), Some(resource)) = fields
+        {
             if resource == "root" {
                 return Entry::Account(account.into());
             }
@@ -292,7 +320,10 @@ mod tests {
     fn callers() {
         let c = Caller::parse("arn:aws:sts::111122223333:assumed-role/app-role/s1");
         assert_eq!(c.kind, Kind::AssumedRole);
-        assert_eq!(c.principal_arn.as_deref(), Some("arn:aws:iam::111122223333:role/app-role"));
+        assert_eq!(
+            c.principal_arn.as_deref(),
+            Some("arn:aws:iam::111122223333:role/app-role")
+        );
         let c = Caller::parse("arn:aws:iam::111122223333:user/team/dev-user");
         assert_eq!((c.kind, c.user_name), (Kind::User, Some("dev-user")));
         assert_eq!(Caller::parse("111122223333").kind, Kind::Root);
@@ -303,16 +334,26 @@ mod tests {
     #[test]
     fn grants() {
         let session = Caller::parse("arn:aws:sts::111122223333:assumed-role/app-role/s1");
-        assert_eq!(principals(false, &["111122223333"]).grant(&session), Some(Grant::Account));
+        assert_eq!(
+            principals(false, &["111122223333"]).grant(&session),
+            Some(Grant::Account)
+        );
         assert_eq!(
             principals(false, &["arn:aws:iam::111122223333:role/path/app-role"]).grant(&session),
             Some(Grant::Role)
         );
         assert_eq!(
-            principals(false, &["arn:aws:sts::111122223333:assumed-role/app-role/s1"]).grant(&session),
+            principals(
+                false,
+                &["arn:aws:sts::111122223333:assumed-role/app-role/s1"]
+            )
+            .grant(&session),
             Some(Grant::Direct)
         );
-        assert_eq!(principals(false, &["*"]).grant(&session), Some(Grant::Direct));
+        assert_eq!(
+            principals(false, &["*"]).grant(&session),
+            Some(Grant::Direct)
+        );
         assert_eq!(principals(false, &["444455556666"]).grant(&session), None);
     }
 
@@ -320,11 +361,16 @@ mod tests {
     fn not_principal_must_exempt_every_level() {
         let user = Caller::parse("arn:aws:iam::111122223333:user/alice");
         assert!(principals(true, &["arn:aws:iam::111122223333:user/alice"]).denies(&user));
-        assert!(!principals(
-            true,
-            &["arn:aws:iam::111122223333:user/alice", "arn:aws:iam::111122223333:root"]
-        )
-        .denies(&user));
+        assert!(
+            !principals(
+                true,
+                &[
+                    "arn:aws:iam::111122223333:user/alice",
+                    "arn:aws:iam::111122223333:root"
+                ]
+            )
+            .denies(&user)
+        );
         assert!(principals(true, &["arn:aws:iam::111122223333:root"]).denies(&user));
     }
 }

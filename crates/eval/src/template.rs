@@ -44,18 +44,19 @@ impl Template {
         let mut lit = String::new();
         let mut rest = text;
         while let Some(c) = rest.chars().next() {
-            if syntax.variables && rest.starts_with("${") {
-                if let Some((tok, len)) = parse_variable(rest) {
-                    match tok {
-                        Tok::Lit(text) => lit.push_str(&text),
-                        var => {
-                            flush(&mut lit, &mut toks);
-                            toks.push(var);
-                        }
+            if syntax.variables
+                && rest.starts_with("${")
+                && let Some((tok, len)) = parse_variable(rest)
+            {
+                match tok {
+                    Tok::Lit(text) => lit.push_str(&text),
+                    var => {
+                        flush(&mut lit, &mut toks);
+                        toks.push(var);
                     }
-                    rest = rest.get(len..).unwrap_or_default();
-                    continue;
                 }
+                rest = rest.get(len..).unwrap_or_default();
+                continue;
             }
             match c {
                 '*' if syntax.wildcards => {
@@ -169,7 +170,10 @@ impl Template {
         Some(out)
     }
 
-    fn resolve<'a>(&'a self, lookup: &mut dyn FnMut(&str) -> Option<&'a str>) -> Option<Vec<&'a str>> {
+    fn resolve<'a>(
+        &'a self,
+        lookup: &mut dyn FnMut(&str) -> Option<&'a str>,
+    ) -> Option<Vec<&'a str>> {
         let mut values = Vec::with_capacity(self.toks.len());
         for tok in &self.toks {
             values.push(match tok {
@@ -209,9 +213,9 @@ fn parse_variable(text: &str) -> Option<(Tok, usize)> {
         None => (inner.trim(), None),
     };
     let valid = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '-' | '_' | '.' | '@' | '+' | '='));
+        && key.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '-' | '_' | '.' | '@' | '+' | '=')
+        });
     valid.then(|| {
         (
             Tok::Var {
@@ -258,7 +262,12 @@ fn glob(toks: &[Tok], values: &[&str], subject: &str, ignore_case: bool) -> bool
                     let text = text_at(p.tok).unwrap_or_default();
                     match text.get(p.off..).and_then(|t| t.chars().next()) {
                         Some(c) => return (Unit::Char(c), p),
-                        None => p = Pos { tok: p.tok + 1, off: 0 },
+                        None => {
+                            p = Pos {
+                                tok: p.tok + 1,
+                                off: 0,
+                            }
+                        }
                     }
                 }
             }
@@ -266,12 +275,20 @@ fn glob(toks: &[Tok], values: &[&str], subject: &str, ignore_case: bool) -> bool
     };
     let advance = |p: Pos, u: &Unit| -> Pos {
         match u {
-            Unit::Char(c) => Pos { tok: p.tok, off: p.off + c.len_utf8() },
-            _ => Pos { tok: p.tok + 1, off: 0 },
+            Unit::Char(c) => Pos {
+                tok: p.tok,
+                off: p.off + c.len_utf8(),
+            },
+            _ => Pos {
+                tok: p.tok + 1,
+                off: 0,
+            },
         }
     };
     let eq = |a: char, b: char| {
-        a == b || (ignore_case && (a.eq_ignore_ascii_case(&b) || a.to_lowercase().eq(b.to_lowercase())))
+        a == b
+            || (ignore_case
+                && (a.eq_ignore_ascii_case(&b) || a.to_lowercase().eq(b.to_lowercase())))
     };
 
     let mut p = Pos { tok: 0, off: 0 };
@@ -321,7 +338,10 @@ fn glob(toks: &[Tok], values: &[&str], subject: &str, ignore_case: bool) -> bool
 mod tests {
     use super::*;
 
-    const GLOB: Syntax = Syntax { wildcards: true, variables: true };
+    const GLOB: Syntax = Syntax {
+        wildcards: true,
+        variables: true,
+    };
 
     fn check(pattern: &str, subject: &str, expected: bool) {
         let t = Template::new(pattern, GLOB);
@@ -331,7 +351,11 @@ mod tests {
             "star" => Some("*"),
             _ => None,
         };
-        assert_eq!(t.matches(subject, false, &mut lookup), expected, "{pattern} ~ {subject}");
+        assert_eq!(
+            t.matches(subject, false, &mut lookup),
+            expected,
+            "{pattern} ~ {subject}"
+        );
     }
 
     #[test]

@@ -20,15 +20,18 @@ fn every_case_file_passes() {
         let raw: Vec<serde_json::Value> = serde_json::from_str(&source).unwrap();
         for case in &raw {
             let name = case["name"].as_str().unwrap();
-            assert!(names.insert(name.to_owned()), "case name `{name}` is used twice");
+            assert!(
+                names.insert(name.to_owned()),
+                "case name `{name}` is used twice"
+            );
             assert!(case["expect"].is_string(), "case `{name}` has no `expect`");
             assert!(
                 case["why"].as_str().is_some_and(|w| !w.is_empty()),
                 "case `{name}` does not say why (cite the documentation)"
             );
         }
-        let cases = iamkit_eval::cases::parse(&source)
-            .unwrap_or_else(|e| panic!("{}:{e}", file.display()));
+        let cases =
+            iamkit_eval::cases::parse(&source).unwrap_or_else(|e| panic!("{}:{e}", file.display()));
         for case in &cases {
             total += 1;
             let outcome = case.run();
@@ -39,11 +42,22 @@ fn every_case_file_passes() {
                     case.name,
                     case.expect,
                     outcome.evaluation.decision,
-                    outcome.evaluation.reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                    outcome
+                        .evaluation
+                        .reasons
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {total} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(total >= 180, "only {total} cases");
 }
