@@ -195,8 +195,12 @@ fn input() -> impl Strategy<Value = Input> {
 }
 
 fn named(name: &str, doc: &Value) -> NamedPolicy {
-    NamedPolicy::from_json(name, doc)
-        .unwrap_or_else(|e| panic!("generated policy {doc} is invalid: {e}"))
+    let named = NamedPolicy::from_json(name, doc);
+    assert!(
+        named.is_ok(),
+        "generated policy {doc} is invalid: {named:?}"
+    );
+    named.unwrap()
 }
 
 fn decide(input: &Input) -> Decision {
