@@ -194,6 +194,8 @@ fn input() -> impl Strategy<Value = Input> {
         )
 }
 
+/// Generated policies are valid by construction; a failure here is a bug in the generator.
+#[allow(clippy::unwrap_used)]
 fn named(name: &str, doc: &Value) -> NamedPolicy {
     let named = NamedPolicy::from_json(name, doc);
     assert!(
