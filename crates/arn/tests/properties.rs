@@ -184,6 +184,23 @@ proptest! {
     }
 
     #[test]
+    fn resolved_patterns_read_back_the_same(
+        prefix in "[a-z$]{0,3}",
+        value in "[a-z*?${}]{0,6}",
+        suffix in "[a-z*/]{0,3}",
+    ) {
+        // An empty resource part is not a pattern IAM accepts, so it cannot read back.
+        prop_assume!(!format!("{prefix}{value}{suffix}").is_empty());
+        let text = format!("arn:aws:s3:::{prefix}${{aws:username}}{suffix}");
+        let pattern = ResourcePattern::parse(&text).unwrap();
+        prop_assert!(pattern.has_variables());
+        let resolved = pattern.resolve(&mut |_| Some(value.clone())).unwrap();
+        prop_assert_eq!(ResourcePattern::parse(resolved.as_str()).unwrap(), resolved.clone());
+        let object = format!("arn:aws:s3:::{prefix}{value}{}", suffix.replace('*', ""));
+        prop_assert!(resolved.matches(&object));
+    }
+
+    #[test]
     fn variables_written_back_parse_the_same(text in "[a-z${}*?',: ]{0,24}") {
         if let Ok(segments) = parse_variables(&text) {
             let written: String = segments.iter().map(ToString::to_string).collect();
