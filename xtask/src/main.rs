@@ -2,6 +2,7 @@
 
 mod ci;
 mod emulator;
+mod schema;
 mod simulate;
 mod test;
 
@@ -32,6 +33,8 @@ enum Task {
     Emulator(emulator::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
+    /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
+    Schema(schema::Args),
     /// Evaluate a JSON file of cases with the IAM evaluation engine (exit 1 on a mismatch).
     Simulate(simulate::Args),
 }
@@ -42,6 +45,7 @@ fn main() -> std::process::ExitCode {
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Ci => ci::run(),
+        Task::Schema(args) => schema::run(args),
         Task::Simulate(args) => return simulate::run(args),
     };
     match result {

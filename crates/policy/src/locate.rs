@@ -68,6 +68,8 @@ impl SourceMap {
             source,
             bytes: source.as_bytes(),
             pos: 0,
+            line: 1,
+            line_start: 0,
             map: SourceMap::default(),
         };
         let mut pointer = String::new();
@@ -112,6 +114,10 @@ struct Scanner<'a> {
     source: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// The line of `pos` and where it starts: only whitespace between tokens holds newlines
+    /// in valid JSON, so `skip_ws` keeps these current.
+    line: usize,
+    line_start: usize,
     map: SourceMap,
 }
 
@@ -124,13 +130,24 @@ impl Scanner<'_> {
     }
 
     fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.peek() {
+        while let Some(b @ (b' ' | b'\t' | b'\r' | b'\n')) = self.peek() {
             self.pos += 1;
+            if b == b'\n' {
+                self.line += 1;
+                self.line_start = self.pos;
+            }
         }
     }
 
     fn here(&self) -> Position {
-        Position::of_offset(self.source, self.pos)
+        match self.source.get(self.line_start..self.pos) {
+            Some(before) => Position {
+                line: self.line,
+                column: before.chars().count() + 1,
+                offset: self.pos,
+            },
+            None => Position::of_offset(self.source, self.pos),
+        }
     }
 
     fn expect(&mut self, byte: u8) -> Result<(), Stop> {
