@@ -10,6 +10,8 @@ const USER: &str = "arn:aws:iam::111122223333:user/dev-user";
 const SESSION: &str = "arn:aws:sts::111122223333:assumed-role/app-role/s1";
 const OBJECT: &str = "arn:aws:s3:::app-bucket/a.txt";
 
+/// The test policies are valid; a failure here is a typo in this file.
+#[allow(clippy::unwrap_used)]
 fn policy(name: &str, statements: serde_json::Value) -> NamedPolicy {
     NamedPolicy::from_json(
         name,
