@@ -414,11 +414,19 @@ fn digits<const N: usize>(text: &str) -> Option<(i64, &str)> {
 }
 
 fn parse_iso(text: &str) -> Option<i128> {
+    // The W3C profile of ISO 8601: YYYY-MM or YYYY-MM-DD, then optionally a time (a bare
+    // YYYY is all digits, read as epoch seconds before this is reached).
     let (year, rest) = digits::<4>(text)?;
-    let rest = rest.strip_prefix('-')?;
-    let (month, rest) = digits::<2>(rest)?;
-    let rest = rest.strip_prefix('-')?;
-    let (day, rest) = digits::<2>(rest)?;
+    let (month, rest) = match rest.strip_prefix('-') {
+        Some(r) => digits::<2>(r)?,
+        None if rest.is_empty() => (1, rest),
+        None => return None,
+    };
+    let (day, rest) = match rest.strip_prefix('-') {
+        Some(r) => digits::<2>(r)?,
+        None if rest.is_empty() => (1, rest),
+        None => return None,
+    };
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
@@ -884,6 +892,10 @@ mod tests {
             parse_instant("1709164800")
         );
         assert_eq!(parse_instant("2023-02-29"), None);
+        // All digits is epoch seconds, never a bare year.
+        assert_eq!(parse_instant("2024"), Some(2_024_000_000_000));
+        assert_eq!(parse_instant("2024-03"), parse_instant("2024-03-01"));
+        assert_eq!(parse_instant("2024-3"), None);
         assert_eq!(parse_instant("2020-13-01"), None);
         assert_eq!(parse_instant("yesterday"), None);
         assert_eq!(parse_instant(""), None);
