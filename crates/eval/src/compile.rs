@@ -28,67 +28,60 @@ pub(crate) struct Statement {
     pub conditions: Vec<Condition>,
 }
 
-/// What a statement is made of, independent of where it comes from.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct RawStatement {
-    pub sid: Option<String>,
-    pub index: usize,
-    pub effect: Option<Effect>,
-    pub actions: Option<(bool, Vec<String>)>,
-    pub resources: Option<(bool, Vec<String>)>,
-    /// (`NotPrincipal`, entries as (kind, value)); kind is `AWS`, `Service`, `Federated`,
-    /// `CanonicalUser` or `*`.
-    pub principals: Option<(bool, Vec<(String, String)>)>,
-    /// (operator, key, values).
-    pub conditions: Vec<(String, String, Vec<String>)>,
-}
-
 impl Statement {
-    /// Compiles a statement. `variables` is false for a `2008-10-17` policy.
-    pub(crate) fn compile(raw: RawStatement, variables: bool) -> Statement {
-        let id = match raw.sid {
-            Some(sid) if !sid.is_empty() => StatementId::Sid(sid),
-            _ => StatementId::Index(raw.index),
+    /// Compiles a validated statement. `variables` is false for a `2008-10-17` policy.
+    fn compile(s: &iamkit_policy::Statement, variables: bool) -> Statement {
+        use iamkit_policy::{ActionMatch, Principal, PrincipalMatch, ResourceMatch};
+        let id = match &s.sid {
+            Some(sid) if !sid.is_empty() => StatementId::Sid(sid.clone()),
+            _ => StatementId::Index(s.index),
         };
-        let (not_action, actions) = raw.actions.unwrap_or((false, Vec::new()));
-        let actions = actions.iter().map(|a| ActionPattern::new(a)).collect();
-        let resources = raw.resources.map(|(not, list)| {
-            (
-                not,
-                list.iter()
-                    .map(|r| ResourcePattern::new(r, variables))
-                    .collect(),
-            )
-        });
-        let principals = raw.principals.map(|(not, list)| Principals {
-            not,
-            entries: list
+        let (not_action, actions) = match &s.actions {
+            ActionMatch::Action(p) => (false, p),
+            ActionMatch::NotAction(p) => (true, p),
+        };
+        let actions = actions
+            .iter()
+            .map(|a| ActionPattern::new(&a.to_string()))
+            .collect();
+        let resources = s.resources.as_ref().map(|r| {
+            let (not, patterns) = match r {
+                ResourceMatch::Resource(p) => (false, p),
+                ResourceMatch::NotResource(p) => (true, p),
+            };
+            let patterns = patterns
                 .iter()
-                .map(|(kind, value)| match kind.as_str() {
-                    "Service" => Entry::Service(value.as_str().into()),
-                    "Federated" => Entry::Federated(value.as_str().into()),
-                    "CanonicalUser" => Entry::CanonicalUser(value.as_str().into()),
-                    "*" => Entry::Any,
-                    _ => Entry::aws(value),
-                })
-                .collect(),
+                .map(|p| ResourcePattern::new(p.as_str(), variables))
+                .collect();
+            (not, patterns)
         });
-        let conditions = raw
+        let principals = s.principals.as_ref().map(|p| {
+            let (not, list) = match p {
+                PrincipalMatch::Principal(list) => (false, list),
+                PrincipalMatch::NotPrincipal(list) => (true, list),
+            };
+            let entries = list
+                .iter()
+                .map(|p| match p {
+                    Principal::Any => Entry::Any,
+                    Principal::Aws(v) => Entry::aws(v),
+                    Principal::Service(v) => Entry::Service(v.as_str().into()),
+                    Principal::Federated(v) => Entry::Federated(v.as_str().into()),
+                    Principal::CanonicalUser(v) => Entry::CanonicalUser(v.as_str().into()),
+                })
+                .collect();
+            Principals { not, entries }
+        });
+        let conditions = s
             .conditions
             .iter()
-            .map(|(op, key, values)| Condition::new(op, key, values, variables))
+            .map(|c| Condition::new(&c.operator.to_string(), &c.key, &c.values, variables))
             .collect();
         Statement {
             id,
-            // A statement without a valid effect can neither allow nor deny: treat it as an
-            // Allow that matches no action.
-            effect: raw.effect.unwrap_or(Effect::Allow),
-            not_action: not_action && raw.effect.is_some(),
-            actions: if raw.effect.is_some() {
-                actions
-            } else {
-                Vec::new()
-            },
+            effect: s.effect,
+            not_action,
+            actions,
             resources,
             principals,
             conditions,
@@ -198,60 +191,14 @@ impl ResourcePattern {
 
 /// Compiles a validated policy.
 pub(crate) fn from_policy(name: &str, policy: &iamkit_policy::Policy) -> CompiledPolicy {
-    use iamkit_policy::{ActionMatch, Principal, PrincipalMatch, ResourceMatch};
     let variables = policy.version == iamkit_policy::Version::V2012_10_17;
-    let statements = policy
-        .statements
-        .iter()
-        .map(|s| {
-            let actions = match &s.actions {
-                ActionMatch::Action(p) => (false, p.iter().map(ToString::to_string).collect()),
-                ActionMatch::NotAction(p) => (true, p.iter().map(ToString::to_string).collect()),
-            };
-            let texts = |p: &[iamkit_arn::ResourcePattern]| {
-                p.iter().map(|r| r.as_str().to_owned()).collect()
-            };
-            let resources = s.resources.as_ref().map(|r| match r {
-                ResourceMatch::Resource(p) => (false, texts(p)),
-                ResourceMatch::NotResource(p) => (true, texts(p)),
-            });
-            let entries = |list: &[Principal]| {
-                list.iter()
-                    .map(|p| match p {
-                        Principal::Any => ("*".to_owned(), "*".to_owned()),
-                        Principal::Aws(v) => ("AWS".to_owned(), v.clone()),
-                        Principal::Service(v) => ("Service".to_owned(), v.clone()),
-                        Principal::Federated(v) => ("Federated".to_owned(), v.clone()),
-                        Principal::CanonicalUser(v) => ("CanonicalUser".to_owned(), v.clone()),
-                    })
-                    .collect()
-            };
-            let principals = s.principals.as_ref().map(|p| match p {
-                PrincipalMatch::Principal(list) => (false, entries(list)),
-                PrincipalMatch::NotPrincipal(list) => (true, entries(list)),
-            });
-            let raw = RawStatement {
-                sid: s.sid.clone(),
-                index: s.index,
-                effect: Some(match s.effect {
-                    iamkit_policy::Effect::Allow => Effect::Allow,
-                    iamkit_policy::Effect::Deny => Effect::Deny,
-                }),
-                actions: Some(actions),
-                resources,
-                principals,
-                conditions: s
-                    .conditions
-                    .iter()
-                    .map(|c| (c.operator.to_string(), c.key.clone(), c.values.clone()))
-                    .collect(),
-            };
-            Statement::compile(raw, variables)
-        })
-        .collect();
     CompiledPolicy {
         name: name.to_owned(),
-        statements,
+        statements: policy
+            .statements
+            .iter()
+            .map(|s| Statement::compile(s, variables))
+            .collect(),
     }
 }
 
