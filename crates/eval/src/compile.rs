@@ -138,7 +138,8 @@ impl ActionPattern {
 }
 
 /// A compiled `Resource` / `NotResource` entry. An ARN pattern is matched part by part (the
-/// six `:`-separated parts), each part with `*` and `?`, case-sensitively.
+/// six `:`-separated parts; the resource part is one text, colons included), each part with
+/// `*` and `?`, case-sensitively.
 #[derive(Clone, Debug)]
 pub(crate) enum ResourcePattern {
     Any,
@@ -162,9 +163,11 @@ impl ResourcePattern {
         if let Some(exact) = template.as_literal() {
             return ResourcePattern::Exact(exact.into());
         }
-        match template.split_n(':', 6) {
-            Some(parts) => ResourcePattern::Parts(parts),
-            None => ResourcePattern::Whole(template),
+        let parts = template.split_upto(':', 6);
+        if parts.len() > 1 {
+            ResourcePattern::Parts(parts)
+        } else {
+            ResourcePattern::Whole(template)
         }
     }
 
@@ -178,7 +181,12 @@ impl ResourcePattern {
             ResourcePattern::Exact(exact) => resource == &**exact,
             ResourcePattern::Whole(template) => template.matches(resource, false, lookup),
             ResourcePattern::Parts(parts) => {
-                let mut subject = resource.splitn(6, ':');
+                // Only an ARN-shaped resource (six parts) matches. Part by part; with fewer
+                // than six parts (`arn:aws:s3:*`) the last one takes the rest of the ARN.
+                if resource.bytes().filter(|b| *b == b':').nth(4).is_none() {
+                    return false;
+                }
+                let mut subject = resource.splitn(parts.len(), ':');
                 parts.iter().all(|part| {
                     subject
                         .next()
@@ -264,5 +272,44 @@ mod tests {
             "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
             true,
         );
+    }
+
+    /// `arn:` and then 1 to `max` `:`-separated parts made of IAM-ish pieces.
+    fn arn_like(min: usize, max: usize) -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = proptest::sample::select(vec![
+            "", "aws", "s3", "iam", "*", "?", "a", "b/c", "a:b", "1111*", "*/*",
+        ]);
+        proptest::collection::vec(proptest::collection::vec(piece, 0..3), min..=max).prop_map(
+            |parts| {
+                let parts: Vec<String> = parts.iter().map(|p| p.concat()).collect();
+                format!("arn:{}", parts.join(":"))
+            },
+        )
+    }
+
+    /// A pattern: ARN-shaped, or shorter and ending with `*`.
+    fn pattern() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![arn_like(5, 5), arn_like(1, 4).prop_map(|p| format!("{p}*"))]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, max_global_rejects: 100_000, ..Default::default() })]
+
+        /// Without policy variables, this matcher and `iamkit_arn::ResourcePattern` (what the
+        /// linter and the provisioner use) agree on every pattern the arn crate accepts.
+        #[test]
+        fn agrees_with_the_arn_crate(pattern in pattern(), subject in arn_like(1, 6)) {
+            let theirs = iamkit_arn::ResourcePattern::parse(&pattern);
+            proptest::prop_assume!(theirs.is_ok());
+            let theirs = theirs.unwrap();
+            let ours = ResourcePattern::new(&pattern, true);
+            proptest::prop_assert_eq!(
+                ours.matches(&subject, &mut |_| None),
+                theirs.matches(&subject),
+                "{} ~ {}", pattern, subject
+            );
+        }
     }
 }

@@ -191,7 +191,7 @@ impl Condition {
             .map(|text| {
                 let template = Template::new(text, syntax);
                 let arn_parts = if base == Some(Base::ArnLike) {
-                    template.split_n(':', 6)
+                    Some(template.split_upto(':', 6)).filter(|parts| parts.len() > 1)
                 } else {
                     None
                 };
@@ -287,12 +287,12 @@ fn matches_one(base: Base, ctx: &str, pv: &PolicyValue, env: &dyn Lookup) -> boo
         Base::ArnLike => {
             return match &pv.arn_parts {
                 Some(parts) => {
-                    let mut subject = ctx.splitn(6, ':');
+                    let mut subject = ctx.splitn(parts.len(), ':');
                     parts.iter().all(|part| {
                         subject
                             .next()
                             .is_some_and(|s| part.matches(s, false, &mut |key| env.variable(key)))
-                    }) && subject.next().is_none()
+                    })
                 }
                 None => pv.template.matches(ctx, false, &mut lookup),
             };
@@ -769,8 +769,10 @@ mod tests {
             &[("a", &[role])],
             false,
         );
-        // Fewer than six parts: the pattern is matched as a whole.
+        // Fewer than six parts: the last one takes the rest of the ARN.
         check("ArnLike", "a", &["arn:aws:*"], &[("a", &[role])], true);
+        check("ArnLike", "a", &["arn:*:iam:*"], &[("a", &[role])], true);
+        check("ArnLike", "a", &["arn:*:s3:*"], &[("a", &[role])], false);
         // Six parts: `*` does not cross a segment boundary.
         check(
             "ArnLike",
@@ -798,7 +800,7 @@ mod tests {
             "a",
             &["arn:aws:iam:*:role/admin"],
             &[("a", &[role])],
-            true,
+            false,
         );
         check(
             "ArnNotLike",

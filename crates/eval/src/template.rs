@@ -98,17 +98,18 @@ impl Template {
         self.toks.as_slice() == [Tok::Star]
     }
 
-    /// Splits the template at its first `n - 1` literal `sep` characters (a separator inside a
-    /// variable does not count). Returns `None` when there are fewer than `n` parts.
-    pub(crate) fn split_n(&self, sep: char, n: usize) -> Option<Vec<Template>> {
-        let mut parts = Vec::with_capacity(n);
+    /// Splits the template at its first `max - 1` literal `sep` characters (a separator
+    /// inside a variable does not count): between 1 and `max` parts, the last one keeping any
+    /// further separators.
+    pub(crate) fn split_upto(&self, sep: char, max: usize) -> Vec<Template> {
+        let mut parts = Vec::with_capacity(max);
         let mut current: Vec<Tok> = Vec::new();
         for tok in &self.toks {
             match tok {
-                Tok::Lit(text) if parts.len() + 1 < n => {
+                Tok::Lit(text) if parts.len() + 1 < max => {
                     let mut piece = String::new();
                     for c in text.chars() {
-                        if c == sep && parts.len() + 1 < n {
+                        if c == sep && parts.len() + 1 < max {
                             if !piece.is_empty() {
                                 current.push(Tok::Lit(std::mem::take(&mut piece).into()));
                             }
@@ -125,7 +126,7 @@ impl Template {
             }
         }
         parts.push(Template::from_toks(current));
-        (parts.len() == n).then_some(parts)
+        parts
     }
 
     fn from_toks(toks: Vec<Tok>) -> Template {
@@ -406,9 +407,12 @@ mod tests {
         assert!(t.matches("s3:getobject", true, &mut |_| None));
         assert!(!t.matches("s3:getobject", false, &mut |_| None));
         let t = Template::new("arn:aws:s3:::${aws:username}:x/*", GLOB);
-        let parts = t.split_n(':', 6).unwrap();
+        let parts = t.split_upto(':', 6);
         assert_eq!(parts.len(), 6);
         assert!(parts[5].matches("dev-user:x/y", false, &mut |_| Some("dev-user")));
-        assert!(Template::new("arn:aws:s3", GLOB).split_n(':', 6).is_none());
+        assert_eq!(
+            Template::new("arn:aws:s3*", GLOB).split_upto(':', 6).len(),
+            3
+        );
     }
 }
