@@ -6,6 +6,7 @@ mod emulator;
 mod mfa;
 mod target;
 mod schema;
+mod simulate;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,8 @@ enum Task {
     Ci,
     /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
     Schema(schema::Args),
+    /// Evaluate a JSON file of cases with the IAM evaluation engine (exit 1 on a mismatch).
+    Simulate(simulate::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -52,6 +55,7 @@ fn main() -> std::process::ExitCode {
         Task::Mfa(args) => mfa::run(args),
         Task::Ci => ci::run(),
         Task::Schema(args) => schema::run(args),
+        Task::Simulate(args) => return simulate::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
