@@ -4,9 +4,9 @@ mod ci;
 mod demo;
 mod emulator;
 mod mfa;
-mod target;
 mod schema;
 mod simulate;
+mod target;
 mod test;
 
 use std::path::{Path, PathBuf};
