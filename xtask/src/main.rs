@@ -5,6 +5,8 @@ mod demo;
 mod emulator;
 mod lambda;
 mod mfa;
+mod schema;
+mod simulate;
 mod target;
 mod test;
 
@@ -44,6 +46,10 @@ enum Task {
     Invoke(lambda::InvokeArgs),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
+    /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
+    Schema(schema::Args),
+    /// Evaluate a JSON file of cases with the IAM evaluation engine (exit 1 on a mismatch).
+    Simulate(simulate::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -56,6 +62,8 @@ fn main() -> std::process::ExitCode {
         Task::PackageLambda => lambda::run_package(),
         Task::Invoke(args) => lambda::run_invoke(args),
         Task::Ci => ci::run(),
+        Task::Schema(args) => schema::run(args),
+        Task::Simulate(args) => return simulate::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
