@@ -289,3 +289,21 @@ fn the_zip_holds_one_executable_bootstrap_that_runs_on_amazon_linux_2023() {
         "the binary needs GLIBC_{needs}; provided.al2023 has {GLIBC_CEILING}"
     );
 }
+
+#[test]
+fn the_bootstrap_outside_lambda_says_what_is_missing_instead_of_panicking() {
+    let task = std::env::temp_dir().join(unique("iamkit-task"));
+    let bootstrap = package::unpack(&packaged().zip, &task).unwrap();
+    let output = std::process::Command::new(&bootstrap)
+        .env_clear()
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&task).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("not started by a Lambda runtime: AWS_LAMBDA_RUNTIME_API"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
