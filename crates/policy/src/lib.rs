@@ -4,6 +4,8 @@
 //! assert!(iamkit_policy::is_known_version("2012-10-17"));
 //! ```
 
+pub mod catalog;
+
 /// Whether `version` is one of the two policy language versions IAM accepts.
 pub fn is_known_version(version: &str) -> bool {
     matches!(version, "2012-10-17" | "2008-10-17")
