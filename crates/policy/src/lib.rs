@@ -5,6 +5,7 @@
 //! ```
 
 pub mod catalog;
+pub mod lint;
 
 /// Whether `version` is one of the two policy language versions IAM accepts.
 pub fn is_known_version(version: &str) -> bool {
