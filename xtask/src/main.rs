@@ -4,6 +4,7 @@ mod catalog;
 mod ci;
 mod emulator;
 mod lint;
+mod schema;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +38,8 @@ enum Task {
     Lint(lint::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
+    /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
+    Schema(schema::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -47,6 +50,7 @@ fn main() -> std::process::ExitCode {
         Task::Ci => ci::run(),
         Task::Catalog(args) => catalog::run(args),
         Task::Lint(args) => lint::run(args),
+        Task::Schema(args) => schema::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

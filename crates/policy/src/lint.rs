@@ -24,7 +24,6 @@
 //! ```
 
 mod checks;
-mod locate;
 mod model;
 mod reach;
 

@@ -4,10 +4,11 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::locate::{Locations, Position};
-use super::model::{Cond, Doc, List, Polarity, Stmt};
+use super::model::{Cond, Doc, List, Polarity, Stmt, escape};
 use super::{Finding, LintOptions, PolicyKind, Severity, check, code, reach};
 use crate::catalog::{ActionRef, Catalog, KeyType, ResourceType, glob_match};
+use crate::locate::SourceMap;
+use crate::{ErrorKind, Operator, OperatorError, OperatorKind, ParseError, SetQualifier};
 
 /// IAM's limit on a managed policy, in characters not counting white space.
 const MANAGED_POLICY_LIMIT: usize = 6_144;
@@ -49,7 +50,7 @@ const ROLE_FORMAT: &str = "arn:${Partition}:iam::${Account}:role/${RoleNameWithP
 /// Collects findings with positions.
 struct Ctx<'a> {
     file: &'a str,
-    locations: Locations,
+    map: SourceMap,
     findings: Vec<Finding>,
 }
 
@@ -63,9 +64,9 @@ enum At<'p> {
 impl Ctx<'_> {
     fn add(&mut self, code: &'static str, at: At<'_>, message: String, help: String) {
         let severity = check(code).map_or(Severity::Error, |c| c.severity);
-        let (pointer, Position { line, column }) = match at {
-            At::Value(p) => (p, self.locations.value(p)),
-            At::Key(p) => (p, self.locations.key(p)),
+        let (pointer, (line, column)) = match at {
+            At::Value(p) => (p, self.position(p, false)),
+            At::Key(p) => (p, self.position(p, true)),
         };
         self.findings.push(Finding {
             severity,
@@ -81,36 +82,66 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// The line and column of the element at `pointer` (its key when `key` and it has one);
+    /// for a pointer the map does not hold, its nearest ancestor.
+    fn position(&self, pointer: &str, key: bool) -> (usize, usize) {
+        let mut pointer = pointer;
+        loop {
+            if let Some(entry) = self.map.get(pointer) {
+                let at = if key {
+                    entry.key.unwrap_or(entry.value)
+                } else {
+                    entry.value
+                };
+                return (at.line, at.column);
+            }
+            match pointer.rfind('/') {
+                Some(i) => pointer = pointer.get(..i).unwrap_or_default(),
+                None => return (1, 1),
+            }
+        }
+    }
+
+    /// A parse error as a finding: `null-if-exists` has its own code, the rest is grammar.
+    fn parse_error(&mut self, error: ParseError) {
+        let code = match error.kind {
+            ErrorKind::Operator(OperatorError::NullIfExists(_)) => code::NULL_IF_EXISTS,
+            _ => code::GRAMMAR,
+        };
+        let severity = check(code).map_or(Severity::Error, |c| c.severity);
+        self.findings.push(Finding {
+            severity,
+            code,
+            file: self.file.to_owned(),
+            line: error.line.max(1),
+            column: error.column.max(1),
+            pointer: error.pointer,
+            message: error.message,
+            help: error.help.unwrap_or_else(|| {
+                "see the IAM JSON policy grammar in the IAM User Guide".to_owned()
+            }),
+            accepted: None,
+        });
+    }
+}
+
 /// Runs every check on one document.
 pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Finding> {
     let mut ctx = Ctx {
         file,
-        locations: Locations::new(source),
+        map: SourceMap::build(source),
         findings: Vec::new(),
     };
-    let value: Value = match serde_json::from_str(source) {
-        Ok(value) => value,
-        Err(err) => {
-            let message = err.to_string();
-            // serde_json appends " at line L column C"; the position is in the finding.
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
-            ctx.findings.push(Finding {
-                severity: Severity::Error,
-                code: code::GRAMMAR,
-                file: file.to_owned(),
-                line: err.line().max(1),
-                column: err.column().max(1),
-                pointer: String::new(),
-                message: format!("invalid JSON: {message}"),
-                help: "fix the JSON syntax; a policy is one JSON object".to_owned(),
-                accepted: None,
-            });
-            return ctx.findings;
+    // The grammar comes from the parser; the checks below read the JSON value, so that one
+    // bad element does not hide the findings about the others.
+    if let Err(errors) = crate::parse(source) {
+        for error in errors {
+            ctx.parse_error(error);
         }
+    }
+    let Ok(value) = serde_json::from_str::<Value>(source) else {
+        return ctx.findings;
     };
 
     let doc = Doc::new(&value);
@@ -217,7 +248,7 @@ fn first_variable(value: &Value, pointer: &str) -> Option<(String, String)> {
             .find_map(|(i, v)| first_variable(v, &format!("{pointer}/{i}"))),
         Value::Object(map) => map.iter().find_map(|(k, v)| {
             (k != "Sid" && k != "Version")
-                .then(|| first_variable(v, &format!("{pointer}/{}", super::locate::escape(k))))
+                .then(|| first_variable(v, &format!("{pointer}/{}", escape(k))))
                 .flatten()
         }),
         _ => None,
@@ -256,7 +287,7 @@ fn placeholders(ctx: &mut Ctx<'_>, value: &Value, pointer: &str, template: bool)
         }
         Value::Object(map) => {
             for (key, item) in map {
-                let at = format!("{pointer}/{}", super::locate::escape(key));
+                let at = format!("{pointer}/{}", escape(key));
                 placeholders(ctx, item, &at, template);
             }
         }
@@ -761,86 +792,63 @@ fn role_wildcard(pattern: &str) -> bool {
         .is_some_and(|(_, name)| name.contains(['*', '?']))
 }
 
-/// A parsed condition operator: `ForAllValues:StringLikeIfExists` gives
-/// `(Some("ForAllValues"), "StringLike", true)`.
-struct Operator<'a> {
-    set: Option<&'a str>,
-    base: &'a str,
-    if_exists: bool,
+/// The key types an operator compares, or `None` for `Null`, which takes any key.
+fn accepted_types(op: &Operator) -> Option<&'static [KeyType]> {
+    Some(match op.base.as_str() {
+        "StringEquals"
+        | "StringNotEquals"
+        | "StringEqualsIgnoreCase"
+        | "StringNotEqualsIgnoreCase"
+        | "StringLike"
+        | "StringNotLike" => &[KeyType::String, KeyType::Arn],
+        "NumericEquals"
+        | "NumericNotEquals"
+        | "NumericLessThan"
+        | "NumericLessThanEquals"
+        | "NumericGreaterThan"
+        | "NumericGreaterThanEquals" => &[KeyType::Numeric, KeyType::Date],
+        "DateEquals"
+        | "DateNotEquals"
+        | "DateLessThan"
+        | "DateLessThanEquals"
+        | "DateGreaterThan"
+        | "DateGreaterThanEquals" => &[KeyType::Date],
+        "Bool" => &[KeyType::Bool],
+        "BinaryEquals" => &[KeyType::Binary],
+        "IpAddress" | "NotIpAddress" => &[KeyType::IpAddress],
+        "ArnEquals" | "ArnLike" | "ArnNotEquals" | "ArnNotLike" => &[KeyType::Arn],
+        _ => return None,
+    })
 }
 
-impl<'a> Operator<'a> {
-    fn parse(text: &'a str) -> Self {
-        let (set, rest) = match text.split_once(':') {
-            Some((set, rest)) if matches!(set, "ForAllValues" | "ForAnyValue") => (Some(set), rest),
-            _ => (None, text),
-        };
-        let (base, if_exists) = match rest.strip_suffix("IfExists") {
-            Some(base) => (base, true),
-            None => (rest, false),
-        };
-        Operator {
-            set,
-            base,
-            if_exists,
-        }
+/// An operator for a key type, for help text.
+fn operator_for(kind: KeyType) -> &'static str {
+    match kind {
+        KeyType::Date => "DateGreaterThan",
+        KeyType::Numeric => "NumericLessThan",
+        KeyType::Bool => "Bool",
+        KeyType::IpAddress => "IpAddress",
+        KeyType::Arn => "ArnLike",
+        KeyType::Binary => "BinaryEquals",
+        _ => "StringEquals",
     }
+}
 
-    /// The key types this operator compares, or `None` for an operator we do not know (the
-    /// parser reports it) and for `Null`, which takes any key.
-    fn accepts(&self) -> Option<&'static [KeyType]> {
-        Some(match self.base {
-            "StringEquals"
-            | "StringNotEquals"
-            | "StringEqualsIgnoreCase"
-            | "StringNotEqualsIgnoreCase"
-            | "StringLike"
-            | "StringNotLike" => &[KeyType::String, KeyType::Arn],
-            "NumericEquals"
-            | "NumericNotEquals"
-            | "NumericLessThan"
-            | "NumericLessThanEquals"
-            | "NumericGreaterThan"
-            | "NumericGreaterThanEquals" => &[KeyType::Numeric, KeyType::Date],
-            "DateEquals"
-            | "DateNotEquals"
-            | "DateLessThan"
-            | "DateLessThanEquals"
-            | "DateGreaterThan"
-            | "DateGreaterThanEquals" => &[KeyType::Date],
-            "Bool" => &[KeyType::Bool],
-            "BinaryEquals" => &[KeyType::Binary],
-            "IpAddress" | "NotIpAddress" => &[KeyType::IpAddress],
-            "ArnEquals" | "ArnLike" | "ArnNotEquals" | "ArnNotLike" => &[KeyType::Arn],
-            _ => return None,
-        })
-    }
-
-    /// An operator of the same family for a key type, for help text.
-    fn example_for(kind: KeyType) -> &'static str {
-        match kind {
-            KeyType::Date => "DateGreaterThan",
-            KeyType::Numeric => "NumericLessThan",
-            KeyType::Bool => "Bool",
-            KeyType::IpAddress => "IpAddress",
-            KeyType::Arn => "ArnLike",
-            KeyType::Binary => "BinaryEquals",
-            _ => "StringEquals",
-        }
-    }
+/// The condition's operator; `None` for one the parser rejects (it reports it).
+fn operator(cond: &Cond<'_>) -> Option<Operator> {
+    cond.operator.parse().ok()
 }
 
 fn is_mfa_present(cond: &Cond<'_>) -> bool {
     cond.key.eq_ignore_ascii_case("aws:MultiFactorAuthPresent")
-        && Operator::parse(cond.operator).base == "Bool"
+        && operator(cond).is_some_and(|op| op.base == OperatorKind::Bool)
         && cond.values.iter().any(|v| v.eq_ignore_ascii_case("true"))
 }
 
 /// An Allow of MFA or credential management under `BoolIfExists aws:MultiFactorAuthPresent`.
 fn mfa_if_exists(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) {
     let Some(cond) = stmt.conditions.iter().find(|c| {
-        let op = Operator::parse(c.operator);
-        is_mfa_present(c) && op.if_exists && op.set.is_none()
+        is_mfa_present(c) && operator(c).is_some_and(|op| op.if_exists && op.set.is_none())
     }) else {
         return;
     };
@@ -872,10 +880,10 @@ fn mfa_if_exists(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'
 /// Trust and resource policy principals.
 fn trust(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, kind: PolicyKind) {
     let mfa = stmt.conditions.iter().any(|c| {
-        let op = Operator::parse(c.operator);
+        let Some(op) = operator(c) else { return false };
         (is_mfa_present(c) && !op.if_exists)
             || (c.key.eq_ignore_ascii_case("aws:MultiFactorAuthAge")
-                && op.base.starts_with("Numeric"))
+                && op.base.as_str().starts_with("Numeric"))
     });
     for (principal_kind, item) in &stmt.principals {
         let any = item.text == "*" && matches!(*principal_kind, "*" | "AWS");
@@ -925,22 +933,11 @@ fn conditions(
         .is_none_or(|l| l.polarity == Polarity::Not || l.items.iter().any(|i| i.text == "*"));
     let actions: Vec<&ActionRef<'_>> = resolved.iter().flatten().collect();
     for cond in &stmt.conditions {
-        let op = Operator::parse(cond.operator);
-        if op.base == "Null" && op.if_exists {
-            ctx.add(
-                code::NULL_IF_EXISTS,
-                At::Key(&cond.operator_pointer),
-                format!(
-                    "`{}` is not a valid operator: `Null` already tests whether the key exists",
-                    cond.operator
-                ),
-                "use `Null` without `IfExists`".to_owned(),
-            );
-        }
+        let Some(op) = operator(cond) else { continue };
         let Some(kind) = key_type(ctx, catalog, cond, &actions, any_action) else {
             continue;
         };
-        if let Some(accepted) = op.accepts()
+        if let Some(accepted) = accepted_types(&op)
             && !accepted.contains(&kind.element())
         {
             ctx.add(
@@ -955,13 +952,14 @@ fn conditions(
                 format!(
                     "use an operator for {} keys, such as `{}`",
                     kind.element(),
-                    Operator::example_for(kind.element())
+                    operator_for(kind.element())
                 ),
             );
         }
-        if let Some(set) = op.set
+        if let Some(set) = op.set.map(SetQualifier::prefix)
             && !kind.is_multivalued()
         {
+            let set = set.trim_end_matches(':');
             ctx.add(
                 code::SET_OPERATOR_SINGLE_VALUED,
                 At::Key(&cond.operator_pointer),
@@ -1142,14 +1140,15 @@ mod tests {
     }
 
     #[test]
-    fn operators() {
-        let op = Operator::parse("ForAllValues:StringLikeIfExists");
+    fn operator_types() {
+        let op: Operator = "ForAllValues:StringLikeIfExists".parse().unwrap();
         assert_eq!(
-            (op.set, op.base, op.if_exists),
-            (Some("ForAllValues"), "StringLike", true)
+            accepted_types(&op),
+            Some(&[KeyType::String, KeyType::Arn][..])
         );
-        let op = Operator::parse("NullIfExists");
-        assert_eq!((op.set, op.base, op.if_exists), (None, "Null", true));
-        assert!(Operator::parse("Null").accepts().is_none());
+        let op: Operator = "Null".parse().unwrap();
+        assert!(accepted_types(&op).is_none());
+        let op: Operator = "DateLessThan".parse().unwrap();
+        assert_eq!(accepted_types(&op), Some(&[KeyType::Date][..]));
     }
 }

@@ -6,8 +6,6 @@
 
 use serde_json::Value;
 
-use super::locate::escape;
-
 /// A whole document.
 pub(crate) struct Doc<'a> {
     /// `Version`, with its pointer, when present as a string.
@@ -179,6 +177,11 @@ impl<'a> Stmt<'a> {
     pub(crate) fn sid(&self) -> Option<&'a str> {
         self.value.get("Sid").and_then(Value::as_str)
     }
+}
+
+/// Escapes one JSON pointer segment (RFC 6901).
+pub(crate) fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
 }
 
 /// The strings of a one-or-many element, each with its pointer.
