@@ -163,9 +163,10 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
     let granted = granted_actions(&doc, &resolved);
     for (i, stmt) in doc.statements.iter().enumerate() {
         let actions = resolved.get(i).map(Vec::as_slice).unwrap_or_default();
-        redundant_actions(&mut ctx, stmt, actions);
+        let covered = covered_by(stmt, actions);
+        redundant_actions(&mut ctx, stmt, &covered);
         if stmt.allow {
-            reachability(&mut ctx, stmt, actions, &granted, i);
+            reachability(&mut ctx, stmt, actions, &covered, &granted, i);
             broad_access(&mut ctx, stmt, actions);
             mfa_if_exists(&mut ctx, stmt, actions);
             if matches!(kind, PolicyKind::Trust | PolicyKind::Resource) {
@@ -441,8 +442,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Entries of one list that another entry of the same list already covers.
-fn redundant_actions(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) {
-    let Some(list) = &stmt.actions else { return };
+/// For each entry of the statement's action list, the other entry that already covers it
+/// (a wildcard that matches it, or the same text earlier in the list).
+fn covered_by(stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) -> Vec<Option<usize>> {
+    let Some(list) = &stmt.actions else {
+        return Vec::new();
+    };
     let names: Vec<HashSet<String>> = resolved
         .iter()
         .map(|set| set.iter().map(ActionRef::full_name).collect())
@@ -465,26 +470,36 @@ fn redundant_actions(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, resolved: &[Vec<ActionR
             _ => false,
         }
     };
-    for (i, item) in list.items.iter().enumerate() {
-        let by = (0..list.items.len())
-            .filter(|&j| j != i)
-            .find(|&j| covers(j, i) && !(covers(i, j) && i < j));
-        if let Some(by) = by.and_then(|j| list.items.get(j)) {
-            let message = if item.text.eq_ignore_ascii_case(by.text) {
-                format!("action `{}` is listed twice in this statement", item.text)
-            } else {
-                format!(
-                    "action `{}` is already covered by `{}` in this statement",
-                    item.text, by.text
-                )
-            };
-            ctx.add(
-                code::REDUNDANT_ACTION,
-                At::Value(&item.pointer),
-                message,
-                format!("remove `{}`", item.text),
-            );
-        }
+    (0..list.items.len())
+        .map(|i| {
+            (0..list.items.len())
+                .filter(|&j| j != i)
+                .find(|&j| covers(j, i) && !(covers(i, j) && i < j))
+        })
+        .collect()
+}
+
+/// Entries of one list that another entry of the same list already covers.
+fn redundant_actions(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, covered: &[Option<usize>]) {
+    let Some(list) = &stmt.actions else { return };
+    for (item, by) in list.items.iter().zip(covered) {
+        let Some(by) = by.and_then(|j| list.items.get(j)) else {
+            continue;
+        };
+        let message = if item.text.eq_ignore_ascii_case(by.text) {
+            format!("action `{}` is listed twice in this statement", item.text)
+        } else {
+            format!(
+                "action `{}` is already covered by `{}` in this statement",
+                item.text, by.text
+            )
+        };
+        ctx.add(
+            code::REDUNDANT_ACTION,
+            At::Value(&item.pointer),
+            message,
+            format!("remove `{}`", item.text),
+        );
     }
 }
 
@@ -575,6 +590,7 @@ fn reachability(
     ctx: &mut Ctx<'_>,
     stmt: &Stmt<'_>,
     resolved: &[Vec<ActionRef<'_>>],
+    covered: &[Option<usize>],
     granted: &[HashSet<String>],
     index: usize,
 ) {
@@ -589,7 +605,11 @@ fn reachability(
     }
     let listed = resource_list(resources);
     let mut cache = HashMap::new();
-    for (item, found) in actions.items.iter().zip(resolved) {
+    for ((item, found), by) in actions.items.iter().zip(resolved).zip(covered) {
+        // An entry another one covers is reported as redundant; its actions are checked there.
+        if by.is_some() {
+            continue;
+        }
         let wildcard = item.text.contains(['*', '?']);
         if !wildcard {
             let Some(action) = found.first() else {
@@ -865,11 +885,12 @@ fn mfa_if_exists(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'
     }
     let shown: Vec<String> = sensitive.iter().take(3).map(|n| format!("`{n}`")).collect();
     let more = if sensitive.len() > 3 { ", ..." } else { "" };
+    let verb = if sensitive.len() == 1 { "is" } else { "are" };
     ctx.add(
         code::MFA_BOOL_IF_EXISTS,
         At::Key(&cond.pointer),
         format!(
-            "`{}` on `aws:MultiFactorAuthPresent` is also true for requests signed with long-term access keys, which carry no such key: {}{more} is allowed without MFA",
+            "`{}` on `aws:MultiFactorAuthPresent` is also true for requests signed with long-term access keys, which carry no such key: {}{more} {verb} allowed without MFA",
             cond.operator,
             shown.join(", ")
         ),
@@ -960,6 +981,13 @@ fn conditions(
             && !kind.is_multivalued()
         {
             let set = set.trim_end_matches(':');
+            let help = if set == "ForAllValues" {
+                format!(
+                    "remove `{set}:`: on a single-valued key it also matches requests that do not carry the key"
+                )
+            } else {
+                format!("remove `{set}:`: a single-valued key needs no set operator")
+            };
             ctx.add(
                 code::SET_OPERATOR_SINGLE_VALUED,
                 At::Key(&cond.operator_pointer),
@@ -967,9 +995,7 @@ fn conditions(
                     "`{set}` is for multivalued keys, but `{}` has a single value",
                     cond.key
                 ),
-                format!(
-                    "remove `{set}:`; with a single-valued key it can match when the key is absent"
-                ),
+                help,
             );
         }
     }
