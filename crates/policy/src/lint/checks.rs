@@ -44,6 +44,9 @@ const CREDENTIAL_ACTIONS: &[&str] = &[
     "iam:UploadSigningCertificate",
 ];
 
+/// Longest word that gets a "did you mean" suggestion.
+const MAX_SUGGESTED_LEN: usize = 128;
+
 /// The ARN format of an IAM role, for the PassRole check.
 const ROLE_FORMAT: &str = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
 
@@ -410,6 +413,10 @@ fn resolve_actions<'c>(
 
 /// The closest candidate within a small edit distance, for "did you mean" help.
 fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // Names are short; a long word is no typo of one (and the distance is quadratic).
+    if word.len() > MAX_SUGGESTED_LEN {
+        return None;
+    }
     let word = word.to_ascii_lowercase();
     let limit = (word.len() / 3).max(2);
     candidates
