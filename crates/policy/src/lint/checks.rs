@@ -2,11 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+use iamkit_arn::Pattern;
 use serde_json::Value;
 
 use super::model::{Cond, Doc, List, Polarity, Stmt, escape};
 use super::{Finding, LintOptions, PolicyKind, Severity, check, code, reach};
-use crate::catalog::{ActionRef, Catalog, KeyType, ResourceType, glob_match};
+use crate::catalog::{ActionRef, Catalog, KeyType, ResourceType};
 use crate::locate::SourceMap;
 use crate::{ErrorKind, Operator, OperatorError, OperatorKind, ParseError, SetQualifier};
 
@@ -470,7 +471,7 @@ fn covered_by(stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) -> Vec<Option<us
             return false;
         }
         if !a.text.contains(['*', '?']) {
-            return glob_match(b.text, a.text, true);
+            return Pattern::new_ignore_case(b.text).matches(a.text);
         }
         match (names.get(i), names.get(j)) {
             (Some(small), Some(big)) => !small.is_empty() && small.is_subset(big),
