@@ -914,9 +914,19 @@ fn trust(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, kind: PolicyKind) {
             || (c.key.eq_ignore_ascii_case("aws:MultiFactorAuthAge")
                 && op.base.as_str().starts_with("Numeric"))
     });
+    // Conditions that narrow "anyone" down to known accounts or organizations.
+    let narrowed = stmt.conditions.iter().any(|c| {
+        NARROWING_KEYS.iter().any(|k| c.key.eq_ignore_ascii_case(k))
+            && operator(c).is_some_and(|op| !op.base.is_negated() && !op.if_exists)
+    });
+    // A third party's role: the external id, not MFA, is what the trust relies on.
+    let external_id = stmt
+        .conditions
+        .iter()
+        .any(|c| c.key.eq_ignore_ascii_case("sts:ExternalId"));
     for (principal_kind, item) in &stmt.principals {
         let any = item.text == "*" && matches!(*principal_kind, "*" | "AWS");
-        if any {
+        if any && !narrowed {
             ctx.add(
                 code::TRUST_ANY_PRINCIPAL,
                 At::Value(&item.pointer),
@@ -927,6 +937,7 @@ fn trust(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, kind: PolicyKind) {
             && *principal_kind == "AWS"
             && is_account_root(item.text)
             && !mfa
+            && !external_id
         {
             ctx.add(
                 code::TRUST_ROOT_WITHOUT_MFA,
@@ -937,6 +948,18 @@ fn trust(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, kind: PolicyKind) {
         }
     }
 }
+
+/// Condition keys that restrict a `"*"` principal to known accounts or organizations.
+const NARROWING_KEYS: &[&str] = &[
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+];
 
 /// `arn:aws:iam::123456789012:root`, a bare account id, or the `<account-id>` placeholder.
 fn is_account_root(text: &str) -> bool {
