@@ -393,7 +393,7 @@ fn resolve_actions<'c>(
                     );
                 } else {
                     let near = catalog.service(prefix).and_then(|service| {
-                        closest(name, service.actions.iter().map(|a| a.name.as_str()))
+                        closest(name, service.actions().iter().map(|a| a.name.as_str()))
                     });
                     let help = match near {
                         Some(near) => format!("did you mean `{prefix}:{near}`?"),
