@@ -2,4 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure with a message
 
 mod emulator;
+mod mfa;
+mod proxy;
 mod tidy;

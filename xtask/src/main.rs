@@ -2,9 +2,13 @@
 
 mod catalog;
 mod ci;
+mod demo;
 mod emulator;
 mod lint;
+mod mfa;
 mod schema;
+mod simulate;
+mod target;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +32,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
+    /// The main job, on a fresh local emulator (see `demo --help` for what it runs today).
+    Demo,
     /// Install the emulator if needed, then run every test in the workspace.
     Test(test::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
@@ -36,21 +42,28 @@ enum Task {
     Catalog(catalog::Args),
     /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
     Lint(lint::Args),
+    /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
+    Mfa(mfa::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
     /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
     Schema(schema::Args),
+    /// Evaluate a JSON file of cases with the IAM evaluation engine (exit 1 on a mismatch).
+    Simulate(simulate::Args),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
+        Task::Demo => demo::run(),
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
+        Task::Mfa(args) => mfa::run(args),
         Task::Ci => ci::run(),
         Task::Catalog(args) => catalog::run(args),
         Task::Lint(args) => lint::run(args),
         Task::Schema(args) => schema::run(args),
+        Task::Simulate(args) => return simulate::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

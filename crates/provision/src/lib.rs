@@ -16,5 +16,6 @@
 //! ```
 
 mod clients;
+pub mod mfa;
 
 pub use clients::{Clients, DEFAULT_REGION, Target, connect, from_config};
