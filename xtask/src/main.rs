@@ -1,9 +1,11 @@
 //! `cargo xtask`: iamkit's tasks. It parses arguments, prints, and calls the crates.
 
+mod catalog;
 mod ci;
 mod demo;
 mod emulator;
 mod lambda;
+mod lint;
 mod mfa;
 mod schema;
 mod simulate;
@@ -37,6 +39,10 @@ enum Task {
     Test(test::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
+    /// Rebuild the embedded service catalog from the pinned npm package (`--check`: verify it).
+    Catalog(catalog::Args),
+    /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
+    Lint(lint::Args),
     /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
     Mfa(mfa::Args),
     /// Build the hello-world Lambda and zip it for provided.al2023: target/lambda/hello/bootstrap.zip.
@@ -62,6 +68,8 @@ fn main() -> std::process::ExitCode {
         Task::PackageLambda => lambda::run_package(),
         Task::Invoke(args) => lambda::run_invoke(args),
         Task::Ci => ci::run(),
+        Task::Catalog(args) => catalog::run(args),
+        Task::Lint(args) => lint::run(args),
         Task::Schema(args) => schema::run(args),
         Task::Simulate(args) => return simulate::run(args),
     };
