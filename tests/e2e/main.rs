@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure with a message
 
 mod emulator;
+mod provision;
 mod tidy;

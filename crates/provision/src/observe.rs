@@ -197,7 +197,13 @@ pub async fn observe(clients: &Clients, desired: &Desired) -> Result<Observed, E
             .await
             .map_err(|e| Error::aws("ListGroups", &desired.group_path(), e))?;
         for page in pages {
-            names.extend(page.groups().iter().map(|g| g.group_name().to_owned()));
+            // Filtered again here: moto ignores `PathPrefix`.
+            names.extend(
+                page.groups()
+                    .iter()
+                    .filter(|g| g.path() == desired.group_path())
+                    .map(|g| g.group_name().to_owned()),
+            );
         }
         Ok::<_, Error>(names)
     };
