@@ -1075,3 +1075,6 @@ pub fn teardown_plan(desired: &Desired, observed: &Observed) -> Plan {
 fn policy_name(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
+
+#[cfg(test)]
+mod tests;
