@@ -7,6 +7,8 @@
 
 #![allow(clippy::panic)] // a harness that cannot start its emulator fails the test, with the reason
 
+pub mod proxy;
+
 use std::sync::OnceLock;
 
 use iamkit_emulator::{Emulator, Install, Lifetime};

@@ -1,7 +1,10 @@
 //! `cargo xtask`: iamkit's tasks. It parses arguments, prints, and calls the crates.
 
 mod ci;
+mod demo;
 mod emulator;
+mod mfa;
+mod target;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -25,10 +28,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
+    /// The main job, on a fresh local emulator (see `demo --help` for what it runs today).
+    Demo,
     /// Install the emulator if needed, then run every test in the workspace.
     Test(test::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
+    /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
+    Mfa(mfa::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
 }
@@ -36,8 +43,10 @@ enum Task {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
+        Task::Demo => demo::run(),
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
+        Task::Mfa(args) => mfa::run(args),
         Task::Ci => ci::run(),
     };
     match result {

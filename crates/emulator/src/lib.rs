@@ -119,7 +119,7 @@ impl Install {
         }
         let target = match std::env::var_os("CARGO_TARGET_DIR") {
             Some(dir) => PathBuf::from(dir),
-            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+            None => workspace_root().join("target"),
         };
         target.join("emulator")
     }
@@ -491,6 +491,15 @@ fn process_alive(pid: u32) -> bool {
             .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
+}
+
+/// The workspace this crate was built in (`crates/emulator/../..`).
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .and_then(Path::parent)
+        .map_or_else(|| manifest.to_path_buf(), Path::to_path_buf)
 }
 
 /// Whether `pid` runs our launcher: guards against a recycled process id.

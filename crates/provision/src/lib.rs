@@ -41,6 +41,7 @@ mod desired;
 pub mod document;
 mod error;
 mod manifest;
+pub mod mfa;
 mod observe;
 pub mod password;
 mod plan;
