@@ -1,4 +1,5 @@
-//! `cargo xtask test`: install the emulator if needed, then `cargo test --workspace`.
+//! `cargo xtask test`: check that generated files are fresh, install the emulator if needed,
+//! then `cargo test --workspace`.
 
 use anyhow::Result;
 use iamkit_emulator::Install;
@@ -12,6 +13,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    crate::schema::run(crate::schema::Args { check: true })?;
     let sh = Shell::new()?;
     sh.change_dir(crate::project_root());
     Install::new(Install::default_dir()).ensure(&mut |line| eprintln!("{line}"))?;

@@ -1,59 +1,56 @@
-//! Typed AWS ARNs.
+//! Typed AWS ARNs: parse, build, display, and match them as IAM matches resources.
+//!
+//! - [`Arn`], [`Partition`], [`AccountId`]: `FromStr` and `Display` round-trip exactly, and
+//!   errors say which part is wrong and where.
+//! - Builders for the ARNs the iamkit baseline uses ([`Arn::iam_user`], [`Arn::iam_role`],
+//!   [`Arn::mfa_device`], [`Arn::s3_object`], [`Arn::lambda_function`], ...), checking names
+//!   and paths with IAM's rules ([`validate_user_name`], [`validate_path`], ...).
+//! - [`Template`]: text with the article's `<account-id>` placeholder.
+//! - Policy variables ([`parse_variables`], [`Variable`], [`Segment`]).
+//! - [`Pattern`]: a glob compiled once and matched without allocating, and
+//!   [`ResourcePattern`]: a policy's `Resource`/`NotResource` entry with IAM's matching rules.
+//!
+//! No IO, no async: this crate only computes.
 //!
 //! ```
-//! use iamkit_arn::AccountId;
-//! let id: AccountId = "123456789012".parse().unwrap();
-//! assert_eq!(id.to_string(), "123456789012");
+//! use iamkit_arn::{AccountId, Arn, Partition, ResourcePattern, Template};
+//!
+//! let account: AccountId = "123456789012".parse()?;
+//! let admin = Arn::iam_role(&Partition::Aws, account, "/", "admin")?;
+//! assert_eq!(admin.to_string(), "arn:aws:iam::123456789012:role/admin");
+//!
+//! // The article writes its policies with a placeholder for the account.
+//! let text = Template::parse("arn:aws:iam::<account-id>:role/admin")?.fill(&account);
+//! let pattern = ResourcePattern::parse(&text)?;
+//! assert!(pattern.matches(admin.as_str()));
+//!
+//! // develop-s3 grants `s3:*` on objects only: a bucket does not match.
+//! let objects = ResourcePattern::parse("arn:aws:s3:::*/*")?;
+//! let bucket = Arn::s3_bucket(&Partition::Aws, "iamkit-hello")?;
+//! let object = Arn::s3_object(&Partition::Aws, "iamkit-hello", "hello.txt")?;
+//! assert!(objects.matches(object.as_str()));
+//! assert!(!objects.matches(bucket.as_str()));
+//! # Ok::<(), iamkit_arn::ArnError>(())
 //! ```
 
-use std::{fmt, str::FromStr};
+mod account;
+mod arn;
+mod error;
+mod names;
+mod pattern;
+mod resource;
+mod template;
+mod variables;
 
-/// What is wrong with an ARN or one of its parts.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ArnError {
-    /// An account id that is not exactly twelve ASCII digits.
-    #[error("invalid account id `{0}`: expected 12 digits")]
-    AccountId(String),
-}
-
-/// An account id: exactly twelve ASCII digits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct AccountId([u8; 12]);
-
-impl FromStr for AccountId {
-    type Err = ArnError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bytes: [u8; 12] = s
-            .as_bytes()
-            .try_into()
-            .map_err(|_| ArnError::AccountId(s.to_owned()))?;
-        if bytes.iter().all(u8::is_ascii_digit) {
-            Ok(AccountId(bytes))
-        } else {
-            Err(ArnError::AccountId(s.to_owned()))
-        }
-    }
-}
-
-impl fmt::Display for AccountId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            write!(f, "{}", char::from(b))?;
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn account_id_round_trips_and_rejects_bad_input() {
-        let id: AccountId = "123456789012".parse().unwrap();
-        assert_eq!(id.to_string(), "123456789012");
-        assert!("12345678901".parse::<AccountId>().is_err());
-        assert!("12345678901a".parse::<AccountId>().is_err());
-    }
-}
+pub use account::{AccountId, Partition};
+pub use arn::Arn;
+pub use error::{ArnError, ArnPart, NameKind};
+pub use names::{
+    validate_bucket_name, validate_function_name, validate_group_name, validate_mfa_device_name,
+    validate_object_key, validate_path, validate_policy_name, validate_region, validate_role_name,
+    validate_role_session_name, validate_user_name,
+};
+pub use pattern::Pattern;
+pub use resource::ResourcePattern;
+pub use template::{Placeholder, Template};
+pub use variables::{Segment, Variable, has_variables, parse_variables, substitute};
