@@ -7,7 +7,9 @@ mod emulator;
 mod lint;
 mod mfa;
 mod schema;
+mod setup;
 mod target;
+mod teardown;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +45,10 @@ enum Task {
     Catalog(catalog::Args),
     /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
     Lint(lint::Args),
+    /// Create the article's account from policies/baseline.toml: plan (like terraform), then apply.
+    Setup(setup::Args),
+    /// Remove everything setup created (and nothing else), in the order AWS requires.
+    Teardown(teardown::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
     /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
@@ -56,6 +62,8 @@ fn main() -> std::process::ExitCode {
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Mfa(args) => mfa::run(args),
+        Task::Setup(args) => setup::run(args),
+        Task::Teardown(args) => teardown::run(args),
         Task::Ci => ci::run(),
         Task::Catalog(args) => catalog::run(args),
         Task::Lint(args) => lint::run(args),
