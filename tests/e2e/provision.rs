@@ -520,7 +520,10 @@ async fn a_changed_policy_file_updates_exactly_that_policy_and_keeps_five_versio
     // The same policy written differently (other spacing, key order, one-element list) is
     // unchanged.
     let policy = manifest.policies.get_mut("develop-s3").unwrap();
-    policy.text = r#"{"Statement": [{"Resource": ["arn:aws:s3:::*/*"], "Action": "s3:*", "Effect": "Allow"}], "Version": "2012-10-17"}"#.into();
+    let original: serde_json::Value = serde_json::from_str(&policy.text).unwrap();
+    let respelled = serde_json::to_string(&respell(&original, "")).unwrap();
+    assert_ne!(respelled, policy.text);
+    policy.text = respelled;
     let same = desired(&account, &manifest, &code(1)).await;
     assert!(plan_for(&account, &same).await.is_empty());
 
@@ -586,6 +589,25 @@ async fn a_changed_policy_file_updates_exactly_that_policy_and_keeps_five_versio
         .map(|c| c.operation)
         .collect();
     assert_eq!(writes, ["UpdateFunctionCode"]);
+}
+
+/// The same policy written differently: keys in reverse order, no white space, single
+/// actions and resources as one-element lists.
+fn respell(value: &serde_json::Value, key: &str) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .rev()
+                .map(|(k, v)| (k.clone(), respell(v, k)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| respell(v, key)).collect()),
+        Value::String(text) if matches!(key, "Action" | "Resource") => {
+            Value::Array(vec![Value::String(text.clone())])
+        }
+        other => other.clone(),
+    }
 }
 
 /// Resources of someone else's: no mark of ours.
