@@ -927,3 +927,72 @@ async fn setup_interrupted_at_any_point_converges_on_rerun_and_tears_down_clean(
         assert!(ours(&account.plain).await.is_empty(), "after {after}");
     }
 }
+
+/// Setup and teardown cut off at their Nth write (every request from it on fails: what the
+/// account sees of a process killed there), then run again without faults.
+#[tokio::test]
+async fn setup_and_teardown_cut_off_at_a_write_converge_when_run_again() {
+    use iamkit_e2e::proxy::{FailWhen, Fault, Faults, Proxy};
+
+    let account = account().await;
+    let manifest = baseline();
+    let desired = desired(&account, &manifest, &code(1)).await;
+    let proxy = Proxy::start(&account._emulator.endpoint()).await.unwrap();
+    // No SDK retries through the proxy: a cut-off run fails at once instead of backing off.
+    let target = iamkit_provision::Target::Emulator {
+        endpoint: proxy.endpoint(),
+    };
+    let config = account
+        .plain
+        .config
+        .to_builder()
+        .endpoint_url(proxy.endpoint())
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+        .build();
+    let cut = iamkit_provision::from_config(target, config);
+    let cut_at = |n: usize| {
+        proxy.set_faults(Faults {
+            when: FailWhen::FromWrite(n),
+            fault: Fault::Drop,
+            ..Faults::default()
+        });
+    };
+    for n in [1, 6, 13, 24] {
+        cut_at(n);
+        let plan = plan_for(&account, &desired).await;
+        let err = apply(&cut, &plan, &account.options, &mut |_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Apply { .. }), "write {n}: {err}");
+        assert!(proxy.counts().writes >= n, "write {n}");
+
+        // A teardown that is itself cut off, then a whole one: nothing of ours is left.
+        let left = ours(&account.plain).await.len();
+        cut_at(n.div_ceil(2));
+        let partial = teardown(&cut, &desired, &account.options, &mut |_| {}).await;
+        // Each resource left takes at least one write to remove.
+        assert_eq!(
+            partial.is_err(),
+            left >= n.div_ceil(2),
+            "write {n}: {left} left"
+        );
+        teardown(&account.clients, &desired, &account.options, &mut |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("teardown after write {n}: {e}"));
+        assert!(ours(&account.plain).await.is_empty(), "write {n}");
+
+        // Cut off again, then run to the end: the account converges.
+        cut_at(n);
+        let plan = plan_for(&account, &desired).await;
+        apply(&cut, &plan, &account.options, &mut |_| {})
+            .await
+            .unwrap_err();
+        let (plan, _) = setup(&account, &desired).await;
+        assert!(plan.conflicts.is_empty(), "write {n}: {:?}", plan.conflicts);
+        assert!(plan_for(&account, &desired).await.is_empty(), "write {n}");
+        assert_eq!(ours(&account.plain).await, expected_resources());
+        teardown(&account.clients, &desired, &account.options, &mut |_| {})
+            .await
+            .unwrap();
+    }
+}
