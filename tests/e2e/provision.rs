@@ -938,18 +938,7 @@ async fn setup_and_teardown_cut_off_at_a_write_converge_when_run_again() {
     let manifest = baseline();
     let desired = desired(&account, &manifest, &code(1)).await;
     let proxy = Proxy::start(&account._emulator.endpoint()).await.unwrap();
-    // No SDK retries through the proxy: a cut-off run fails at once instead of backing off.
-    let target = iamkit_provision::Target::Emulator {
-        endpoint: proxy.endpoint(),
-    };
-    let config = account
-        .plain
-        .config
-        .to_builder()
-        .endpoint_url(proxy.endpoint())
-        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
-        .build();
-    let cut = iamkit_provision::from_config(target, config);
+    let cut = without_sdk_retries(&account, &proxy);
     let cut_at = |n: usize| {
         proxy.set_faults(Faults {
             when: FailWhen::FromWrite(n),
@@ -995,4 +984,80 @@ async fn setup_and_teardown_cut_off_at_a_write_converge_when_run_again() {
             .await
             .unwrap();
     }
+}
+
+/// Clients that go through `proxy` and never retry by themselves: whatever is retried is
+/// retried by the provisioner.
+fn without_sdk_retries(account: &Account, proxy: &iamkit_e2e::proxy::Proxy) -> Clients {
+    let target = iamkit_provision::Target::Emulator {
+        endpoint: proxy.endpoint(),
+    };
+    let config = account
+        .plain
+        .config
+        .to_builder()
+        .endpoint_url(proxy.endpoint())
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+        .build();
+    iamkit_provision::from_config(target, config)
+}
+
+#[tokio::test]
+async fn throttled_changes_are_retried_until_they_succeed_or_the_deadline_passes() {
+    use iamkit_e2e::proxy::{FailWhen, Fault, Faults, Proxy};
+
+    let account = account().await;
+    let manifest = baseline();
+    let desired = desired(&account, &manifest, &code(1)).await;
+    let proxy = Proxy::start(&account._emulator.endpoint()).await.unwrap();
+    let throttled = without_sdk_retries(&account, &proxy);
+
+    // A third of the requests throttled: the provisioner's own retries carry setup through.
+    proxy.set_faults(Faults {
+        when: FailWhen::Fraction { p: 0.3, seed: 7 },
+        fault: Fault::Throttle,
+        ..Faults::default()
+    });
+    let plan = plan_for(&account, &desired).await;
+    let report = apply(&throttled, &plan, &account.options, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.changes, plan.changes.len());
+    assert!(proxy.counts().injected > 0);
+    assert!(plan_for(&account, &desired).await.is_empty());
+
+    // Every request throttled: each change gives up at its deadline, naming its resource.
+    proxy.set_faults(Faults {
+        when: FailWhen::FromWrite(1),
+        fault: Fault::Throttle,
+        ..Faults::default()
+    });
+    let mut options = account.options.clone();
+    options.iam_deadline = std::time::Duration::from_millis(500);
+    options.lambda_deadline = std::time::Duration::from_millis(500);
+    let observed = observe(&account.clients, &desired).await.unwrap();
+    let plan = iamkit_provision::teardown_plan(&desired, &observed);
+    let started = std::time::Instant::now();
+    let err = apply(&throttled, &plan, &options, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let Error::Apply { failures, done } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(*done, 0);
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.address == "user dev-user: console password"),
+        "{failures:?}"
+    );
+    // IAM says `Throttling`, Lambda `TooManyRequestsException`.
+    assert!(
+        failures
+            .iter()
+            .all(|f| f.message == "Throttling: Rate exceeded"
+                || f.message == "TooManyRequestsException: Rate exceeded"),
+        "{failures:?}"
+    );
 }
