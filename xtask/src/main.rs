@@ -8,6 +8,7 @@ mod lint;
 mod mfa;
 mod schema;
 mod setup;
+mod simulate;
 mod target;
 mod teardown;
 mod test;
@@ -53,6 +54,8 @@ enum Task {
     Ci,
     /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
     Schema(schema::Args),
+    /// Evaluate a JSON file of cases with the IAM evaluation engine (exit 1 on a mismatch).
+    Simulate(simulate::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -68,6 +71,7 @@ fn main() -> std::process::ExitCode {
         Task::Catalog(args) => catalog::run(args),
         Task::Lint(args) => lint::run(args),
         Task::Schema(args) => schema::run(args),
+        Task::Simulate(args) => return simulate::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

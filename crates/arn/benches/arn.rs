@@ -73,9 +73,21 @@ fn matching(c: &mut Criterion) {
         },
     );
 
-    let worst = Pattern::new(&format!("{}b", "*a".repeat(16)));
-    let subject = "a".repeat(256);
-    c.bench_function("pattern/pathological `*a*a...*ab` on 256 `a`s", |b| {
+    let logs_key = format!(
+        "arn:aws:s3:::iamkit-logs/{}/logs/2026-11-27.gz",
+        "deep/path".repeat(20)
+    );
+    let gz = ResourcePattern::parse("arn:aws:s3:::iamkit-logs/*/logs/*.gz")
+        .unwrap_or_else(|_| ResourcePattern::any());
+    c.bench_function(
+        "resource_pattern/match 220-byte S3 key, `*/logs/*.gz`",
+        |b| b.iter(|| black_box(gz.matches(black_box(&logs_key)))),
+    );
+
+    // `?` right after `*` defeats the jump to the next literal: every retry is a full try.
+    let worst = Pattern::new(&format!("*{}b", "?a".repeat(8)));
+    let subject = format!("{}b", "a".repeat(255));
+    c.bench_function("pattern/worst case `*?a?a...?ab` on 256 characters", |b| {
         b.iter(|| black_box(worst.matches(black_box(&subject))))
     });
 }

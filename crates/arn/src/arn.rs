@@ -46,6 +46,17 @@ pub struct Arn {
     starts: [usize; 4],
 }
 
+/// The parts of an IAM resource such as `user/team/dev-user`: see [`Arn::iam_resource`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IamResource<'a> {
+    /// The resource type: `user`, `group`, `role`, `policy`, `mfa`, `instance-profile`, ...
+    pub kind: &'a str,
+    /// The path, `/` when there is none; it starts and ends with `/`.
+    pub path: &'a str,
+    /// The name after the path.
+    pub name: &'a str,
+}
+
 /// Splits `text` at its first five colons. Returns the byte offset of each of the six parts,
 /// or the number of parts when there are fewer than six.
 pub(crate) fn split_six(text: &str) -> Result<[usize; 6], usize> {
@@ -169,19 +180,22 @@ impl Arn {
             && arn.region() == region
             && arn.account() == account;
         if !same {
-            let (which, value) = [
-                (ArnPart::Service, service),
-                (ArnPart::Region, region),
-                (ArnPart::Account, account),
+            let service_at = "arn:".len() + partition.as_str().len() + 1;
+            let region_at = service_at + service.len() + 1;
+            let account_at = region_at + region.len() + 1;
+            let (which, value, at) = [
+                (ArnPart::Service, service, service_at),
+                (ArnPart::Region, region, region_at),
+                (ArnPart::Account, account, account_at),
             ]
             .into_iter()
-            .find(|(_, value)| value.contains(':'))
-            .unwrap_or((ArnPart::Partition, partition.as_str()));
+            .find(|(_, value, _)| value.contains(':'))
+            .unwrap_or((ArnPart::Partition, partition.as_str(), "arn:".len()));
             return Err(ArnError::Part {
+                column: column(&text, at),
                 input: text,
                 part: which,
                 value: value.to_owned(),
-                column: 1,
                 reason: "must not contain `:`".to_owned(),
             });
         }
@@ -247,6 +261,50 @@ impl Arn {
             .find(['/', ':'])
             .and_then(|at| resource.get(at + 1..))
             .unwrap_or(resource)
+    }
+
+    /// The kind, path and name of an IAM resource (`user/team/dev-user` gives `user`,
+    /// `/team/`, `dev-user`), for ARNs of service `iam` whose resource has a `/`.
+    ///
+    /// ```
+    /// use iamkit_arn::{Arn, IamResource};
+    /// let arn: Arn = "arn:aws:iam::123456789012:role/service-role/exec-lambda".parse()?;
+    /// assert_eq!(
+    ///     arn.iam_resource(),
+    ///     Some(IamResource { kind: "role", path: "/service-role/", name: "exec-lambda" })
+    /// );
+    /// let root: Arn = "arn:aws:iam::123456789012:root".parse()?;
+    /// assert_eq!(root.iam_resource(), None);
+    /// # Ok::<(), iamkit_arn::ArnError>(())
+    /// ```
+    pub fn iam_resource(&self) -> Option<IamResource<'_>> {
+        if self.service() != "iam" {
+            return None;
+        }
+        let resource = self.resource();
+        let first = resource.find('/')?;
+        let last = resource.rfind('/')?;
+        Some(IamResource {
+            kind: resource.get(..first)?,
+            path: resource.get(first..=last)?,
+            name: resource.get(last + 1..)?,
+        })
+    }
+
+    /// The role name and session name of an STS assumed-role session
+    /// (`arn:aws:sts::123456789012:assumed-role/admin/dev-user` gives `admin`, `dev-user`).
+    pub fn sts_session(&self) -> Option<(&str, &str)> {
+        if self.service() != "sts" {
+            return None;
+        }
+        self.resource()
+            .strip_prefix("assumed-role/")?
+            .split_once('/')
+    }
+
+    /// Whether this is an account's root user, `arn:PARTITION:iam::ACCOUNT:root`.
+    pub fn is_account_root(&self) -> bool {
+        self.service() == "iam" && self.resource() == "root" && self.account_id().is_some()
     }
 
     fn iam(
@@ -560,6 +618,37 @@ mod tests {
         assert_eq!(arn.resource_type(), None);
         assert_eq!(arn.resource_id(), "bucket");
         assert_eq!(arn.account_id(), None);
+    }
+
+    #[test]
+    fn iam_and_sts_accessors() {
+        let arn: Arn = "arn:aws:iam::123456789012:user/team/a/dev-user"
+            .parse()
+            .unwrap();
+        let parts = arn.iam_resource().unwrap();
+        assert_eq!(
+            (parts.kind, parts.path, parts.name),
+            ("user", "/team/a/", "dev-user")
+        );
+        let arn: Arn = "arn:aws:iam::123456789012:mfa/dev-user".parse().unwrap();
+        let parts = arn.iam_resource().unwrap();
+        assert_eq!(
+            (parts.kind, parts.path, parts.name),
+            ("mfa", "/", "dev-user")
+        );
+        let arn: Arn = "arn:aws:s3:::b/k".parse().unwrap();
+        assert_eq!(arn.iam_resource(), None);
+        assert_eq!(arn.sts_session(), None);
+        let arn: Arn = "arn:aws:sts::123456789012:assumed-role/admin/s-1"
+            .parse()
+            .unwrap();
+        assert_eq!(arn.sts_session(), Some(("admin", "s-1")));
+        assert!(!arn.is_account_root());
+        let root: Arn = "arn:aws:iam::123456789012:root".parse().unwrap();
+        assert!(root.is_account_root());
+        let managed: Arn = "arn:aws:iam::aws:policy/ReadOnlyAccess".parse().unwrap();
+        assert!(!managed.is_account_root());
+        assert_eq!(managed.iam_resource().unwrap().name, "ReadOnlyAccess");
     }
 
     #[test]

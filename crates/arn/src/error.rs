@@ -95,6 +95,47 @@ pub enum ArnError {
     },
 }
 
+impl ArnError {
+    /// Advice for the user, when there is more to say than the message.
+    ///
+    /// ```
+    /// let error = "arn:aws:s3::bucket".parse::<iamkit_arn::Arn>().unwrap_err();
+    /// assert_eq!(
+    ///     error.help(),
+    ///     Some(
+    ///         "an ARN reads `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`; region and \
+    ///          account may be empty, as in `arn:aws:s3:::bucket`"
+    ///     )
+    /// );
+    /// ```
+    pub fn help(&self) -> Option<&'static str> {
+        match self {
+            ArnError::PartCount { .. } => Some(
+                "an ARN reads `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`; region and \
+                 account may be empty, as in `arn:aws:s3:::bucket`",
+            ),
+            ArnError::Part {
+                part: ArnPart::Account,
+                value,
+                ..
+            } if value.contains('<') => {
+                Some("replace the `<account-id>` placeholder with the account's 12 digits")
+            }
+            ArnError::ResourcePattern { reason, .. } if reason.starts_with("policy variables") => {
+                Some("use `*` in that part, or move the variable after the fifth colon")
+            }
+            ArnError::ResourcePattern { reason, .. } if reason.starts_with("expected 6") => Some(
+                "a resource reads `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`, as in \
+                 `arn:aws:s3:::bucket/*`",
+            ),
+            ArnError::Path { .. } => {
+                Some("the default path is `/`; a longer one looks like `/team/`")
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The parts of an ARN: `arn:partition:service:region:account:resource`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ArnPart {
@@ -195,4 +236,38 @@ impl fmt::Display for NameKind {
 /// The 1-based column, counted in characters, of byte offset `offset` in `text`.
 pub(crate) fn column(text: &str, offset: usize) -> usize {
     text.get(..offset).map_or(0, |head| head.chars().count()) + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Arn, ResourcePattern, validate_path, validate_user_name};
+
+    fn check(error: super::ArnError, expected: Option<&str>) {
+        assert_eq!(error.help(), expected, "{error}");
+    }
+
+    #[test]
+    fn help_lines() {
+        check(
+            "arn:aws:iam::<account-id>:root".parse::<Arn>().unwrap_err(),
+            Some("replace the `<account-id>` placeholder with the account's 12 digits"),
+        );
+        check(
+            ResourcePattern::parse("arn:aws:iam::${aws:PrincipalAccount}:root").unwrap_err(),
+            Some("use `*` in that part, or move the variable after the fifth colon"),
+        );
+        check(
+            ResourcePattern::parse("arn:aws:s3::b").unwrap_err(),
+            Some(
+                "a resource reads `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`, as in \
+                 `arn:aws:s3:::bucket/*`",
+            ),
+        );
+        check(
+            validate_path("team").unwrap_err(),
+            Some("the default path is `/`; a longer one looks like `/team/`"),
+        );
+        check(validate_user_name("").unwrap_err(), None);
+        check("arn:aws:s3:::".parse::<Arn>().unwrap_err(), None);
+    }
 }

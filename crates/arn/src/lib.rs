@@ -10,7 +10,8 @@
 //! - [`Pattern`]: a glob compiled once and matched without allocating, and
 //!   [`ResourcePattern`]: a policy's `Resource`/`NotResource` entry with IAM's matching rules.
 //!
-//! No IO, no async: this crate only computes.
+//! No IO, no async: this crate only computes. The `serde` feature adds `Serialize` and
+//! `Deserialize` for [`AccountId`], [`Partition`] and [`Arn`], each as its text.
 //!
 //! ```
 //! use iamkit_arn::{AccountId, Arn, Partition, ResourcePattern, Template};
@@ -39,11 +40,13 @@ mod error;
 mod names;
 mod pattern;
 mod resource;
+#[cfg(feature = "serde")]
+mod serde_impls;
 mod template;
 mod variables;
 
 pub use account::{AccountId, Partition};
-pub use arn::Arn;
+pub use arn::{Arn, IamResource};
 pub use error::{ArnError, ArnPart, NameKind};
 pub use names::{
     validate_bucket_name, validate_function_name, validate_group_name, validate_mfa_device_name,

@@ -108,7 +108,8 @@ pub fn validate_role_session_name(name: &str) -> Result<(), ArnError> {
 }
 
 /// Checks an IAM path: 1-512 characters, starting and ending with `/`, made of printable
-/// ASCII characters other than space (`!` to `~`). `/` alone is the default path.
+/// ASCII characters from `!` (U+0021) to DEL (U+007F): no spaces, tabs or newlines.
+/// `/` alone is the default path.
 ///
 /// ```
 /// assert!(iamkit_arn::validate_path("/").is_ok());
@@ -138,10 +139,10 @@ pub fn validate_path(path: &str) -> Result<(), ArnError> {
     if let Some((index, bad)) = path
         .chars()
         .enumerate()
-        .find(|&(_, c)| !('!'..='~').contains(&c))
+        .find(|&(_, c)| !('!'..='\u{7f}').contains(&c))
     {
         return Err(error(format!(
-            "character `{bad}` at column {} is not allowed; use printable ASCII without spaces",
+            "character `{bad}` at column {} is not allowed; use ASCII from `!` to DEL, no spaces",
             index + 1
         )));
     }
@@ -325,9 +326,11 @@ mod tests {
             validate_path("/a b/"),
             Err(
                 "invalid path `/a b/`: character ` ` at column 3 is not allowed; \
-                 use printable ASCII without spaces",
+                 use ASCII from `!` to DEL, no spaces",
             ),
         );
+        check(validate_path("/~\u{7f}!/"), Ok(()));
+        assert!(validate_path("/tab\t/").is_err());
         let long = format!("/{}/", "p".repeat(510));
         check(validate_path(&long), Ok(()));
         assert!(validate_path(&format!("/{}/", "p".repeat(511))).is_err());

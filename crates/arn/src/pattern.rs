@@ -186,6 +186,11 @@ impl Pattern {
 /// Writes `c` so that the text reads back as the literal character.
 fn push_escaped(out: &mut String, c: char) {
     match c {
+        // A literal `$` just before would otherwise start a variable: `$` + `{` reads `${`.
+        '{' if out.ends_with('$') => {
+            out.pop();
+            out.push_str("${$}{");
+        }
         '*' => out.push_str("${*}"),
         '?' => out.push_str("${?}"),
         '$' => out.push_str("${$}"),
@@ -204,13 +209,27 @@ fn eat(literal: &str, subject: &str, ignore_case: bool) -> Option<usize> {
     if !ignore_case {
         return subject.starts_with(literal).then_some(literal.len());
     }
-    // Fast path: the same bytes up to ASCII case.
-    if subject
-        .get(..literal.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(literal))
-    {
+    if literal.is_ascii() {
+        let bytes = subject.as_bytes();
+        for (at, want) in literal.bytes().enumerate() {
+            let got = *bytes.get(at)?;
+            if got.eq_ignore_ascii_case(&want) {
+                continue;
+            }
+            if got.is_ascii() {
+                // Everything before matched ASCII for ASCII, so this is a real mismatch.
+                return None;
+            }
+            // A non-ASCII character may still fold to ours (the Kelvin sign to `k`).
+            return eat_folded(literal, subject);
+        }
         return Some(literal.len());
     }
+    eat_folded(literal, subject)
+}
+
+/// [`eat`] ignoring case, character by character with Unicode simple lowercase.
+fn eat_folded(literal: &str, subject: &str) -> Option<usize> {
     let mut used = 0;
     let mut rest = subject.chars();
     for want in literal.chars() {
@@ -225,7 +244,27 @@ fn eat(literal: &str, subject: &str, ignore_case: bool) -> Option<usize> {
 
 /// The classic greedy glob match with one backtracking point (the latest `*`): linear for
 /// patterns with one `*`, at worst proportional to pattern length times subject length.
-fn glob_match(tokens: &[Token], subject: &str, ignore_case: bool) -> bool {
+fn glob_match(mut tokens: &[Token], mut subject: &str, ignore_case: bool) -> bool {
+    // A literal at either end must sit exactly there: check it first and match the rest.
+    if let [Token::Literal(literal), rest @ ..] = tokens {
+        let Some(len) = eat(literal, subject, ignore_case) else {
+            return false;
+        };
+        tokens = rest;
+        subject = subject.get(len..).unwrap_or_default();
+    }
+    if !ignore_case && let [rest @ .., Token::Literal(literal)] = tokens {
+        let Some(head) = subject.strip_suffix(&**literal) else {
+            return false;
+        };
+        tokens = rest;
+        subject = head;
+    }
+    match tokens {
+        [] => return subject.is_empty(),
+        [Token::Any] => return true,
+        _ => {}
+    }
     let mut t = 0;
     let mut s = 0;
     // Token index after the latest `*`, and where in the subject that `*`'s run ends.
@@ -375,5 +414,12 @@ mod tests {
         assert!(!p.matches("?/x/anything"));
         let mut none = |_: &Variable| None;
         assert_eq!(Pattern::from_segments(&segments, &mut none), None);
+
+        // `$` then a value starting with `{` must not read back as a variable.
+        let segments = crate::parse_variables("a$${x}").unwrap();
+        let mut brace = |_: &Variable| Some("{b}".to_owned());
+        let p = Pattern::from_segments(&segments, &mut brace).unwrap();
+        assert_eq!(p.as_str(), "a${$}{b}");
+        assert!(p.matches("a${b}"));
     }
 }

@@ -1,9 +1,9 @@
 //! `ResourcePattern`: what one `Resource`/`NotResource` entry of a policy compiles to.
 
-use std::{fmt, str::FromStr};
+use std::{fmt, str::FromStr, sync::Arc};
 
 use crate::{
-    ArnError, Pattern, Segment, Variable,
+    Arn, ArnError, Pattern, Segment, Variable,
     arn::{part, split_six},
     error::column,
     variables::{has_variables, parse_in},
@@ -58,7 +58,7 @@ enum Kind {
     /// A pattern with all six parts: partition, service, region and account, then the
     /// resource part.
     Full {
-        head: Box<[Pattern; 4]>,
+        head: Arc<[Pattern; 4]>,
         resource: Body,
     },
     /// A pattern that ends before the resource part with a `*`: `head` matches the request's
@@ -151,7 +151,7 @@ impl ResourcePattern {
                 if resource_text.is_empty() {
                     return Err(error(starts[5], "the resource part is empty"));
                 }
-                let head = Box::new([1, 2, 3, 4].map(|i| Pattern::new(part(text, &starts, i))));
+                let head = Arc::new([1, 2, 3, 4].map(|i| Pattern::new(part(text, &starts, i))));
                 let resource = match variables {
                     Variables::Literal => Body::Compiled(Pattern::new(resource_text)),
                     Variables::Recognised => {
@@ -272,6 +272,11 @@ impl ResourcePattern {
         })
     }
 
+    /// Whether `arn` matches: the same as [`matches`](ResourcePattern::matches) on its text.
+    pub fn matches_arn(&self, arn: &Arn) -> bool {
+        self.matches(arn.as_str())
+    }
+
     /// Whether `resource` (a request's resource, usually an ARN) matches. Never allocates.
     pub fn matches(&self, resource: &str) -> bool {
         match &self.kind {
@@ -284,15 +289,12 @@ impl ResourcePattern {
                 head,
                 resource: Body::Compiled(pattern),
             } => {
-                let Ok(starts) = split_six(resource) else {
-                    return false;
-                };
-                part(resource, &starts, 0) == "arn"
+                let mut parts = resource.splitn(6, ':');
+                parts.next() == Some("arn")
                     && head
                         .iter()
-                        .enumerate()
-                        .all(|(i, p)| p.matches(part(resource, &starts, i + 1)))
-                    && pattern.matches(part(resource, &starts, 5))
+                        .all(|p| parts.next().is_some_and(|part| p.matches(part)))
+                    && parts.next().is_some_and(|rest| pattern.matches(rest))
             }
             Kind::Short { head, rest } => {
                 let Ok(starts) = split_six(resource) else {
@@ -538,6 +540,8 @@ mod tests {
     #[test]
     fn accessors() {
         let pattern = ResourcePattern::parse("arn:aws:s3:::*/*").unwrap();
+        let object = Arn::s3_object(&crate::Partition::Aws, "bucket", "k").unwrap();
+        assert!(pattern.matches_arn(&object));
         assert_eq!(pattern.service(), Some("s3"));
         assert_eq!(pattern.resource(), Some("*/*"));
         assert_eq!(pattern.to_string(), "arn:aws:s3:::*/*");

@@ -22,6 +22,26 @@ fn reference(pattern: &str, subject: &str) -> bool {
     table[p.len()][s.len()]
 }
 
+/// IAM's resource matching written out plainly: part by part, the resource part whole, and a
+/// short pattern's last part against the rest of the ARN.
+fn reference_resource(pattern: &str, resource: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    let r: Vec<&str> = resource.splitn(6, ':').collect();
+    if r.len() < 6 || r[0] != "arn" {
+        return false;
+    }
+    let p: Vec<&str> = pattern.splitn(6, ':').collect();
+    let last = p.len() - 1;
+    (1..last).all(|i| reference(p[i], r[i]))
+        && if p.len() == 6 {
+            reference(p[5], r[5])
+        } else {
+            reference(p[last], &r[last..].join(":"))
+        }
+}
+
 fn partition() -> impl Strategy<Value = String> {
     prop_oneof![
         Just("aws".to_owned()),
@@ -122,6 +142,29 @@ proptest! {
     }
 
     #[test]
+    fn resource_patterns_agree_with_the_reference(
+        pattern in prop_oneof![
+            ("[a*?]{0,2}", "[a*?]{1,2}", "[a*?]{0,2}", "[a*?]{0,2}", "[a:*?]{1,5}")
+                .prop_map(|(p, s, r, a, res)| format!("arn:{p}:{s}:{r}:{a}:{res}")),
+            "arn:[a:?]{0,6}\\*",
+            "arn:[a:*?]{0,12}",
+        ],
+        resource in prop_oneof![
+            ("a{0,1}", "a{1,2}", "a{0,1}", "a{0,2}", "[a:*?]{1,4}")
+                .prop_map(|(p, s, r, a, res)| format!("arn:{p}:{s}:{r}:{a}:{res}")),
+            "arn:[a:*?]{0,12}",
+        ],
+    ) {
+        if let Ok(compiled) = ResourcePattern::parse(&pattern) {
+            prop_assert_eq!(
+                compiled.matches(&resource),
+                reference_resource(&pattern, &resource),
+                "`{}` against `{}`", pattern, resource
+            );
+        }
+    }
+
+    #[test]
     fn ignoring_case_is_matching_lowercased_text(
         pattern in "[aAbB*?]{0,8}",
         subject in "[aAbB]{0,10}",
@@ -181,6 +224,23 @@ proptest! {
             other == value
         );
         prop_assert_eq!(ResourcePattern::parse(resolved.as_str()).unwrap(), resolved);
+    }
+
+    #[test]
+    fn resolved_patterns_read_back_the_same(
+        prefix in "[a-z$]{0,3}",
+        value in "[a-z*?${}]{0,6}",
+        suffix in "[a-z*/]{0,3}",
+    ) {
+        // An empty resource part is not a pattern IAM accepts, so it cannot read back.
+        prop_assume!(!format!("{prefix}{value}{suffix}").is_empty());
+        let text = format!("arn:aws:s3:::{prefix}${{aws:username}}{suffix}");
+        let pattern = ResourcePattern::parse(&text).unwrap();
+        prop_assert!(pattern.has_variables());
+        let resolved = pattern.resolve(&mut |_| Some(value.clone())).unwrap();
+        prop_assert_eq!(ResourcePattern::parse(resolved.as_str()).unwrap(), resolved.clone());
+        let object = format!("arn:aws:s3:::{prefix}{value}{}", suffix.replace('*', ""));
+        prop_assert!(resolved.matches(&object));
     }
 
     #[test]

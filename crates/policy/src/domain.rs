@@ -16,7 +16,7 @@ use crate::{
 };
 
 /// A validated policy document.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     /// The language version (`2008-10-17` when the document has none: then `${...}` is
     /// literal text, not a policy variable).
@@ -74,7 +74,7 @@ impl Policy {
 }
 
 /// One validated statement.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
     /// The statement id, if any.
     pub sid: Option<String>,
@@ -131,7 +131,7 @@ impl ActionMatch {
 }
 
 /// `Resource` or `NotResource`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ResourceMatch {
     /// The statement covers these resources.
     Resource(Vec<ResourcePattern>),
@@ -303,5 +303,54 @@ impl fmt::Display for ActionPattern {
         } else {
             write!(f, "{}:{}", self.service, self.name_pattern)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pattern: &str, action: &str, expected: bool) {
+        let compiled = ActionPattern::parse(pattern).unwrap();
+        assert_eq!(compiled.matches(action), expected, "{pattern} vs {action}");
+        assert_eq!(compiled.to_string(), pattern);
+    }
+
+    #[test]
+    fn action_patterns_match_ignoring_case() {
+        check("*", "s3:GetObject", true);
+        check("s3:*", "S3:DeleteBucket", true);
+        check("s3:*", "s3x:DeleteBucket", false);
+        check("iam:*AccessKey*", "iam:CreateAccessKey", true);
+        check("iam:*AccessKey*", "iam:ListAccessKeys", true);
+        check("iam:*AccessKey*", "iam:ListUsers", false);
+        check("sts:AssumeRole", "sts:assumerole", true);
+        check("sts:AssumeRole", "sts:AssumeRoleWithSAML", false);
+        check("s3:Get?bject", "s3:GetObject", true);
+        check(
+            "access-analyzer:ValidatePolicy",
+            "access-analyzer:validatepolicy",
+            true,
+        );
+    }
+
+    #[test]
+    fn bad_action_patterns() {
+        let err = |text: &str| ActionPattern::parse(text).unwrap_err();
+        assert_eq!(err("s3GetObject"), ActionError::NoColon);
+        assert_eq!(err(":GetObject"), ActionError::Empty);
+        assert_eq!(err("s3:"), ActionError::Empty);
+        assert_eq!(err("s3*:GetObject"), ActionError::BadService);
+        assert_eq!(err("s3:Get Object"), ActionError::BadName);
+        assert_eq!(err("s3:Get:Object"), ActionError::BadName);
+        assert!(ActionPattern::parse("s3:Get*").unwrap().has_wildcard());
+        assert!(!ActionPattern::parse("s3:GetObject").unwrap().has_wildcard());
+    }
+
+    #[test]
+    fn not_action_covers_the_rest() {
+        let not = ActionMatch::NotAction(vec![ActionPattern::parse("iam:*").unwrap()]);
+        assert!(not.covers("s3:GetObject"));
+        assert!(!not.covers("IAM:CreateUser"));
     }
 }

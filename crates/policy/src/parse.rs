@@ -13,7 +13,7 @@ use crate::{
         ResourceMatch, Statement,
     },
     locate::{Position, SourceMap, push_token},
-    wire::{Effect, Version},
+    wire::{Effect, PolicyDocument, Version},
 };
 
 /// One problem in a policy document.
@@ -215,9 +215,6 @@ impl<'a> IntoIterator for &'a ParseErrors {
     }
 }
 
-/// The placeholder the article writes for the caller's account id.
-pub const ACCOUNT_PLACEHOLDER: &str = "<account-id>";
-
 /// Parses and validates a policy document, reporting every problem with its line, column
 /// and JSON pointer. Never panics. The `<account-id>` placeholder is accepted wherever an
 /// account id may stand.
@@ -350,7 +347,7 @@ fn check(value: &Value, map: SourceMap) -> Result<Policy, ParseErrors> {
     let policy = checker.document(value);
     let mut errors = checker.errors;
     if let (true, Some((version, id, statements))) = (errors.is_empty(), policy) {
-        match serde_json::from_value(value.clone()) {
+        match <PolicyDocument as serde::Deserialize>::deserialize(value) {
             Ok(document) => {
                 return Ok(Policy {
                     version,
@@ -635,13 +632,15 @@ impl Checker<'_> {
         let principals = self
             .pair(object, &pointer, "Principal", "NotPrincipal", false)
             .and_then(|pair| {
-                let (name, value) = pair?;
+                let Some((name, value)) = pair else {
+                    return Some(None);
+                };
                 let list = self.principals(value, &child(&pointer, name), name)?;
-                Some(if name == "Principal" {
+                Some(Some(if name == "Principal" {
                     PrincipalMatch::Principal(list)
                 } else {
                     PrincipalMatch::NotPrincipal(list)
-                })
+                }))
             });
         let actions = self
             .pair(object, &pointer, "Action", "NotAction", true)
@@ -685,14 +684,18 @@ impl Checker<'_> {
                         Ok(pattern) => patterns.push(pattern),
                         Err(error) => {
                             ok = false;
+                            let help = Some(error.help().map_or_else(
+                                || {
+                                    "a resource is `*` or an ARN: \
+                                     `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`"
+                                        .to_owned()
+                                },
+                                str::to_owned,
+                            ));
                             let kind = ErrorKind::Resource {
                                 text: text.clone(),
                                 error,
                             };
-                            let help = Some(
-                                "a resource is `*` or an ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`"
-                                    .to_owned(),
-                            );
                             self.report(&at, At::Value, text, kind, help);
                         }
                     }
@@ -706,10 +709,6 @@ impl Checker<'_> {
         let conditions = match object.get("Condition") {
             None => Some(Vec::new()),
             Some(value) => self.conditions(value, &child(&pointer, "Condition")),
-        };
-        let principals = match object.get("Principal").or(object.get("NotPrincipal")) {
-            None => Some(None),
-            Some(_) => principals.map(Some),
         };
         if self.errors.len() != before {
             return None;
@@ -927,7 +926,7 @@ fn compile_resource(text: &str, version: Version) -> Result<ResourcePattern, Arn
 }
 
 fn check_aws_principal(text: &str) -> Result<(), String> {
-    if text == "*" || text == ACCOUNT_PLACEHOLDER {
+    if text == "*" || text == Template::ACCOUNT_ID {
         return Ok(());
     }
     if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
@@ -1166,6 +1165,27 @@ mod tests {
                 ),
             ],
         );
+    }
+
+    #[test]
+    fn policy_variables_only_under_the_current_version() {
+        let resource = |version: &str| {
+            let text = format!(
+                r#"{{{version}"Statement":{{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${{aws:username}}"}}}}"#
+            );
+            let policy = parse(&text).unwrap();
+            let pattern = policy.statements[0].resources.as_ref().unwrap().patterns()[0].clone();
+            (policy.version, pattern.has_variables())
+        };
+        assert_eq!(
+            resource(r#""Version":"2012-10-17","#),
+            (Version::V2012_10_17, true)
+        );
+        assert_eq!(
+            resource(r#""Version":"2008-10-17","#),
+            (Version::V2008_10_17, false)
+        );
+        assert_eq!(resource(""), (Version::V2008_10_17, false));
     }
 
     #[test]

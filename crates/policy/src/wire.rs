@@ -373,3 +373,56 @@ fn drop_null(value: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) {
+        let doc: PolicyDocument = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&doc).unwrap(), text);
+    }
+
+    #[test]
+    fn serialising_keeps_the_authors_shape() {
+        check(r#"{"Statement":{"Effect":"Allow","Action":"s3:GetObject"}}"#);
+        check(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":["iam:*"],"NotResource":["*"]}]}"#,
+        );
+        check(
+            r#"{"Id":"x","Statement":[{"Sid":"A","Effect":"Allow","Principal":"*","Action":"*"}]}"#,
+        );
+        check(
+            r#"{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":["123456789012"],"Service":"lambda.amazonaws.com"},"Action":"*"}]}"#,
+        );
+        check(
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Condition":{"Bool":{"aws:SecureTransport":false},"NumericLessThan":{"s3:max-keys":["10",10]}}}]}"#,
+        );
+    }
+
+    #[test]
+    fn condition_maps_are_ordered() {
+        let doc: PolicyDocument = serde_json::from_str(
+            r#"{"Statement":{"Effect":"Allow","Action":"*","Condition":{"StringLike":{"b":"1","a":"2"},"Bool":{"k":"true"}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&doc).unwrap(),
+            r#"{"Statement":{"Effect":"Allow","Action":"*","Condition":{"Bool":{"k":"true"},"StringLike":{"a":"2","b":"1"}}}}"#
+        );
+    }
+
+    #[test]
+    fn the_wire_types_reject_what_iam_rejects() {
+        let bad = |text: &str| serde_json::from_str::<PolicyDocument>(text).is_err();
+        assert!(bad(r#"{"Statement":{"Effects":"Allow","Action":"*"}}"#));
+        assert!(bad(
+            r#"{"Statement":{"Effect":"Allow","Principal":"arn:aws:iam::123456789012:root"}}"#
+        ));
+        assert!(bad(r#"{"Version":"2012-10-18","Statement":[]}"#));
+        assert!(bad(r#"{"Statement":[],"$schema":"x"}"#));
+        assert!(bad(
+            r#"{"Statement":{"Effect":"Allow","Condition":{"Bool":{"k":null}}}}"#
+        ));
+    }
+}

@@ -207,6 +207,27 @@ fn document() -> impl Strategy<Value = PolicyDocument> {
         })
 }
 
+#[test]
+fn deep_and_large_inputs_are_errors_not_crashes() {
+    let deep = "[".repeat(100_000);
+    let errors = parse(&deep).unwrap_err();
+    assert!(
+        errors.errors[0].message.starts_with("malformed JSON"),
+        "{errors}"
+    );
+    let nested = format!("{}1{}", "[".repeat(120), "]".repeat(120));
+    let errors = parse(&nested).unwrap_err();
+    assert_eq!(
+        errors.errors[0].message,
+        "the policy must be an object, found an array"
+    );
+    let long = format!(
+        r#"{{"Statement":{{"Effect":"Allow","Action":"s3:{}","Resource":"*"}}}}"#,
+        "a".repeat(1_000_000)
+    );
+    assert!(parse(&long).is_ok());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 

@@ -1,0 +1,193 @@
+//! What the reasons of a decision say: the statements that allowed or denied (by Sid or
+//! index), or the policy types that lacked a needed Allow.
+
+use iamkit_eval::{
+    Decision, Engine, NamedPolicy, Policies, PolicyType, Reason, Request, StatementId, evaluate,
+};
+use serde_json::json;
+
+const USER: &str = "arn:aws:iam::111122223333:user/dev-user";
+const SESSION: &str = "arn:aws:sts::111122223333:assumed-role/app-role/s1";
+const OBJECT: &str = "arn:aws:s3:::app-bucket/a.txt";
+
+/// The test policies are valid; a failure here is a typo in this file.
+#[allow(clippy::unwrap_used)]
+fn policy(name: &str, statements: serde_json::Value) -> NamedPolicy {
+    NamedPolicy::from_json(
+        name,
+        &json!({"Version": "2012-10-17", "Statement": statements}),
+    )
+    .unwrap()
+}
+
+fn allowed(policy_type: PolicyType, policy: &str, statement: StatementId) -> Reason {
+    Reason::Allowed {
+        policy_type,
+        policy: policy.to_owned(),
+        statement,
+    }
+}
+
+#[test]
+fn an_explicit_deny_lists_every_denying_statement() {
+    let policies = Policies {
+        identity: vec![
+            policy(
+                "a",
+                json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+                               {"Sid": "NoReads", "Effect": "Deny", "Action": "s3:Get*", "Resource": "*"}]),
+            ),
+            policy(
+                "b",
+                json!([{"Effect": "Deny", "Action": "*", "Resource": "arn:aws:s3:::app-bucket/*"}]),
+            ),
+        ],
+        ..Policies::default()
+    };
+    let e = evaluate(&policies, &Request::new(USER, "s3:GetObject", OBJECT));
+    assert_eq!(e.decision, Decision::ExplicitDeny);
+    assert_eq!(
+        e.reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [
+            "denied by identity policy `a` statement `NoReads`",
+            "denied by identity policy `b` statement #0",
+        ]
+    );
+}
+
+#[test]
+fn an_allow_names_each_policy_type_that_allowed() {
+    let all = json!([{"Sid": "All", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]);
+    let policies = Policies {
+        identity: vec![policy("id", all.clone())],
+        boundary: Some(policy("pb", all.clone())),
+        scps: vec![policy("scp", all.clone())],
+        session: Some(policy("sess", all)),
+        ..Policies::default()
+    };
+    let e = evaluate(&policies, &Request::new(SESSION, "s3:GetObject", OBJECT));
+    assert_eq!(e.decision, Decision::Allow);
+    let sid = || StatementId::Sid("All".to_owned());
+    assert_eq!(
+        e.reasons,
+        [
+            allowed(PolicyType::Identity, "id", sid()),
+            allowed(PolicyType::Boundary, "pb", sid()),
+            allowed(PolicyType::Session, "sess", sid()),
+            allowed(PolicyType::Scp, "scp", sid()),
+        ]
+    );
+}
+
+#[test]
+fn an_implicit_deny_names_what_lacked_an_allow() {
+    let s3 = json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]);
+    let ec2 = json!([{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]);
+    let check = |policies: Policies, principal: &str, resource: &str, missing: &[PolicyType]| {
+        let e = evaluate(
+            &policies,
+            &Request::new(principal, "s3:GetObject", resource),
+        );
+        assert_eq!(e.decision, Decision::ImplicitDeny);
+        let want: Vec<Reason> = missing
+            .iter()
+            .map(|t| Reason::NoAllow { policy_type: *t })
+            .collect();
+        assert_eq!(e.reasons, want);
+    };
+    check(Policies::default(), USER, OBJECT, &[PolicyType::Identity]);
+    check(
+        Policies {
+            identity: vec![policy("id", s3.clone())],
+            boundary: Some(policy("pb", ec2.clone())),
+            ..Policies::default()
+        },
+        USER,
+        OBJECT,
+        &[PolicyType::Boundary],
+    );
+    check(
+        Policies {
+            identity: vec![policy("id", s3.clone())],
+            session: Some(policy("s", ec2.clone())),
+            ..Policies::default()
+        },
+        SESSION,
+        OBJECT,
+        &[PolicyType::Session],
+    );
+    check(
+        Policies {
+            identity: vec![policy("id", s3.clone())],
+            scps: vec![policy("scp", ec2)],
+            ..Policies::default()
+        },
+        USER,
+        OBJECT,
+        &[PolicyType::Scp],
+    );
+    // Cross-account: the identity policy allows, the resource policy must too.
+    check(
+        Policies {
+            identity: vec![policy("id", s3)],
+            ..Policies::default()
+        },
+        USER,
+        "arn:aws:sqs:us-east-1:444455556666:q",
+        &[PolicyType::Resource],
+    );
+}
+
+#[test]
+fn a_resource_policy_grant_and_the_root_user_are_reasons() {
+    let bucket = policy(
+        "bucket",
+        json!([{"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-bucket/*"}]),
+    );
+    let policies = Policies {
+        resource: Some(bucket),
+        ..Policies::default()
+    };
+    let e = evaluate(&policies, &Request::new(USER, "s3:GetObject", OBJECT));
+    assert_eq!(
+        e.reasons,
+        [allowed(
+            PolicyType::Resource,
+            "bucket",
+            StatementId::Index(0)
+        )]
+    );
+
+    let root = evaluate(
+        &Policies::default(),
+        &Request::new("arn:aws:iam::111122223333:root", "s3:GetObject", OBJECT),
+    );
+    assert_eq!(
+        (root.decision, root.reasons),
+        (Decision::Allow, vec![Reason::RootUser])
+    );
+}
+
+#[test]
+fn reasons_serialise_for_simulate() {
+    let engine = Engine::new(&Policies {
+        identity: vec![policy(
+            "id",
+            json!([{"Sid": "S", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}]),
+        )],
+        ..Policies::default()
+    });
+    let e = engine.evaluate(&Request::new(USER, "s3:GetObject", OBJECT));
+    assert_eq!(
+        serde_json::to_value(&e).unwrap(),
+        json!({"decision": "Allow", "reasons": [{"kind": "allowed", "policy_type": "identity", "policy": "id", "statement": "S"}]})
+    );
+    let none = engine.evaluate(&Request::new(USER, "ec2:RunInstances", "*"));
+    assert_eq!(
+        serde_json::to_value(&none).unwrap(),
+        json!({"decision": "ImplicitDeny", "reasons": [{"kind": "no_allow", "policy_type": "identity"}]})
+    );
+}
