@@ -139,6 +139,14 @@ fn lint_trust(label: &str, trust: &RoleTrust, options: &LintOptions) -> Vec<Find
     lint::lint(&format!("role {}", trust.role), &source, &options)
         .into_iter()
         .map(|finding| Finding {
+            help: if finding.code == lint::code::TRUST_ROOT_WITHOUT_MFA {
+                format!(
+                    "add `require_mfa = true` to the `trust` of role `{}`",
+                    trust.role
+                )
+            } else {
+                finding.help
+            },
             file: label.to_owned(),
             line: trust.line,
             column: trust.column,
@@ -378,6 +386,10 @@ trust = { account = "123456789012", require_mfa = true }
         let finding = &lint_trust("policies/baseline.toml", admin, &options)[0];
         assert_eq!((finding.line, finding.column), (5, 8));
         assert!(finding.message.starts_with("role `admin` trust policy: "));
+        assert_eq!(
+            finding.help,
+            "add `require_mfa = true` to the `trust` of role `admin`"
+        );
     }
 
     #[test]
