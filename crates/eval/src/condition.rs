@@ -633,7 +633,13 @@ mod tests {
         // Fewer than six parts: the last one takes the rest of the ARN, and only an
         // ARN-shaped value matches, as for `Resource` (iamkit-arn's `ResourcePattern`).
         check("ArnLike", "a", &["arn:aws:*"], &[("a", &[role])], true);
-        check("ArnLike", "a", &["arn:aws:*"], &[("a", &["arn:aws:x"])], false);
+        check(
+            "ArnLike",
+            "a",
+            &["arn:aws:*"],
+            &[("a", &["arn:aws:x"])],
+            false,
+        );
         // Policy variables may stand in any part of an ARN value.
         check(
             "ArnLike",
