@@ -490,6 +490,22 @@ mod tests {
             &[("k", &["bob"])],
             true,
         );
+        // Variables are read by iamkit-arn's parser: a tag key may hold spaces; a malformed
+        // variable leaves the whole value as plain text.
+        check(
+            "StringEquals",
+            k,
+            &["${aws:PrincipalTag/cost center}"],
+            &[("k", &["x"]), ("aws:principaltag/cost center", &["x"])],
+            true,
+        );
+        check(
+            "StringLike",
+            k,
+            &["a*-${oops"],
+            &[("k", &["abc-${oops"])],
+            true,
+        );
     }
 
     #[test]
