@@ -73,6 +73,17 @@ fn matching(c: &mut Criterion) {
         },
     );
 
+    c.bench_function(
+        "resource_pattern/match `${aws:username}` resolved while matching",
+        |b| {
+            b.iter(|| {
+                home.matches_with(black_box("arn:aws:s3:::home/dev-user/notes.txt"), |_| {
+                    Some("dev-user")
+                })
+            })
+        },
+    );
+
     let logs_key = format!(
         "arn:aws:s3:::iamkit-logs/{}/logs/2026-11-27.gz",
         "deep/path".repeat(20)

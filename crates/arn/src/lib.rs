@@ -7,8 +7,10 @@
 //!   and paths with IAM's rules ([`validate_user_name`], [`validate_path`], ...).
 //! - [`Template`]: text with the article's `<account-id>` placeholder.
 //! - Policy variables ([`parse_variables`], [`Variable`], [`Segment`]).
-//! - [`Pattern`]: a glob compiled once and matched without allocating, and
-//!   [`ResourcePattern`]: a policy's `Resource`/`NotResource` entry with IAM's matching rules.
+//! - [`Pattern`]: a glob with policy variables ([`Syntax`] says which are read, and whether
+//!   case matters), compiled once and matched without allocating, the variables' values
+//!   looked up at match time ([`Pattern::matches_with`]); and [`ResourcePattern`]: a
+//!   policy's `Resource`/`NotResource` entry or `ArnLike` value with IAM's matching rules.
 //!
 //! No IO, no async: this crate only computes. The `serde` feature adds `Serialize` and
 //! `Deserialize` for [`AccountId`], [`Partition`] and [`Arn`], each as its text.
@@ -53,7 +55,7 @@ pub use names::{
     validate_object_key, validate_path, validate_policy_name, validate_region, validate_role_name,
     validate_role_session_name, validate_user_name,
 };
-pub use pattern::Pattern;
+pub use pattern::{Pattern, Syntax};
 pub use resource::ResourcePattern;
 pub use template::{Placeholder, Template};
 pub use variables::{Segment, Variable, has_variables, parse_variables, substitute};

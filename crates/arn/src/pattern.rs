@@ -1,10 +1,11 @@
-//! `Pattern`: a glob compiled once and matched many times without allocating.
+//! `Pattern`: a glob with policy variables, compiled once and matched many times without
+//! allocating.
 
 use std::fmt;
 
-use crate::{Segment, Variable, variables::value_of};
+use crate::{ArnError, Segment, Variable, variables::parse_in};
 
-/// One step of a compiled glob.
+/// One step of a compiled pattern.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Token {
     /// Characters that must appear as they are.
@@ -13,14 +14,31 @@ enum Token {
     One,
     /// `*`: any run of characters, including none.
     Any,
+    /// A policy variable (an index into the pattern's variables): its value, matched as
+    /// literal text.
+    Variable(usize),
 }
 
-/// A compiled glob: `*` matches any run of characters (including none), `?` exactly one
-/// character, everything else itself. `*` and `?` in the text being matched are ordinary
-/// characters.
+/// How [`Pattern::parse`] reads its text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Syntax {
+    /// `*` and `?` are wildcards (else ordinary characters, as in `StringEquals`).
+    pub wildcards: bool,
+    /// `${...}` is a policy variable or `${*}`, `${?}`, `${$}` (else plain text, as in a
+    /// `2008-10-17` policy).
+    pub variables: bool,
+    /// Compare ignoring case (Unicode simple lowercase, character by character), as IAM
+    /// compares actions and `StringEqualsIgnoreCase` values.
+    pub ignore_case: bool,
+}
+
+/// A compiled pattern: `*` matches any run of characters (including none), `?` exactly one
+/// character, a policy variable its value as literal text, everything else itself. `*` and
+/// `?` in the text being matched are ordinary characters.
 ///
 /// [`Pattern::new`] compares case-sensitively, as IAM compares resources;
-/// [`Pattern::new_ignore_case`] ignores case, as IAM compares actions.
+/// [`Pattern::new_ignore_case`] ignores case, as IAM compares actions. [`Pattern::parse`]
+/// also reads policy variables, which [`Pattern::matches_with`] resolves at match time.
 ///
 /// ```
 /// use iamkit_arn::Pattern;
@@ -36,6 +54,7 @@ enum Token {
 pub struct Pattern {
     source: Box<str>,
     tokens: Box<[Token]>,
+    variables: Box<[Variable]>,
     ignore_case: bool,
 }
 
@@ -43,6 +62,7 @@ pub struct Pattern {
 #[derive(Default)]
 struct Builder {
     tokens: Vec<Token>,
+    variables: Vec<Variable>,
     literal: String,
 }
 
@@ -62,55 +82,114 @@ impl Builder {
         }
     }
 
-    fn wildcard(&mut self, c: char) {
+    fn wildcard(&mut self, token: Token) {
         self.flush();
-        match c {
-            '*' if self.tokens.last() == Some(&Token::Any) => {}
-            '*' => self.tokens.push(Token::Any),
-            _ => self.tokens.push(Token::One),
+        if token == Token::Any && self.tokens.last() == Some(&Token::Any) {
+            return;
         }
+        self.tokens.push(token);
     }
 
-    /// Text in which `*` and `?` are wildcards.
-    fn glob(&mut self, text: &str) {
+    fn variable(&mut self, variable: &Variable) {
+        self.flush();
+        self.tokens.push(Token::Variable(self.variables.len()));
+        self.variables.push(variable.clone());
+    }
+
+    /// Text in which `*` and `?` are wildcards when `wildcards` is set.
+    fn text(&mut self, text: &str, wildcards: bool) {
+        if !wildcards {
+            return self.literal_str(text);
+        }
         for c in text.chars() {
             match c {
-                '*' | '?' => self.wildcard(c),
+                '*' => self.wildcard(Token::Any),
+                '?' => self.wildcard(Token::One),
                 _ => self.literal_char(c),
             }
         }
     }
 
-    fn finish(mut self) -> Box<[Token]> {
+    fn finish(mut self, source: Box<str>, ignore_case: bool) -> Pattern {
         self.flush();
-        self.tokens.into_boxed_slice()
+        Pattern {
+            source,
+            tokens: self.tokens.into_boxed_slice(),
+            variables: self.variables.into_boxed_slice(),
+            ignore_case,
+        }
     }
 }
 
 impl Pattern {
-    /// Compiles `glob`, comparing case-sensitively.
+    /// Compiles `glob`, comparing case-sensitively. `${...}` is plain text.
     pub fn new(glob: &str) -> Pattern {
-        Pattern::compile(glob, false)
+        Pattern::literal_syntax(glob, true, false)
     }
 
     /// Compiles `glob`, ignoring case (Unicode simple lowercase, character by character).
+    /// `${...}` is plain text.
     pub fn new_ignore_case(glob: &str) -> Pattern {
-        Pattern::compile(glob, true)
+        Pattern::literal_syntax(glob, true, true)
     }
 
-    fn compile(glob: &str, ignore_case: bool) -> Pattern {
+    fn literal_syntax(text: &str, wildcards: bool, ignore_case: bool) -> Pattern {
         let mut builder = Builder::default();
-        builder.glob(glob);
-        Pattern {
-            source: glob.into(),
-            tokens: builder.finish(),
-            ignore_case,
-        }
+        builder.text(text, wildcards);
+        builder.finish(text.into(), ignore_case)
     }
 
-    /// Compiles text with policy variables, case-sensitively: literal text is a glob,
-    /// escaped characters (`${*}`) and variable values are matched as they are. `lookup`
-    /// gives a variable's value; without one its default is used.
+    /// Compiles `text` as `syntax` says. Fails only on a malformed policy variable.
+    ///
+    /// ```
+    /// use iamkit_arn::{Pattern, Syntax, Variable};
+    /// let syntax = Syntax { wildcards: true, variables: true, ignore_case: false };
+    /// let home = Pattern::parse("home/${aws:username}/*", syntax)?;
+    /// let lookup = |v: &Variable| (v.key == "aws:username").then_some("a*b");
+    /// assert!(home.matches_with("home/a*b/notes.txt", lookup));
+    /// // The value's `*` is a literal character, not a wildcard.
+    /// assert!(!home.matches_with("home/axxb/notes.txt", lookup));
+    /// // Without a value (and no default) the pattern matches nothing.
+    /// assert!(!home.matches("home/a*b/notes.txt"));
+    /// # Ok::<(), iamkit_arn::ArnError>(())
+    /// ```
+    pub fn parse(text: &str, syntax: Syntax) -> Result<Pattern, ArnError> {
+        if !syntax.variables {
+            return Ok(Pattern::literal_syntax(
+                text,
+                syntax.wildcards,
+                syntax.ignore_case,
+            ));
+        }
+        let segments = parse_in(text, text, 0)?;
+        Ok(Pattern::compile(&segments, text.into(), syntax))
+    }
+
+    /// Like [`Pattern::parse`], but a malformed policy variable does not fail: the text is
+    /// then read with `${...}` as plain text. For condition values, which IAM does not
+    /// check for well-formed variables.
+    pub fn parse_or_plain(text: &str, syntax: Syntax) -> Pattern {
+        Pattern::parse(text, syntax)
+            .unwrap_or_else(|_| Pattern::literal_syntax(text, syntax.wildcards, syntax.ignore_case))
+    }
+
+    /// Compiles segments: literal text is a glob, escaped characters are literal, variables
+    /// stay to be resolved when matching. `source` is what [`Pattern::as_str`] gives.
+    pub(crate) fn compile(segments: &[Segment], source: Box<str>, syntax: Syntax) -> Pattern {
+        let mut builder = Builder::default();
+        for segment in segments {
+            match segment {
+                Segment::Literal(text) => builder.text(text, syntax.wildcards),
+                Segment::Escaped(c) => builder.literal_char(*c),
+                Segment::Variable(variable) => builder.variable(variable),
+            }
+        }
+        builder.finish(source, syntax.ignore_case)
+    }
+
+    /// Compiles text with policy variables, case-sensitively, with the variables' values
+    /// from `lookup` (or their defaults) in place: the same as [`Pattern::resolve`] on the
+    /// compiled segments.
     ///
     /// Returns `None` when a variable has neither: IAM then treats the text as matching
     /// nothing.
@@ -130,34 +209,52 @@ impl Pattern {
         segments: &[Segment],
         lookup: &mut dyn FnMut(&Variable) -> Option<String>,
     ) -> Option<Pattern> {
+        let source: String = segments.iter().map(ToString::to_string).collect();
+        let syntax = Syntax {
+            wildcards: true,
+            variables: true,
+            ignore_case: false,
+        };
+        Pattern::compile(segments, source.into(), syntax).resolve(lookup)
+    }
+
+    /// The pattern with its policy variables replaced by the request's values (`lookup`) or
+    /// their defaults, matched as literal text. In [`as_str`](Pattern::as_str), literal
+    /// characters that would otherwise read as wildcards are written `${*}`, `${?}`, `${$}`.
+    ///
+    /// Returns `None` when a variable has neither a value nor a default.
+    pub fn resolve(&self, lookup: &mut dyn FnMut(&Variable) -> Option<String>) -> Option<Pattern> {
+        if self.variables.is_empty() {
+            return Some(self.clone());
+        }
         let mut builder = Builder::default();
         let mut source = String::new();
-        for segment in segments {
-            match segment {
-                Segment::Literal(text) => {
-                    builder.glob(text);
-                    source.push_str(text);
+        for token in &self.tokens {
+            match token {
+                Token::Literal(text) => {
+                    builder.literal_str(text);
+                    text.chars().for_each(|c| push_escaped(&mut source, c));
                 }
-                Segment::Escaped(c) => {
-                    builder.literal_char(*c);
-                    push_escaped(&mut source, *c);
+                Token::Any => {
+                    builder.wildcard(Token::Any);
+                    source.push('*');
                 }
-                Segment::Variable(variable) => {
-                    let value = value_of(variable, lookup)?;
+                Token::One => {
+                    builder.wildcard(Token::One);
+                    source.push('?');
+                }
+                Token::Variable(index) => {
+                    let variable = self.variables.get(*index)?;
+                    let value = lookup(variable).or_else(|| variable.default.clone())?;
                     builder.literal_str(&value);
                     value.chars().for_each(|c| push_escaped(&mut source, c));
                 }
             }
         }
-        Some(Pattern {
-            source: source.into_boxed_str(),
-            tokens: builder.finish(),
-            ignore_case: false,
-        })
+        Some(builder.finish(source.into(), self.ignore_case))
     }
 
-    /// The pattern as text. For a pattern made by [`Pattern::from_segments`], literal
-    /// characters that would otherwise read as wildcards are written `${*}`, `${?}`, `${$}`.
+    /// The pattern as text.
     pub fn as_str(&self) -> &str {
         &self.source
     }
@@ -172,28 +269,72 @@ impl Pattern {
         matches!(*self.tokens, [Token::Any])
     }
 
-    /// Whether this pattern has no wildcards, so it matches only its own text.
+    /// Whether this pattern has no wildcards and no variables, so it matches only its own
+    /// literal text.
     pub fn is_literal(&self) -> bool {
         self.tokens.iter().all(|t| matches!(t, Token::Literal(_)))
     }
 
-    /// Whether `subject` matches the whole pattern. Never allocates.
+    /// Whether the pattern holds policy variables.
+    pub fn has_variables(&self) -> bool {
+        !self.variables.is_empty()
+    }
+
+    /// The policy variables in the pattern, in order.
+    pub fn variables(&self) -> impl Iterator<Item = &Variable> {
+        self.variables.iter()
+    }
+
+    /// Whether `subject` matches the whole pattern, every variable taking its default. A
+    /// variable without a default makes the pattern match nothing. Never allocates.
     pub fn matches(&self, subject: &str) -> bool {
-        glob_match(&self.tokens, subject, self.ignore_case)
+        self.matches_with(subject, |_| None)
+    }
+
+    /// Whether `subject` matches the whole pattern, each variable taking the value `lookup`
+    /// gives (or else its default) as literal text. A variable with neither makes the
+    /// pattern match nothing, as in IAM. Allocates only for a pattern with more than eight
+    /// variables.
+    pub fn matches_with<'v>(
+        &self,
+        subject: &str,
+        mut lookup: impl FnMut(&Variable) -> Option<&'v str>,
+    ) -> bool {
+        const INLINE: usize = 8;
+        if self.variables.is_empty() {
+            return glob_match(&self.tokens, &[], subject, self.ignore_case);
+        }
+        let mut inline = [""; INLINE];
+        let mut spilled = Vec::new();
+        for (index, variable) in self.variables.iter().enumerate() {
+            let Some(value) = lookup(variable).or(variable.default.as_deref()) else {
+                return false;
+            };
+            match inline.get_mut(index) {
+                Some(slot) => *slot = value,
+                None => spilled.push(value),
+            }
+        }
+        let values: &[&str] = if spilled.is_empty() {
+            inline.get(..self.variables.len()).unwrap_or_default()
+        } else {
+            spilled.splice(0..0, inline);
+            &spilled
+        };
+        glob_match(&self.tokens, values, subject, self.ignore_case)
     }
 }
 
 /// Writes `c` so that the text reads back as the literal character.
 fn push_escaped(out: &mut String, c: char) {
     match c {
-        // A literal `$` just before would otherwise start a variable: `$` + `{` reads `${`.
+        // A `$` just before would otherwise start a variable: `$` + `{` reads `${`.
         '{' if out.ends_with('$') => {
             out.pop();
             out.push_str("${$}{");
         }
         '*' => out.push_str("${*}"),
         '?' => out.push_str("${?}"),
-        '$' => out.push_str("${$}"),
         _ => out.push(c),
     }
 }
@@ -203,7 +344,6 @@ impl fmt::Display for Pattern {
         f.write_str(&self.source)
     }
 }
-
 /// If `subject` starts with `literal`, how many bytes of `subject` it covers.
 fn eat(literal: &str, subject: &str, ignore_case: bool) -> Option<usize> {
     if !ignore_case {
@@ -242,19 +382,39 @@ fn eat_folded(literal: &str, subject: &str) -> Option<usize> {
     Some(used)
 }
 
+/// The literal text a token stands for: its own, or its variable's value.
+fn literal_text<'a>(token: &'a Token, values: &[&'a str]) -> Option<&'a str> {
+    match token {
+        Token::Literal(literal) => Some(literal),
+        Token::Variable(index) => Some(values.get(*index).copied().unwrap_or_default()),
+        Token::One | Token::Any => None,
+    }
+}
+
 /// The classic greedy glob match with one backtracking point (the latest `*`): linear for
 /// patterns with one `*`, at worst proportional to pattern length times subject length.
-fn glob_match(mut tokens: &[Token], mut subject: &str, ignore_case: bool) -> bool {
+fn glob_match<'a>(
+    mut tokens: &'a [Token],
+    values: &[&'a str],
+    mut subject: &str,
+    ignore_case: bool,
+) -> bool {
+    let text = |token| literal_text(token, values);
     // A literal at either end must sit exactly there: check it first and match the rest.
-    if let [Token::Literal(literal), rest @ ..] = tokens {
+    if let [first, rest @ ..] = tokens
+        && let Some(literal) = text(first)
+    {
         let Some(len) = eat(literal, subject, ignore_case) else {
             return false;
         };
         tokens = rest;
         subject = subject.get(len..).unwrap_or_default();
     }
-    if !ignore_case && let [rest @ .., Token::Literal(literal)] = tokens {
-        let Some(head) = subject.strip_suffix(&**literal) else {
+    if !ignore_case
+        && let [rest @ .., last] = tokens
+        && let Some(literal) = text(last)
+    {
+        let Some(head) = subject.strip_suffix(literal) else {
             return false;
         };
         tokens = rest;
@@ -281,7 +441,9 @@ fn glob_match(mut tokens: &[Token], mut subject: &str, ignore_case: bool) -> boo
                 continue;
             }
             Some(Token::One) => rest.chars().next().map(char::len_utf8),
-            Some(Token::Literal(literal)) => eat(literal, rest, ignore_case),
+            Some(token @ (Token::Literal(_) | Token::Variable(_))) => {
+                eat(text(token).unwrap_or_default(), rest, ignore_case)
+            }
             None if rest.is_empty() => return true,
             None => None,
         };
@@ -298,9 +460,9 @@ fn glob_match(mut tokens: &[Token], mut subject: &str, ignore_case: bool) -> boo
             return false;
         };
         let mut from = run_end + next.len_utf8();
-        if !ignore_case && let Some(Token::Literal(literal)) = tokens.get(after_star) {
+        if !ignore_case && let Some(literal) = tokens.get(after_star).and_then(text) {
             // Jump straight to the next place the literal after the `*` occurs.
-            match subject.get(from..).and_then(|r| r.find(&**literal)) {
+            match subject.get(from..).and_then(|r| r.find(literal)) {
                 Some(at) => from += at,
                 None => return false,
             }
@@ -421,5 +583,73 @@ mod tests {
         let p = Pattern::from_segments(&segments, &mut brace).unwrap();
         assert_eq!(p.as_str(), "a${$}{b}");
         assert!(p.matches("a${b}"));
+    }
+
+    const VARIABLES: Syntax = Syntax {
+        wildcards: true,
+        variables: true,
+        ignore_case: false,
+    };
+
+    fn lookup(variable: &Variable) -> Option<&'static str> {
+        match variable.key.as_str() {
+            "aws:username" => Some("dev-user"),
+            "star" => Some("*"),
+            "empty" => Some(""),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn variables_resolve_at_match_time() {
+        let check = |text: &str, subject: &str, expected: bool| {
+            let pattern = Pattern::parse(text, VARIABLES).unwrap();
+            assert_eq!(
+                pattern.matches_with(subject, lookup),
+                expected,
+                "`{text}` against `{subject}`"
+            );
+        };
+        check("home/${aws:username}/*", "home/dev-user/x", true);
+        check("home/${aws:username}/*", "home/other/x", false);
+        check("${aws:username}", "dev-user", true);
+        check("*${aws:username}", "x-dev-user", true);
+        check("*${aws:username}*", "a-dev-user-b", true);
+        check("*${aws:username}*", "a-dev-usr-b", false);
+        check("x-${missing}", "x-", false);
+        check("x-${missing, 'dflt'}", "x-dflt", true);
+        check("a${empty}b", "ab", true);
+        check("a${*}b", "a*b", true);
+        check("a${*}b", "axb", false);
+        check("a${?}b${$}", "a?b$", true);
+        // A value is literal text: its `*` is not a wildcard.
+        check("x-${star}", "x-*", true);
+        check("x-${star}", "x-abc", false);
+        let many = "${aws:username}/".repeat(10);
+        check(&many, &"dev-user/".repeat(10), true);
+        check(&many, &"dev-user/".repeat(9), false);
+        let plain = Pattern::parse("${aws:username}", VARIABLES).unwrap();
+        assert!(plain.has_variables());
+        assert!(!plain.matches("dev-user"), "no lookup, no default");
+        assert_eq!(plain.variables().count(), 1);
+    }
+
+    #[test]
+    fn syntax_switches() {
+        let equals = Syntax::default();
+        let p = Pattern::parse("a*${aws:username}", equals).unwrap();
+        assert!(p.matches("a*${aws:username}"));
+        assert!(!p.matches("abc${aws:username}"));
+        assert!(p.is_literal());
+        let ignore = Syntax {
+            ignore_case: true,
+            variables: true,
+            ..equals
+        };
+        let p = Pattern::parse("Team-${aws:username}", ignore).unwrap();
+        assert!(p.matches_with("team-DEV-USER", lookup));
+        assert!(Pattern::parse("x${oops", VARIABLES).is_err());
+        assert!(Pattern::parse_or_plain("x-${oops", VARIABLES).matches("x-${oops"));
+        assert!(Pattern::parse_or_plain("x*${oops", VARIABLES).matches("xyz${oops"));
     }
 }

@@ -1,12 +1,13 @@
 //! `ResourcePattern`: what one `Resource`/`NotResource` entry of a policy compiles to.
 
-use std::{fmt, str::FromStr, sync::Arc};
+use std::{fmt, str::FromStr};
 
 use crate::{
-    Arn, ArnError, Pattern, Segment, Variable,
+    Arn, ArnError, Pattern, Segment, Syntax, Variable,
     arn::{part, split_six},
     error::column,
-    variables::{has_variables, parse_in},
+    parse_variables,
+    variables::parse_in,
 };
 
 /// One entry of a statement's `Resource` or `NotResource`, compiled for matching.
@@ -55,35 +56,27 @@ pub struct ResourcePattern {
 enum Kind {
     /// `*`.
     Any,
-    /// A pattern with all six parts: partition, service, region and account, then the
-    /// resource part.
-    Full {
-        head: Arc<[Pattern; 4]>,
-        resource: Body,
-    },
-    /// A pattern that ends before the resource part with a `*`: `head` matches the request's
-    /// parts one by one, `rest` matches the remainder of the request's ARN.
-    Short { head: Box<[Pattern]>, rest: Pattern },
+    /// `arn`, then up to five more `:`-separated parts matched one by one against the
+    /// request's; the last one takes the rest of the request's ARN, colons included.
+    Parts(Box<[Pattern]>),
+    /// A condition value with no colon: matched against the whole text.
+    Whole(Pattern),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Body {
-    Compiled(Pattern),
-    Unresolved(Vec<Segment>),
-}
-
-/// How `${...}` in the resource part is read.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Variables {
-    Recognised,
-    Literal,
+/// The syntax of one part: wildcards, and policy variables when `variables`.
+fn syntax(variables: bool) -> Syntax {
+    Syntax {
+        wildcards: true,
+        variables,
+        ignore_case: false,
+    }
 }
 
 impl ResourcePattern {
     /// Compiles one `Resource`/`NotResource` entry, reading `${...}` as policy variables (as
     /// IAM does under policy version `2012-10-17`).
     pub fn parse(text: &str) -> Result<ResourcePattern, ArnError> {
-        ResourcePattern::compile(text, Variables::Recognised)
+        ResourcePattern::compile(text, true)
     }
 
     /// Compiles one entry reading `${...}` as plain text, as IAM does under policy version
@@ -97,7 +90,47 @@ impl ResourcePattern {
     /// # Ok::<(), iamkit_arn::ArnError>(())
     /// ```
     pub fn parse_literal(text: &str) -> Result<ResourcePattern, ArnError> {
-        ResourcePattern::compile(text, Variables::Literal)
+        ResourcePattern::compile(text, false)
+    }
+
+    /// Compiles the value of an `ArnLike`/`ArnEquals` condition (both take wildcards). It
+    /// never fails: IAM does not check condition values. Policy variables (when
+    /// `variables`) may stand in any part, and a malformed one is plain text. A value
+    /// with colons is matched part by part as [`ResourcePattern::parse`] describes, its
+    /// last part taking the rest of the request's ARN (so `arn:aws:iam:*:role/x`, which
+    /// `parse` rejects, matches nothing but ARNs whose region-and-after is `role/x`); a value
+    /// without a colon is matched against the whole text.
+    ///
+    /// ```
+    /// use iamkit_arn::ResourcePattern;
+    /// let source = ResourcePattern::parse_condition("arn:aws:sns:*:${aws:PrincipalAccount}:*", true);
+    /// let account = |_: &iamkit_arn::Variable| Some("123456789012");
+    /// assert!(source.matches_with("arn:aws:sns:us-east-1:123456789012:topic", account));
+    /// assert!(!source.matches_with("arn:aws:sns:us-east-1:210987654321:topic", account));
+    /// ```
+    pub fn parse_condition(text: &str, variables: bool) -> ResourcePattern {
+        if text == "*" {
+            return ResourcePattern::any();
+        }
+        let segments = if variables {
+            parse_variables(text).ok()
+        } else {
+            None
+        };
+        let segments = segments.unwrap_or_else(|| vec![Segment::Literal(text.to_owned())]);
+        let mut parts = split_parts(&segments, variables);
+        let kind = match parts.pop() {
+            Some(whole) if parts.is_empty() => Kind::Whole(whole),
+            Some(last) => {
+                parts.push(last);
+                Kind::Parts(parts.into_boxed_slice())
+            }
+            None => Kind::Whole(Pattern::new("")),
+        };
+        ResourcePattern {
+            source: text.into(),
+            kind,
+        }
     }
 
     /// The pattern matching every resource, `*`.
@@ -108,7 +141,7 @@ impl ResourcePattern {
         }
     }
 
-    fn compile(text: &str, variables: Variables) -> Result<ResourcePattern, ArnError> {
+    fn compile(text: &str, variables: bool) -> Result<ResourcePattern, ArnError> {
         let error = |at: usize, reason: &str| ArnError::ResourcePattern {
             input: text.to_owned(),
             column: column(text, at),
@@ -134,59 +167,33 @@ impl ResourcePattern {
             }
         };
         let head_end = starts.map_or(text.len(), |s| s[5]);
-        if variables == Variables::Recognised
-            && let Some(at) = text.get(..head_end).and_then(|head| head.find("${"))
-        {
+        if variables && let Some(at) = text.get(..head_end).and_then(|head| head.find("${")) {
             return Err(error(
                 at,
                 "policy variables are allowed only in the resource part, after the fifth colon",
             ));
         }
-        let kind = match starts {
-            Some(starts) => {
-                if part(text, &starts, 2).is_empty() {
-                    return Err(error(starts[2], "the service part is empty"));
-                }
-                let resource_text = part(text, &starts, 5);
-                if resource_text.is_empty() {
-                    return Err(error(starts[5], "the resource part is empty"));
-                }
-                let head = Arc::new([1, 2, 3, 4].map(|i| Pattern::new(part(text, &starts, i))));
-                let resource = match variables {
-                    Variables::Literal => Body::Compiled(Pattern::new(resource_text)),
-                    Variables::Recognised => {
-                        let segments = parse_in(resource_text, text, starts[5])?;
-                        if has_variables(&segments) {
-                            Body::Unresolved(segments)
-                        } else {
-                            let mut no_lookup = |_: &Variable| None;
-                            match Pattern::from_segments(&segments, &mut no_lookup) {
-                                Some(pattern) => Body::Compiled(pattern),
-                                None => Body::Unresolved(segments),
-                            }
-                        }
-                    }
-                };
-                Kind::Full { head, resource }
+        if let Some(starts) = starts {
+            if part(text, &starts, 2).is_empty() {
+                return Err(error(starts[2], "the service part is empty"));
             }
-            None => {
-                // `arn:` plus one to four parts, the last ending in `*`.
-                let mut parts: Vec<&str> = text.split(':').skip(1).collect();
-                let last = parts.pop().unwrap_or_default();
-                Kind::Short {
-                    head: parts.into_iter().map(Pattern::new).collect(),
-                    rest: Pattern::new(last),
-                }
+            if part(text, &starts, 5).is_empty() {
+                return Err(error(starts[5], "the resource part is empty"));
             }
+        }
+        let segments = if variables {
+            parse_in(text, text, 0)?
+        } else {
+            vec![Segment::Literal(text.to_owned())]
         };
         Ok(ResourcePattern {
             source: text.into(),
-            kind,
+            kind: Kind::Parts(split_parts(&segments, variables).into_boxed_slice()),
         })
     }
 
     /// The entry as written (after [`resolve`](ResourcePattern::resolve): with the values
-    /// in place, and literal `*`, `?`, `$` from them written `${*}`, `${?}`, `${$}`).
+    /// in place, and literal `*`, `?` from them written `${*}`, `${?}`).
     pub fn as_str(&self) -> &str {
         &self.source
     }
@@ -196,38 +203,30 @@ impl ResourcePattern {
         matches!(self.kind, Kind::Any)
     }
 
+    fn patterns(&self) -> &[Pattern] {
+        match &self.kind {
+            Kind::Any => &[],
+            Kind::Parts(parts) => parts,
+            Kind::Whole(whole) => std::slice::from_ref(whole),
+        }
+    }
+
     /// Whether the pattern still has policy variables to replace.
     pub fn has_variables(&self) -> bool {
-        matches!(
-            self.kind,
-            Kind::Full {
-                resource: Body::Unresolved(_),
-                ..
-            }
-        )
+        self.patterns().iter().any(Pattern::has_variables)
     }
 
     /// The policy variables still in the pattern, in order.
     pub fn variables(&self) -> impl Iterator<Item = &Variable> {
-        let segments: &[Segment] = match &self.kind {
-            Kind::Full {
-                resource: Body::Unresolved(segments),
-                ..
-            } => segments,
-            _ => &[],
-        };
-        segments.iter().filter_map(|segment| match segment {
-            Segment::Variable(variable) => Some(variable),
-            _ => None,
-        })
+        self.patterns().iter().flat_map(Pattern::variables)
     }
 
-    /// The service part as written (`s3` in `arn:aws:s3:::*`), when the pattern has one.
+    /// The service part as written (`s3` in `arn:aws:s3:::*`), when the pattern has one
+    /// before its last part.
     pub fn service(&self) -> Option<&str> {
         match &self.kind {
-            Kind::Any => None,
-            Kind::Full { head, .. } => Some(head[1].as_str()),
-            Kind::Short { head, .. } => head.get(1).map(Pattern::as_str),
+            Kind::Parts(parts) if parts.len() > 3 => parts.get(2).map(Pattern::as_str),
+            _ => None,
         }
     }
 
@@ -235,7 +234,7 @@ impl ResourcePattern {
     /// six parts.
     pub fn resource(&self) -> Option<&str> {
         match &self.kind {
-            Kind::Full { .. } => split_six(&self.source)
+            Kind::Parts(parts) if parts.len() == 6 => split_six(&self.source)
                 .ok()
                 .map(|starts| part(&self.source, &starts, 5)),
             _ => None,
@@ -246,30 +245,38 @@ impl ResourcePattern {
     /// defaults. Returns `None` when a variable has neither; IAM then treats the entry as
     /// matching nothing.
     ///
-    /// The values are matched as they are: a `*` in a user name is not a wildcard.
+    /// The values are matched as they are: a `*` in a user name is not a wildcard. To match
+    /// without building a new pattern, use [`matches_with`](ResourcePattern::matches_with).
     pub fn resolve(
         &self,
         lookup: &mut dyn FnMut(&Variable) -> Option<String>,
     ) -> Option<ResourcePattern> {
-        let Kind::Full {
-            head,
-            resource: Body::Unresolved(segments),
-        } = &self.kind
-        else {
+        if !self.has_variables() {
             return Some(self.clone());
+        }
+        let resolve_all =
+            |patterns: &[Pattern], lookup: &mut dyn FnMut(&Variable) -> Option<String>| {
+                patterns
+                    .iter()
+                    .map(|p| p.resolve(lookup))
+                    .collect::<Option<Vec<Pattern>>>()
+            };
+        let (source, kind) = match &self.kind {
+            Kind::Any => return Some(self.clone()),
+            Kind::Whole(whole) => {
+                let whole = whole.resolve(lookup)?;
+                (whole.as_str().into(), Kind::Whole(whole))
+            }
+            Kind::Parts(parts) => {
+                let parts = resolve_all(parts, lookup)?;
+                let source: Vec<&str> = parts.iter().map(Pattern::as_str).collect();
+                (
+                    source.join(":").into(),
+                    Kind::Parts(parts.into_boxed_slice()),
+                )
+            }
         };
-        let pattern = Pattern::from_segments(segments, lookup)?;
-        let head_text = split_six(&self.source)
-            .ok()
-            .and_then(|starts| self.source.get(..starts[5]))
-            .unwrap_or_default();
-        Some(ResourcePattern {
-            source: format!("{head_text}{pattern}").into(),
-            kind: Kind::Full {
-                head: head.clone(),
-                resource: Body::Compiled(pattern),
-            },
-        })
+        Some(ResourcePattern { source, kind })
     }
 
     /// Whether `arn` matches: the same as [`matches`](ResourcePattern::matches) on its text.
@@ -277,39 +284,96 @@ impl ResourcePattern {
         self.matches(arn.as_str())
     }
 
-    /// Whether `resource` (a request's resource, usually an ARN) matches. Never allocates.
+    /// Whether `resource` (a request's resource, usually an ARN) matches. A pattern that
+    /// still has policy variables matches nothing. Never allocates.
     pub fn matches(&self, resource: &str) -> bool {
-        match &self.kind {
-            Kind::Any => true,
-            Kind::Full {
-                resource: Body::Unresolved(_),
-                ..
-            } => false,
-            Kind::Full {
-                head,
-                resource: Body::Compiled(pattern),
-            } => {
-                let mut parts = resource.splitn(6, ':');
-                parts.next() == Some("arn")
-                    && head
-                        .iter()
-                        .all(|p| parts.next().is_some_and(|part| p.matches(part)))
-                    && parts.next().is_some_and(|rest| pattern.matches(rest))
-            }
-            Kind::Short { head, rest } => {
-                let Ok(starts) = split_six(resource) else {
-                    return false;
-                };
-                let rest_start = starts.get(head.len() + 1).copied().unwrap_or_default();
-                part(resource, &starts, 0) == "arn"
-                    && head
-                        .iter()
-                        .enumerate()
-                        .all(|(i, p)| p.matches(part(resource, &starts, i + 1)))
-                    && rest.matches(resource.get(rest_start..).unwrap_or_default())
+        !self.has_variables() && self.matches_with(resource, |_| None)
+    }
+
+    /// Whether `resource` matches, each policy variable taking the value `lookup` gives (or
+    /// else its default) as literal text; a variable with neither makes the pattern match
+    /// nothing. Never allocates (for fewer than nine variables in a part).
+    ///
+    /// ```
+    /// use iamkit_arn::{ResourcePattern, Variable};
+    /// let home = ResourcePattern::parse("arn:aws:s3:::home/${aws:username}/*")?;
+    /// let user = |v: &Variable| v.key.eq_ignore_ascii_case("aws:username").then_some("dev");
+    /// assert!(home.matches_with("arn:aws:s3:::home/dev/notes.txt", user));
+    /// assert!(!home.matches_with("arn:aws:s3:::home/ops/notes.txt", user));
+    /// # Ok::<(), iamkit_arn::ArnError>(())
+    /// ```
+    pub fn matches_with<'v>(
+        &self,
+        resource: &str,
+        mut lookup: impl FnMut(&Variable) -> Option<&'v str>,
+    ) -> bool {
+        let parts = match &self.kind {
+            Kind::Any => return true,
+            Kind::Whole(whole) => return whole.matches_with(resource, lookup),
+            Kind::Parts(parts) => parts,
+        };
+        let Some((last, head)) = parts.split_last() else {
+            return false;
+        };
+        let mut pieces = resource.splitn(parts.len(), ':');
+        for pattern in head {
+            match pieces.next() {
+                Some(piece) if pattern.matches_with(piece, &mut lookup) => {}
+                _ => return false,
             }
         }
+        let Some(rest) = pieces.next() else {
+            return false;
+        };
+        // Only an ARN-shaped resource (six parts) matches: what the last part takes must
+        // hold the colons of the parts the pattern leaves out.
+        let missing = 6usize.saturating_sub(parts.len());
+        (missing == 0
+            || rest
+                .bytes()
+                .filter(|b| *b == b':')
+                .nth(missing - 1)
+                .is_some())
+            && last.matches_with(rest, lookup)
     }
+}
+
+/// Splits segments at their first five literal colons (a colon in a variable or its
+/// default does not count) and compiles each part.
+fn split_parts(segments: &[Segment], variables: bool) -> Vec<Pattern> {
+    let mut parts: Vec<Vec<Segment>> = vec![Vec::new()];
+    for segment in segments {
+        let Segment::Literal(text) = segment else {
+            if let Some(current) = parts.last_mut() {
+                current.push(segment.clone());
+            }
+            continue;
+        };
+        let mut rest = text.as_str();
+        while parts.len() < 6
+            && let Some((before, after)) = rest.split_once(':')
+        {
+            if let Some(current) = parts.last_mut()
+                && !before.is_empty()
+            {
+                current.push(Segment::Literal(before.to_owned()));
+            }
+            parts.push(Vec::new());
+            rest = after;
+        }
+        if let Some(current) = parts.last_mut()
+            && !rest.is_empty()
+        {
+            current.push(Segment::Literal(rest.to_owned()));
+        }
+    }
+    parts
+        .iter()
+        .map(|segments| {
+            let source: String = segments.iter().map(ToString::to_string).collect();
+            Pattern::compile(segments, source.into(), syntax(variables))
+        })
+        .collect()
 }
 
 impl FromStr for ResourcePattern {
@@ -588,5 +652,61 @@ mod tests {
             "invalid policy variable in `arn:aws:s3:::b/${aws:username` at column 16: \
              `${` is not closed by `}`",
         );
+    }
+
+    #[test]
+    fn variables_resolve_at_match_time() {
+        let pattern = ResourcePattern::parse(
+            "arn:aws:iam::123456789012:user/${aws:PrincipalTag/team, 'none'}/${aws:username}",
+        )
+        .unwrap();
+        let lookup = |v: &Variable| (v.key == "aws:username").then_some("dev*");
+        assert!(pattern.matches_with("arn:aws:iam::123456789012:user/none/dev*", lookup));
+        assert!(!pattern.matches_with("arn:aws:iam::123456789012:user/none/dev-user", lookup));
+        assert!(!pattern.matches_with("arn:aws:iam::123456789012:user/none/dev*", |_| None));
+        assert!(!pattern.matches("arn:aws:iam::123456789012:user/none/dev*"));
+    }
+
+    /// IAM's docs: "If the `*` wildcard is the last character of a resource ARN segment, it
+    /// can expand to match beyond the colon boundaries". So a `Resource` that stops early
+    /// must end in `*` (else it is rejected); an `ArnLike` value, which IAM does not check,
+    /// is read with the same rules: part by part, its last part against the rest of the
+    /// ARN, and only ARN-shaped values match.
+    #[test]
+    fn condition_values_follow_the_resource_rules() {
+        let role = "arn:aws:iam::111122223333:role/admin";
+        let check = |value: &str, subject: &str, expected: bool| {
+            let pattern = ResourcePattern::parse_condition(value, true);
+            let lookup = |v: &Variable| (v.key == "aws:PrincipalAccount").then_some("111122223333");
+            assert_eq!(
+                pattern.matches_with(subject, lookup),
+                expected,
+                "`{value}` against `{subject}`"
+            );
+        };
+        check("*", "not an arn", true);
+        check("arn:aws:*", role, true);
+        check("arn:*:iam:*", role, true);
+        check("arn:*:s3:*", role, false);
+        check("arn:aws:iam::1111*:admin", role, false);
+        check("arn:aws:iam::*2223333:role/*", role, true);
+        check("arn:aws:iam::${aws:PrincipalAccount}:role/*", role, true);
+        check(
+            "arn:aws:iam::${aws:PrincipalAccount}:role/*",
+            "arn:aws:iam::444455556666:role/x",
+            false,
+        );
+        // Fewer than six parts and no trailing `*`: the last part takes the rest.
+        check("arn:aws:iam:*:role/admin", role, false);
+        check("arn:aws:iam:*:*role/admin", role, true);
+        assert!(ResourcePattern::parse("arn:aws:iam:*:role/admin").is_err());
+        // Only ARN-shaped subjects match a value with colons.
+        check("arn:aws:*", "arn:aws:x", false);
+        check("arn:aws:iam::*:role/admin", "not-an-arn", false);
+        // A value without a colon is one glob over the whole text.
+        check("not-*", "not-an-arn", true);
+        check("x-${oops", "x-${oops", true);
+        let old = ResourcePattern::parse_condition("arn:aws:s3:::b/${aws:username}", false);
+        assert!(old.matches("arn:aws:s3:::b/${aws:username}"));
     }
 }

@@ -188,18 +188,12 @@ pub fn substitute(
         match segment {
             Segment::Literal(text) => out.push_str(text),
             Segment::Escaped(c) => out.push(*c),
-            Segment::Variable(variable) => out.push_str(&value_of(variable, lookup)?),
+            Segment::Variable(variable) => {
+                out.push_str(&lookup(variable).or_else(|| variable.default.clone())?);
+            }
         }
     }
     Some(out)
-}
-
-/// The request's value for `variable`, or its default.
-pub(crate) fn value_of(
-    variable: &Variable,
-    lookup: &mut dyn FnMut(&Variable) -> Option<String>,
-) -> Option<String> {
-    lookup(variable).or_else(|| variable.default.clone())
 }
 
 #[cfg(test)]

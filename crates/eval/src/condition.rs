@@ -1,105 +1,20 @@
 //! Condition operators: the 26 operators of IAM's "Condition operators" page, `Null`,
-//! `...IfExists`, and the `ForAllValues:` / `ForAnyValue:` set qualifiers.
+//! `...IfExists`, and the `ForAllValues:` / `ForAnyValue:` set qualifiers, compiled from the
+//! policy crate's parsed [`Operator`].
 
-use std::net::IpAddr;
+use std::{cmp::Ordering, net::IpAddr};
 
-use crate::template::{Syntax, Template};
+use iamkit_arn::{Pattern, ResourcePattern, Syntax, Variable};
+use iamkit_policy::{Operator, OperatorKind, SetQualifier};
 
-/// The comparison an operator makes, without negation, `IfExists` or set qualifier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Base {
-    StringEquals,
-    StringEqualsIgnoreCase,
-    StringLike,
-    NumericEquals,
-    NumericLessThan,
-    NumericLessThanEquals,
-    NumericGreaterThan,
-    NumericGreaterThanEquals,
-    DateEquals,
-    DateLessThan,
-    DateLessThanEquals,
-    DateGreaterThan,
-    DateGreaterThanEquals,
-    Bool,
-    BinaryEquals,
-    IpAddress,
-    /// `ArnEquals` and `ArnLike` behave the same: both take wildcards, segment by segment.
-    ArnLike,
-    Null,
-}
-
-/// A set qualifier for multivalued keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Set {
-    ForAllValues,
-    ForAnyValue,
-}
-
-/// A parsed operator name such as `ForAnyValue:StringNotLikeIfExists`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Operator {
-    pub base: Base,
-    pub negated: bool,
-    pub if_exists: bool,
-    pub set: Option<Set>,
-}
-
-impl Operator {
-    /// Parses an operator name; `None` when IAM does not know it.
-    pub(crate) fn parse(name: &str) -> Option<Operator> {
-        let (set, rest) = if let Some(rest) = name.strip_prefix("ForAllValues:") {
-            (Some(Set::ForAllValues), rest)
-        } else if let Some(rest) = name.strip_prefix("ForAnyValue:") {
-            (Some(Set::ForAnyValue), rest)
-        } else {
-            (None, name)
-        };
-        let (if_exists, rest) = match rest.strip_suffix("IfExists") {
-            Some(rest) if rest != "Null" => (true, rest),
-            _ => (false, rest),
-        };
-        let (base, negated) = match rest {
-            "StringEquals" => (Base::StringEquals, false),
-            "StringNotEquals" => (Base::StringEquals, true),
-            "StringEqualsIgnoreCase" => (Base::StringEqualsIgnoreCase, false),
-            "StringNotEqualsIgnoreCase" => (Base::StringEqualsIgnoreCase, true),
-            "StringLike" => (Base::StringLike, false),
-            "StringNotLike" => (Base::StringLike, true),
-            "NumericEquals" => (Base::NumericEquals, false),
-            "NumericNotEquals" => (Base::NumericEquals, true),
-            "NumericLessThan" => (Base::NumericLessThan, false),
-            "NumericLessThanEquals" => (Base::NumericLessThanEquals, false),
-            "NumericGreaterThan" => (Base::NumericGreaterThan, false),
-            "NumericGreaterThanEquals" => (Base::NumericGreaterThanEquals, false),
-            "DateEquals" => (Base::DateEquals, false),
-            "DateNotEquals" => (Base::DateEquals, true),
-            "DateLessThan" => (Base::DateLessThan, false),
-            "DateLessThanEquals" => (Base::DateLessThanEquals, false),
-            "DateGreaterThan" => (Base::DateGreaterThan, false),
-            "DateGreaterThanEquals" => (Base::DateGreaterThanEquals, false),
-            "Bool" => (Base::Bool, false),
-            "BinaryEquals" => (Base::BinaryEquals, false),
-            "IpAddress" => (Base::IpAddress, false),
-            "NotIpAddress" => (Base::IpAddress, true),
-            "ArnEquals" | "ArnLike" => (Base::ArnLike, false),
-            "ArnNotEquals" | "ArnNotLike" => (Base::ArnLike, true),
-            "Null" => (Base::Null, false),
-            _ => return None,
-        };
-        Some(Operator {
-            base,
-            negated,
-            if_exists,
-            set,
-        })
-    }
-}
-
-/// A policy value, parsed once when it holds no variable.
+/// A policy value compiled for its operator.
 #[derive(Clone, Debug)]
-enum Parsed {
-    Text(Box<str>),
+enum PolicyValue {
+    /// String and binary operators: equality, or wildcards for `StringLike`, with policy
+    /// variables resolved when matching.
+    Text(Pattern),
+    /// ARN operators: part by part, with wildcards (`ArnEquals` behaves as `ArnLike`).
+    Arn(ResourcePattern),
     Num(f64),
     Date(i128),
     Bool(bool),
@@ -108,20 +23,10 @@ enum Parsed {
     Invalid,
 }
 
-#[derive(Clone, Debug)]
-struct PolicyValue {
-    template: Template,
-    /// For an ARN operator: the six `:`-separated parts, when there are six.
-    arn_parts: Option<Vec<Template>>,
-    /// Parsed once when the value holds no variable (and the operator is not a `Like`).
-    parsed: Option<Parsed>,
-}
-
 /// One compiled condition: an operator, a key and the values it is compared with.
 #[derive(Clone, Debug)]
 pub(crate) struct Condition {
-    /// `None` when the operator is unknown: the condition is then never true.
-    op: Option<Operator>,
+    op: Operator,
     /// Lowercased: condition keys are case-insensitive.
     key: Box<str>,
     values: Vec<PolicyValue>,
@@ -153,8 +58,8 @@ pub(crate) trait Lookup {
     /// All values of `key` (lowercased).
     fn values(&self, key: &str) -> Option<Found<'_>>;
 
-    /// The single value of `key` for policy variable substitution: `None` when the key is
-    /// missing or has no or several values.
+    /// The single value of `key` (lowercased) for policy variable substitution: `None` when
+    /// the key is missing or has no or several values.
     fn variable(&self, key: &str) -> Option<&str> {
         match self.values(key)? {
             Found::One(s) => Some(s),
@@ -162,94 +67,72 @@ pub(crate) trait Lookup {
             Found::Many(_) => None,
         }
     }
+
+    /// The value of a policy variable, its key in any case. Does not allocate for keys up
+    /// to 128 bytes.
+    fn resolve(&self, variable: &Variable) -> Option<&str> {
+        let key = variable.key.as_str();
+        if !key.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self.variable(key);
+        }
+        let mut buffer = [0u8; 128];
+        match buffer.get_mut(..key.len()) {
+            Some(lower) => {
+                lower.copy_from_slice(key.as_bytes());
+                lower.make_ascii_lowercase();
+                std::str::from_utf8(lower)
+                    .ok()
+                    .and_then(|k| self.variable(k))
+            }
+            None => self.variable(&key.to_ascii_lowercase()),
+        }
+    }
 }
 
 impl Condition {
     /// Compiles one `operator: { key: values }` entry. `variables` is false in a
     /// `2008-10-17` policy.
-    pub(crate) fn new(operator: &str, key: &str, values: &[String], variables: bool) -> Condition {
-        let op = Operator::parse(operator);
-        let base = op.map(|o| o.base);
-        let wildcards = matches!(base, Some(Base::StringLike | Base::ArnLike));
-        // "You can't use a policy variable with other operators, such as Numeric, Date,
-        // Boolean, Binary, IP Address, or Null operators" (Variables and tags).
-        let textual = matches!(
-            base,
-            Some(
-                Base::StringEquals
-                    | Base::StringEqualsIgnoreCase
-                    | Base::StringLike
-                    | Base::ArnLike
-            )
-        );
-        let syntax = Syntax {
-            wildcards,
-            variables: variables && textual,
-        };
-        let values = values
-            .iter()
-            .map(|text| {
-                let template = Template::new(text, syntax);
-                let arn_parts = if base == Some(Base::ArnLike) {
-                    Some(template.split_upto(':', 6)).filter(|parts| parts.len() > 1)
-                } else {
-                    None
-                };
-                let parsed = match (base, template.has_variables() || wildcards) {
-                    (Some(base), false) => Some(parse_value(base, text)),
-                    _ => None,
-                };
-                PolicyValue {
-                    template,
-                    arn_parts,
-                    parsed,
-                }
-            })
-            .collect();
+    pub(crate) fn new(op: Operator, key: &str, values: &[String], variables: bool) -> Condition {
         Condition {
             op,
             key: key.to_ascii_lowercase().into(),
-            values,
+            values: values
+                .iter()
+                .map(|text| compile_value(op.base, text, variables))
+                .collect(),
         }
     }
 
     /// Whether the condition holds for the request.
     pub(crate) fn holds(&self, env: &dyn Lookup) -> bool {
-        let Some(op) = self.op else { return false };
+        let op = self.op;
+        let negated = op.base.is_negated();
         let found = env.values(&self.key);
         let missing = found.is_none_or(Found::is_empty);
-        if op.base == Base::Null {
+        if op.base == OperatorKind::Null {
             // `"Null": {"key": "true"}`: the key is absent. Values are ORed.
-            return self.values.iter().any(|v| match v.parsed {
-                Some(Parsed::Bool(want_absent)) => want_absent == missing,
+            return self.values.iter().any(|v| match v {
+                PolicyValue::Bool(want_absent) => *want_absent == missing,
                 _ => false,
             });
         }
-        let one = |ctx: &str| -> bool {
-            let any = self
-                .values
+        let any_value = |ctx: &str| {
+            self.values
                 .iter()
-                .any(|pv| matches_one(op.base, ctx, pv, env));
-            any != op.negated
+                .any(|pv| matches_one(op.base, ctx, pv, env))
         };
+        let one = |ctx: &str| any_value(ctx) != negated;
         match (op.set, found) {
-            (None, None) => op.if_exists || op.negated,
-            (None, Some(found)) if found.is_empty() => op.if_exists || op.negated,
-            (None, Some(found)) => {
-                // A single-valued operator on several values: true when any value matches
-                // (for a negated operator: when none matches).
-                let any = found.iter().any(|ctx| {
-                    self.values
-                        .iter()
-                        .any(|pv| matches_one(op.base, ctx, pv, env))
-                });
-                any != op.negated
-            }
-            (Some(Set::ForAnyValue), found) => match found {
+            (None, None) => op.if_exists || negated,
+            (None, Some(found)) if found.is_empty() => op.if_exists || negated,
+            // A single-valued operator on several values: true when any value matches (for
+            // a negated operator: when none matches).
+            (None, Some(found)) => found.iter().any(any_value) != negated,
+            (Some(SetQualifier::ForAnyValue), found) => match found {
                 Some(found) if !found.is_empty() => found.iter().any(one),
                 _ => op.if_exists,
             },
-            (Some(Set::ForAllValues), found) => match found {
+            (Some(SetQualifier::ForAllValues), found) => match found {
                 Some(found) if !found.is_empty() => found.iter().all(one),
                 _ => true,
             },
@@ -257,84 +140,75 @@ impl Condition {
     }
 }
 
-fn parse_value(base: Base, text: &str) -> Parsed {
-    let parsed = match base {
-        Base::StringEquals | Base::BinaryEquals | Base::StringLike | Base::ArnLike => {
-            Some(Parsed::Text(text.into()))
-        }
-        Base::StringEqualsIgnoreCase => Some(Parsed::Text(text.to_lowercase().into())),
-        Base::NumericEquals
-        | Base::NumericLessThan
-        | Base::NumericLessThanEquals
-        | Base::NumericGreaterThan
-        | Base::NumericGreaterThanEquals => parse_number(text).map(Parsed::Num),
-        Base::DateEquals
-        | Base::DateLessThan
-        | Base::DateLessThanEquals
-        | Base::DateGreaterThan
-        | Base::DateGreaterThanEquals => parse_instant(text).map(Parsed::Date),
-        Base::Bool | Base::Null => parse_bool(text).map(Parsed::Bool),
-        Base::IpAddress => IpNet::parse(text).map(Parsed::Net),
+/// Compiles one policy value for `kind`.
+fn compile_value(kind: OperatorKind, text: &str, variables: bool) -> PolicyValue {
+    use OperatorKind as K;
+    // "You can't use a policy variable with other operators, such as Numeric, Date,
+    // Boolean, Binary, IP Address, or Null operators" (Variables and tags).
+    let text_pattern = |wildcards: bool, ignore_case: bool| {
+        let syntax = Syntax {
+            wildcards,
+            variables,
+            ignore_case,
+        };
+        PolicyValue::Text(Pattern::parse_or_plain(text, syntax))
     };
-    parsed.unwrap_or(Parsed::Invalid)
+    let parsed = match kind {
+        K::StringEquals | K::StringNotEquals => return text_pattern(false, false),
+        K::StringEqualsIgnoreCase | K::StringNotEqualsIgnoreCase => {
+            return text_pattern(false, true);
+        }
+        K::StringLike | K::StringNotLike => return text_pattern(true, false),
+        K::BinaryEquals => {
+            return PolicyValue::Text(Pattern::parse_or_plain(text, Syntax::default()));
+        }
+        K::ArnEquals | K::ArnLike | K::ArnNotEquals | K::ArnNotLike => {
+            return PolicyValue::Arn(ResourcePattern::parse_condition(text, variables));
+        }
+        K::NumericEquals
+        | K::NumericNotEquals
+        | K::NumericLessThan
+        | K::NumericLessThanEquals
+        | K::NumericGreaterThan
+        | K::NumericGreaterThanEquals => parse_number(text).map(PolicyValue::Num),
+        K::DateEquals
+        | K::DateNotEquals
+        | K::DateLessThan
+        | K::DateLessThanEquals
+        | K::DateGreaterThan
+        | K::DateGreaterThanEquals => parse_instant(text).map(PolicyValue::Date),
+        K::Bool | K::Null => parse_bool(text).map(PolicyValue::Bool),
+        K::IpAddress | K::NotIpAddress => IpNet::parse(text).map(PolicyValue::Net),
+    };
+    parsed.unwrap_or(PolicyValue::Invalid)
 }
 
-/// Whether the context value `ctx` matches the policy value `pv` under `base`.
-fn matches_one(base: Base, ctx: &str, pv: &PolicyValue, env: &dyn Lookup) -> bool {
-    let mut lookup = |key: &str| env.variable(key);
-    match base {
-        Base::StringLike => return pv.template.matches(ctx, false, &mut lookup),
-        Base::ArnLike => {
-            return match &pv.arn_parts {
-                Some(parts) => {
-                    let mut subject = ctx.splitn(parts.len(), ':');
-                    parts.iter().all(|part| {
-                        subject
-                            .next()
-                            .is_some_and(|s| part.matches(s, false, &mut |key| env.variable(key)))
-                    })
-                }
-                None => pv.template.matches(ctx, false, &mut lookup),
-            };
-        }
-        _ => {}
+/// Whether a comparison `kind` holds when the context value compares to the policy value
+/// as `ordering` (equality for the `Equals` / `NotEquals` kinds).
+fn ordered(kind: OperatorKind, ordering: Ordering) -> bool {
+    use OperatorKind as K;
+    match kind {
+        K::NumericLessThan | K::DateLessThan => ordering.is_lt(),
+        K::NumericLessThanEquals | K::DateLessThanEquals => ordering.is_le(),
+        K::NumericGreaterThan | K::DateGreaterThan => ordering.is_gt(),
+        K::NumericGreaterThanEquals | K::DateGreaterThanEquals => ordering.is_ge(),
+        _ => ordering.is_eq(),
     }
-    let substituted;
-    let parsed = match &pv.parsed {
-        Some(parsed) => parsed,
-        None => match pv.template.substitute(&mut lookup) {
-            // A variable with no value: this value is null and matches nothing.
-            None => return false,
-            Some(text) => {
-                substituted = parse_value(base, &text);
-                &substituted
-            }
-        },
-    };
-    match (base, parsed) {
-        (Base::StringEquals | Base::BinaryEquals, Parsed::Text(p)) => ctx == &**p,
-        (Base::StringEqualsIgnoreCase, Parsed::Text(p)) => {
-            ctx.eq_ignore_ascii_case(p) || ctx.to_lowercase() == **p
-        }
-        (Base::NumericEquals, Parsed::Num(p)) => parse_number(ctx).is_some_and(|c| c == *p),
-        (Base::NumericLessThan, Parsed::Num(p)) => parse_number(ctx).is_some_and(|c| c < *p),
-        (Base::NumericLessThanEquals, Parsed::Num(p)) => parse_number(ctx).is_some_and(|c| c <= *p),
-        (Base::NumericGreaterThan, Parsed::Num(p)) => parse_number(ctx).is_some_and(|c| c > *p),
-        (Base::NumericGreaterThanEquals, Parsed::Num(p)) => {
-            parse_number(ctx).is_some_and(|c| c >= *p)
-        }
-        (Base::DateEquals, Parsed::Date(p)) => parse_instant(ctx).is_some_and(|c| c == *p),
-        (Base::DateLessThan, Parsed::Date(p)) => parse_instant(ctx).is_some_and(|c| c < *p),
-        (Base::DateLessThanEquals, Parsed::Date(p)) => parse_instant(ctx).is_some_and(|c| c <= *p),
-        (Base::DateGreaterThan, Parsed::Date(p)) => parse_instant(ctx).is_some_and(|c| c > *p),
-        (Base::DateGreaterThanEquals, Parsed::Date(p)) => {
-            parse_instant(ctx).is_some_and(|c| c >= *p)
-        }
-        (Base::Bool, Parsed::Bool(p)) => parse_bool(ctx) == Some(*p),
-        (Base::IpAddress, Parsed::Net(net)) => {
-            ctx.parse::<IpAddr>().is_ok_and(|ip| net.contains(ip))
-        }
-        _ => false,
+}
+
+/// Whether the context value `ctx` matches the policy value `pv` under `kind` (before
+/// negation).
+fn matches_one(kind: OperatorKind, ctx: &str, pv: &PolicyValue, env: &dyn Lookup) -> bool {
+    match pv {
+        PolicyValue::Text(pattern) => pattern.matches_with(ctx, |v| env.resolve(v)),
+        PolicyValue::Arn(pattern) => pattern.matches_with(ctx, |v| env.resolve(v)),
+        PolicyValue::Num(p) => parse_number(ctx)
+            .and_then(|c| c.partial_cmp(p))
+            .is_some_and(|o| ordered(kind, o)),
+        PolicyValue::Date(p) => parse_instant(ctx).is_some_and(|c| ordered(kind, c.cmp(p))),
+        PolicyValue::Bool(p) => parse_bool(ctx) == Some(*p),
+        PolicyValue::Net(net) => ctx.parse::<IpAddr>().is_ok_and(|ip| net.contains(ip)),
+        PolicyValue::Invalid => false,
     }
 }
 
@@ -560,7 +434,7 @@ mod tests {
         expected: bool,
     ) {
         let values: Vec<String> = policy.iter().map(|s| (*s).to_owned()).collect();
-        let cond = Condition::new(op, key, &values, true);
+        let cond = Condition::new(op.parse().unwrap(), key, &values, true);
         let ctx = Ctx(ctx
             .iter()
             .map(|(k, v)| (*k, v.iter().map(|s| (*s).to_owned()).collect()))
@@ -571,19 +445,6 @@ mod tests {
             "{op} {key} {policy:?} with {:?}",
             ctx.0
         );
-    }
-
-    #[test]
-    fn operator_names() {
-        let op = Operator::parse("ForAnyValue:StringNotLikeIfExists").unwrap();
-        assert_eq!(
-            (op.base, op.negated, op.if_exists, op.set),
-            (Base::StringLike, true, true, Some(Set::ForAnyValue))
-        );
-        assert!(Operator::parse("StringEqualz").is_none());
-        assert!(Operator::parse("stringequals").is_none());
-        assert_eq!(Operator::parse("Null").unwrap().base, Base::Null);
-        assert_eq!(Operator::parse("ArnEquals").unwrap().base, Base::ArnLike);
     }
 
     #[test]
@@ -627,6 +488,22 @@ mod tests {
             k,
             &["${aws:username}"],
             &[("k", &["bob"])],
+            true,
+        );
+        // Variables are read by iamkit-arn's parser: a tag key may hold spaces; a malformed
+        // variable leaves the whole value as plain text.
+        check(
+            "StringEquals",
+            k,
+            &["${aws:PrincipalTag/cost center}"],
+            &[("k", &["x"]), ("aws:principaltag/cost center", &["x"])],
+            true,
+        );
+        check(
+            "StringLike",
+            k,
+            &["a*-${oops"],
+            &[("k", &["abc-${oops"])],
             true,
         );
     }
@@ -769,8 +646,24 @@ mod tests {
             &[("a", &[role])],
             false,
         );
-        // Fewer than six parts: the last one takes the rest of the ARN.
+        // Fewer than six parts: the last one takes the rest of the ARN, and only an
+        // ARN-shaped value matches, as for `Resource` (iamkit-arn's `ResourcePattern`).
         check("ArnLike", "a", &["arn:aws:*"], &[("a", &[role])], true);
+        check(
+            "ArnLike",
+            "a",
+            &["arn:aws:*"],
+            &[("a", &["arn:aws:x"])],
+            false,
+        );
+        // Policy variables may stand in any part of an ARN value.
+        check(
+            "ArnLike",
+            "a",
+            &["arn:aws:iam::${aws:PrincipalAccount}:role/*"],
+            &[("a", &[role]), ("aws:principalaccount", &["111122223333"])],
+            true,
+        );
         check("ArnLike", "a", &["arn:*:iam:*"], &[("a", &[role])], true);
         check("ArnLike", "a", &["arn:*:s3:*"], &[("a", &[role])], false);
         // Six parts: `*` does not cross a segment boundary.

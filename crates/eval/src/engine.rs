@@ -78,7 +78,7 @@ fn matches(stmt: &Statement, action: &str, resource: &str, env: &Env<'_>) -> boo
     if let Some((not, patterns)) = &stmt.resources {
         let hit = patterns
             .iter()
-            .any(|p| p.matches(resource, &mut |key| env.variable(key)));
+            .any(|p| p.matches_with(resource, |v| env.resolve(v)));
         if hit == *not {
             return false;
         }

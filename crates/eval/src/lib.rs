@@ -34,7 +34,6 @@ mod condition;
 mod context;
 mod engine;
 mod principal;
-mod template;
 
 use std::fmt;
 

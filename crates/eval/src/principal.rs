@@ -66,6 +66,26 @@ pub(crate) struct Caller<'r> {
     pub principal_arn: Option<std::borrow::Cow<'r, str>>,
 }
 
+/// Whether `text` is an account id: twelve ASCII digits.
+fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The six `:`-separated parts of an ARN (`arn`, partition, service, region, account,
+/// resource; the resource keeps its colons), or `None` when `text` is not ARN-shaped.
+fn arn_parts(text: &str) -> Option<[&str; 6]> {
+    let mut parts = text.splitn(6, ':');
+    let arn = [
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    ];
+    (arn[0] == "arn").then_some(arn)
+}
+
 impl<'r> Caller<'r> {
     pub(crate) fn parse(principal: &'r str) -> Caller<'r> {
         let mut caller = Caller {
@@ -80,30 +100,13 @@ impl<'r> Caller<'r> {
         if principal.is_empty() || principal == "*" {
             return caller;
         }
-        if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        if is_account_id(principal) {
             caller.kind = Kind::Root;
             caller.account = Some(principal);
             caller.principal_arn = Some(format!("arn:aws:iam::{principal}:root").into());
             return caller;
         }
-        let mut parts = principal.splitn(6, ':');
-        let fields = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        );
-        let (
-            Some("arn"),
-            Some(partition),
-            Some(service),
-            Some(_region),
-            Some(account),
-            Some(resource),
-        ) = fields
-        else {
+        let Some([_, partition, service, _region, account, resource]) = arn_parts(principal) else {
             caller.kind =
                 if principal.len() == 64 && principal.bytes().all(|b| b.is_ascii_hexdigit()) {
                     Kind::CanonicalUser
@@ -226,20 +229,10 @@ impl Entry {
         if text == "*" {
             return Entry::Any;
         }
-        if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+        if is_account_id(text) {
             return Entry::Account(text.into());
         }
-        let mut parts = text.splitn(6, ':');
-        let fields = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        );
-        if let (Some("arn"), Some(_), Some("iam"), Some(_), Some(account), Some(resource)) = fields
-        {
+        if let Some([_, _, "iam", _, account, resource]) = arn_parts(text) {
             if resource == "root" {
                 return Entry::Account(account.into());
             }
