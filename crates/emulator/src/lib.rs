@@ -164,6 +164,15 @@ impl Install {
         if self.is_installed() {
             return Ok(());
         }
+        // One install at a time within this process: the side folder is named after the
+        // process, so two threads installing at once would share it.
+        static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one_at_a_time = INSTALLING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.is_installed() {
+            return Ok(());
+        }
         fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
         let partial = self
             .dir
