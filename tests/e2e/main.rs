@@ -3,5 +3,6 @@
 
 mod emulator;
 mod mfa;
+mod provision;
 mod proxy;
 mod tidy;

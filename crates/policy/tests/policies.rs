@@ -59,12 +59,16 @@ fn the_nine_policies_and_their_originals_parse() {
 }
 
 #[test]
-fn only_develop_s3_differs_from_the_article() {
+fn only_develop_s3_and_enable_mfa_differ_from_the_article() {
+    // develop-s3 cannot list buckets as the article wrote it; enable-mfa let long-term access
+    // keys deactivate MFA (`BoolIfExists`) and granted ListVirtualMFADevices on `mfa/*`, where
+    // it takes only `*`. `cargo xtask lint policies/original/` shows all three.
     for name in NINE {
         let fixed = fs::read_to_string(policies_dir().join(format!("{name}.json"))).unwrap();
         let original =
             fs::read_to_string(policies_dir().join(format!("original/{name}.json"))).unwrap();
-        assert_eq!(fixed == original, name != "develop-s3", "{name}");
+        let fixed_here = matches!(name, "develop-s3" | "enable-mfa");
+        assert_eq!(fixed == original, !fixed_here, "{name}");
     }
 }
 

@@ -1,0 +1,399 @@
+//! The policy linter: what is wrong in a policy before anything is written to an account.
+//!
+//! [`lint`] runs every check on one policy document and returns [`Finding`]s, each with a
+//! stable code, a severity grouped as IAM Access Analyzer groups them, and the file, line,
+//! column and JSON pointer it is about. [`CHECKS`] lists every code. Findings that the user
+//! accepted (a [`Suppression`]: a code and a written reason) stay in the output, marked
+//! accepted, and do not fail the run.
+//!
+//! ```
+//! use iamkit_policy::lint::{LintOptions, Severity, lint};
+//!
+//! let source = r#"{
+//!   "Version": "2012-10-17",
+//!   "Statement": [{
+//!     "Effect": "Allow",
+//!     "Action": "iam:ListVirtualMFADevices",
+//!     "Resource": "arn:aws:iam::123456789012:mfa/*"
+//!   }]
+//! }"#;
+//! let findings = lint("enable-mfa.json", source, &LintOptions::default());
+//! assert_eq!(findings[0].code, "star-only-action-scoped");
+//! assert_eq!((findings[0].line, findings[0].column), (5, 15));
+//! assert_eq!(findings[0].severity, Severity::Warning);
+//! ```
+
+mod checks;
+mod model;
+mod reach;
+
+use std::fmt;
+
+use serde::Serialize;
+
+pub use checks::{Attachment, lint_attachments};
+
+/// How bad a finding is, grouped as IAM Access Analyzer groups its policy checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The policy is invalid, or AWS will reject it.
+    Error,
+    /// The policy grants more than it should: a security risk.
+    Security,
+    /// The policy probably does not do what its author meant.
+    Warning,
+    /// The policy works, but could be written more clearly.
+    Suggestion,
+}
+
+impl Severity {
+    /// Whether a finding of this severity fails the run (error and security).
+    pub fn fails(self) -> bool {
+        matches!(self, Self::Error | Self::Security)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Error => "error",
+            Self::Security => "security",
+            Self::Warning => "warning",
+            Self::Suggestion => "suggestion",
+        })
+    }
+}
+
+/// One problem in one document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// How bad it is.
+    pub severity: Severity,
+    /// The stable code of the check (see [`CHECKS`]).
+    pub code: &'static str,
+    /// The file (or name) the document came from.
+    pub file: String,
+    /// 1-based line of the element the finding is about.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub column: usize,
+    /// JSON pointer to the element, for example `/Statement/0/Action/1`.
+    pub pointer: String,
+    /// What is wrong, in one line.
+    pub message: String,
+    /// What to do about it.
+    pub help: String,
+    /// The reason the user gave for accepting it, if they did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<String>,
+}
+
+impl Finding {
+    /// Whether the finding fails the run: an error or security finding not accepted.
+    pub fn fails(&self) -> bool {
+        self.severity.fails() && self.accepted.is_none()
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let accepted = if self.accepted.is_some() {
+            "accepted "
+        } else {
+            ""
+        };
+        writeln!(
+            f,
+            "{accepted}{}[{}]: {}:{}:{}: {}",
+            self.severity, self.code, self.file, self.line, self.column, self.message
+        )?;
+        if !self.pointer.is_empty() {
+            writeln!(f, "  --> {}", self.pointer)?;
+        }
+        write!(f, "  help: {}", self.help)?;
+        if let Some(reason) = &self.accepted {
+            write!(f, "\n  accepted: {reason}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A finding the user accepts, with the reason. It matches findings by code, and optionally
+/// by file (the file name or its stem, `manage-iam`) and JSON pointer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Suppression {
+    /// The finding code, for example `pass-role-star`.
+    pub code: String,
+    /// Why it is acceptable; shown with the finding.
+    pub reason: String,
+    /// Only findings in this file (name or stem); all files when `None`.
+    pub file: Option<String>,
+    /// Only the finding at this JSON pointer; anywhere when `None`.
+    pub pointer: Option<String>,
+}
+
+impl Suppression {
+    fn matches(&self, finding: &Finding) -> bool {
+        if self.code != finding.code {
+            return false;
+        }
+        if let Some(file) = &self.file {
+            let path = std::path::Path::new(&finding.file);
+            let name = path.file_name().and_then(|n| n.to_str());
+            let stem = path.file_stem().and_then(|n| n.to_str());
+            if Some(file.as_str()) != name && Some(file.as_str()) != stem && *file != finding.file {
+                return false;
+            }
+        }
+        self.pointer
+            .as_ref()
+            .is_none_or(|pointer| *pointer == finding.pointer)
+    }
+}
+
+/// What kind of policy a document is; it decides which checks apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PolicyKind {
+    /// Decide from the document: a statement with `Principal` makes it a resource policy
+    /// (a trust policy when it allows `sts:AssumeRole`), otherwise an identity policy.
+    #[default]
+    Auto,
+    /// A managed or inline policy attached to a user, group or role.
+    Identity,
+    /// A role's trust policy.
+    Trust,
+    /// Another resource-based policy.
+    Resource,
+}
+
+/// How to lint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintOptions {
+    /// Findings the user accepts.
+    pub suppressions: Vec<Suppression>,
+    /// The document is a template: `<account-id>` placeholders are expected and filled in
+    /// later. Any other `<placeholder>` (and, when false, `<account-id>` too) is an error.
+    pub template: bool,
+    /// What kind of policy the document is.
+    pub kind: PolicyKind,
+}
+
+impl Default for LintOptions {
+    fn default() -> Self {
+        Self {
+            suppressions: Vec::new(),
+            template: true,
+            kind: PolicyKind::Auto,
+        }
+    }
+}
+
+/// Lints one policy document. `file` is only used to label the findings.
+/// Findings come sorted by position; accepted ones carry their reason.
+pub fn lint(file: &str, source: &str, options: &LintOptions) -> Vec<Finding> {
+    let mut findings = checks::run(file, source, options);
+    accept(&mut findings, &options.suppressions);
+    findings
+}
+
+/// Marks the findings that a suppression accepts.
+pub fn accept(findings: &mut [Finding], suppressions: &[Suppression]) {
+    for finding in findings.iter_mut() {
+        if let Some(suppression) = suppressions.iter().find(|s| s.matches(finding)) {
+            finding.accepted = Some(suppression.reason.clone());
+        }
+    }
+}
+
+/// Whether any finding fails the run (an error or security finding that is not accepted).
+pub fn fails(findings: &[Finding]) -> bool {
+    findings.iter().any(Finding::fails)
+}
+
+/// One line summing up findings: `2 errors, 1 security, 3 warnings, 0 suggestions (1 accepted)`.
+pub fn summary(findings: &[Finding]) -> String {
+    let count = |severity: Severity| {
+        findings
+            .iter()
+            .filter(|f| f.severity == severity && f.accepted.is_none())
+            .count()
+    };
+    let plural = |n: usize, word: &str| {
+        if n == 1 {
+            format!("{n} {word}")
+        } else {
+            format!("{n} {word}s")
+        }
+    };
+    let accepted = findings.iter().filter(|f| f.accepted.is_some()).count();
+    format!(
+        "{}, {} security, {}, {} ({accepted} accepted)",
+        plural(count(Severity::Error), "error"),
+        count(Severity::Security),
+        plural(count(Severity::Warning), "warning"),
+        plural(count(Severity::Suggestion), "suggestion"),
+    )
+}
+
+/// A check the linter runs: its stable code, severity and what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Check {
+    /// The stable code findings carry.
+    pub code: &'static str,
+    /// The severity of its findings.
+    pub severity: Severity,
+    /// What it finds, in one line.
+    pub summary: &'static str,
+}
+
+macro_rules! checks {
+    ($($name:ident = $code:literal, $severity:ident, $summary:literal;)*) => {
+        /// The stable codes, one constant per check.
+        pub mod code {
+            $(
+                #[doc = $summary]
+                pub const $name: &str = $code;
+            )*
+        }
+
+        /// Every check, in the order the README lists them.
+        pub const CHECKS: &[Check] = &[
+            $(Check { code: $code, severity: Severity::$severity, summary: $summary },)*
+        ];
+    };
+}
+
+checks! {
+    GRAMMAR = "grammar", Error, "the document is not a valid IAM policy (JSON syntax, elements, types)";
+    VERSION_MISSING = "version-missing", Warning, "no `Version`: IAM assumes 2008-10-17";
+    VERSION_OLD = "version-old", Warning, "`Version` is 2008-10-17 instead of 2012-10-17";
+    VARIABLES_WITHOUT_VERSION = "variables-without-version", Error, "policy variables under version 2008-10-17 (or none) are literal text";
+    UNKNOWN_SERVICE = "unknown-service", Error, "an action names a service prefix the catalog does not know";
+    UNKNOWN_ACTION = "unknown-action", Error, "an action the service does not have";
+    WILDCARD_MATCHES_NOTHING = "wildcard-matches-nothing", Error, "a wildcard action that matches no action";
+    RESOURCE_MISMATCH = "resource-mismatch", Warning, "actions that can never apply to any resource the statement lists";
+    STAR_ONLY_ACTION_SCOPED = "star-only-action-scoped", Warning, "an action that takes only `\"Resource\": \"*\"` given a scoped ARN: it grants nothing";
+    PASS_ROLE_STAR = "pass-role-star", Security, "`iam:PassRole` (directly or through a wildcard) on every role";
+    FULL_WILDCARD = "full-wildcard", Security, "`*` or `*:*` allowed on `*`: full administrator access";
+    SERVICE_WILDCARD = "service-wildcard", Security, "`service:*` allowed on `*`: every action of a service";
+    ALLOW_NOT_ACTION = "allow-not-action", Security, "`Allow` with `NotAction` grants every action not listed, of every service";
+    ALLOW_NOT_RESOURCE = "allow-not-resource", Security, "`Allow` with `NotResource` grants every resource not listed";
+    TRUST_ANY_PRINCIPAL = "trust-any-principal", Security, "a trust or resource policy allows any AWS principal (`\"AWS\": \"*\"`)";
+    TRUST_ROOT_WITHOUT_MFA = "trust-root-without-mfa", Security, "a role trusts an account root (every identity of the account) with no MFA condition";
+    MFA_BOOL_IF_EXISTS = "mfa-bool-if-exists", Security, "MFA or credential management allowed under `BoolIfExists aws:MultiFactorAuthPresent`, which long-term access keys satisfy";
+    UNKNOWN_CONDITION_KEY = "unknown-condition-key", Error, "a condition key that no service (or no global key) defines";
+    CONDITION_KEY_NOT_APPLICABLE = "condition-key-not-applicable", Warning, "a condition key that none of the statement's actions supports";
+    OPERATOR_TYPE_MISMATCH = "operator-type-mismatch", Warning, "a condition operator of the wrong type for the key (`StringEquals` on a date key)";
+    NULL_IF_EXISTS = "null-if-exists", Error, "`Null` with `IfExists`";
+    SET_OPERATOR_SINGLE_VALUED = "set-operator-single-valued", Warning, "`ForAllValues` or `ForAnyValue` on a single-valued key";
+    REDUNDANT_ACTION = "redundant-action", Suggestion, "an action already covered by a wildcard (or listed twice) in the same statement";
+    DUPLICATE_STATEMENT = "duplicate-statement", Suggestion, "two statements that say the same thing";
+    POLICY_TOO_LARGE = "policy-too-large", Error, "a managed policy over 6,144 characters not counting white space";
+    TOO_MANY_POLICIES = "too-many-policies", Error, "more than 10 managed policies attached to a group, user or role";
+    UNFILLED_PLACEHOLDER = "unfilled-placeholder", Error, "a `<placeholder>` left in the text";
+}
+
+/// The check with this code.
+pub fn check(code: &str) -> Option<&'static Check> {
+    CHECKS.iter().find(|c| c.code == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_unique_and_kebab_case() {
+        let mut codes: Vec<&str> = CHECKS.iter().map(|c| c.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), CHECKS.len());
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        );
+        assert_eq!(
+            check("pass-role-star").map(|c| c.severity),
+            Some(Severity::Security)
+        );
+    }
+
+    fn finding(code: &'static str, severity: Severity) -> Finding {
+        Finding {
+            severity,
+            code,
+            file: "policies/manage-iam.json".to_owned(),
+            line: 7,
+            column: 25,
+            pointer: "/Statement/0/Resource".to_owned(),
+            message: "m".to_owned(),
+            help: "h".to_owned(),
+            accepted: None,
+        }
+    }
+
+    #[test]
+    fn suppressions_match_by_code_file_and_pointer() {
+        let mut findings = vec![
+            finding(code::PASS_ROLE_STAR, Severity::Security),
+            finding(code::SERVICE_WILDCARD, Severity::Security),
+        ];
+        assert!(fails(&findings));
+        let accept_all = |file: Option<&str>, pointer: Option<&str>| Suppression {
+            code: code::PASS_ROLE_STAR.to_owned(),
+            reason: "admin passes roles".to_owned(),
+            file: file.map(str::to_owned),
+            pointer: pointer.map(str::to_owned),
+        };
+        accept(&mut findings, &[accept_all(Some("develop-s3"), None)]);
+        assert_eq!(findings[0].accepted, None);
+        accept(
+            &mut findings,
+            &[accept_all(Some("manage-iam"), Some("/Statement/1"))],
+        );
+        assert_eq!(findings[0].accepted, None);
+        accept(
+            &mut findings,
+            &[accept_all(
+                Some("manage-iam.json"),
+                Some("/Statement/0/Resource"),
+            )],
+        );
+        assert_eq!(findings[0].accepted.as_deref(), Some("admin passes roles"));
+        assert_eq!(findings[1].accepted, None);
+        assert!(fails(&findings), "the service wildcard is not accepted");
+        accept(
+            &mut findings[1..],
+            &[Suppression {
+                code: code::SERVICE_WILDCARD.to_owned(),
+                reason: "by design".to_owned(),
+                ..Suppression::default()
+            }],
+        );
+        assert!(!fails(&findings));
+        assert_eq!(
+            summary(&findings),
+            "0 errors, 0 security, 0 warnings, 0 suggestions (2 accepted)"
+        );
+    }
+
+    #[test]
+    fn rendering() {
+        let mut f = finding(code::PASS_ROLE_STAR, Severity::Security);
+        assert_eq!(
+            f.to_string(),
+            "security[pass-role-star]: policies/manage-iam.json:7:25: m\n  --> /Statement/0/Resource\n  help: h"
+        );
+        f.accepted = Some("why".to_owned());
+        assert!(
+            f.to_string()
+                .starts_with("accepted security[pass-role-star]")
+        );
+        assert!(f.to_string().ends_with("\n  accepted: why"));
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["severity"], "security");
+        assert_eq!(json["accepted"], "why");
+    }
+}

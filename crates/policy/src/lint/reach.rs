@@ -1,0 +1,251 @@
+//! Can a policy's `Resource` pattern ever match a resource of a given type?
+//!
+//! The catalog gives each resource type an ARN format such as
+//! `arn:${Partition}:s3:::${BucketName}/${ObjectName}`; a policy gives a pattern such as
+//! `arn:aws:s3:::*/*`. Both describe sets of strings; the pattern reaches the type when the
+//! two sets share a string. We decide that exactly, segment by segment (IAM matches the six
+//! colon-separated ARN parts separately), with a product automaton: no regex engine, no
+//! backtracking blow-up.
+//!
+//! What a `${Variable}` in a format may hold: one or more characters, and a `/` only when the
+//! variable is a path (its name says `Path`) or it is the last part of the resource after a
+//! `/` (`${ObjectName}`, `${RoleNameWithPath}`). So `${BucketName}` never holds a `/`, and
+//! `arn:aws:s3:::*/*` cannot reach a bucket.
+
+use std::collections::HashSet;
+
+/// One step of a policy pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum P {
+    Lit(char),
+    /// `?`: exactly one character.
+    One,
+    /// `*`, a policy variable `${aws:username}` or a template placeholder `<account-id>`:
+    /// any run of characters, also empty.
+    Run,
+}
+
+/// One step of a catalog ARN format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum F {
+    Lit(char),
+    /// `${Variable}`: one or more characters; `slash` says whether `/` is among them.
+    Var {
+        slash: bool,
+    },
+}
+
+/// Whether the resource pattern could match some ARN of the format.
+pub(crate) fn reaches(pattern: &str, format: &str) -> bool {
+    if pattern.chars().all(|c| c == '*') && !pattern.is_empty() {
+        return true;
+    }
+    let pattern = split(&pattern_steps(pattern), |p| *p == P::Lit(':'));
+    let format = split(&format_steps(format), |f| *f == F::Lit(':'));
+    if pattern.len() != 6 || format.len() != 6 {
+        // Not ARN-shaped: another check reports malformed ARNs; do not guess here.
+        return true;
+    }
+    pattern
+        .iter()
+        .zip(&format)
+        .all(|(p, f)| segment_intersects(p, f))
+}
+
+/// Whether the pattern matches the literal resource `*` (what a `*`-only action is checked
+/// against).
+pub(crate) fn matches_star(pattern: &str) -> bool {
+    let steps = pattern_steps(pattern);
+    let fixed: Vec<&P> = steps.iter().filter(|p| **p != P::Run).collect();
+    match fixed.as_slice() {
+        [] => !steps.is_empty(),
+        [P::One | P::Lit('*')] => true,
+        _ => false,
+    }
+}
+
+/// Splits into the six ARN parts: at the first five separators; the resource keeps its colons.
+fn split<T: Copy>(steps: &[T], is_colon: impl Fn(&T) -> bool) -> Vec<Vec<T>> {
+    let mut parts = vec![Vec::new()];
+    for step in steps {
+        let full = parts.len() >= 6;
+        match parts.last_mut() {
+            Some(part) if full || !is_colon(step) => part.push(*step),
+            _ => parts.push(Vec::new()),
+        }
+    }
+    parts
+}
+
+fn pattern_steps(pattern: &str) -> Vec<P> {
+    let mut steps = Vec::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => steps.push(P::Run),
+            '?' => steps.push(P::One),
+            '$' if chars.peek() == Some(&'{') => {
+                let body: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
+                // `${*}`, `${?}`, `${$}` stand for the character itself.
+                match body.as_str() {
+                    "*" | "?" | "$" => steps.extend(body.chars().map(P::Lit)),
+                    _ => steps.push(P::Run),
+                }
+            }
+            '<' if pattern_placeholder(&mut chars.clone()) => {
+                chars.by_ref().take_while(|&c| c != '>').for_each(drop);
+                steps.push(P::Run);
+            }
+            c => steps.push(P::Lit(c)),
+        }
+    }
+    steps
+}
+
+/// Whether the text after `<` is a template placeholder such as `account-id>`.
+fn pattern_placeholder(rest: &mut impl Iterator<Item = char>) -> bool {
+    let mut len = 0;
+    for c in rest {
+        match c {
+            '>' => return len > 0,
+            c if c.is_ascii_alphanumeric() || c == '-' || c == '_' => len += 1,
+            _ => return false,
+        }
+    }
+    false
+}
+
+fn format_steps(format: &str) -> Vec<F> {
+    let mut steps = Vec::with_capacity(format.len());
+    let mut rest = format;
+    while !rest.is_empty() {
+        if let Some(body) = rest.strip_prefix("${")
+            && let Some(end) = body.find('}')
+        {
+            let name = body.get(..end).unwrap_or_default();
+            rest = body.get(end + 1..).unwrap_or_default();
+            let last_after_slash = rest.is_empty() && steps.last() == Some(&F::Lit('/'));
+            steps.push(F::Var {
+                slash: name.contains("Path") || last_after_slash,
+            });
+            continue;
+        }
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next() {
+            steps.push(F::Lit(c));
+        }
+        rest = chars.as_str();
+    }
+    steps
+}
+
+/// Whether one pattern segment and one format segment share a string.
+fn segment_intersects(p: &[P], f: &[F]) -> bool {
+    // States: (pattern index, format index, whether the variable at the format index has
+    // consumed a character yet).
+    let mut seen = HashSet::new();
+    let mut stack = vec![(0usize, 0usize, false)];
+    while let Some(state) = stack.pop() {
+        if !seen.insert(state) {
+            continue;
+        }
+        let (i, j, started) = state;
+        let (pi, fj) = (p.get(i).copied(), f.get(j).copied());
+        if pi.is_none() && fj.is_none() {
+            return true;
+        }
+        if pi == Some(P::Run) {
+            stack.push((i + 1, j, started));
+        }
+        if let Some(F::Var { .. }) = fj
+            && started
+        {
+            stack.push((i, j + 1, false));
+        }
+        let (Some(pi), Some(fj)) = (pi, fj) else {
+            continue;
+        };
+        let compatible = match (pi, fj) {
+            (P::Lit(a), F::Lit(b)) => a == b,
+            (P::Lit(a), F::Var { slash }) => slash || a != '/',
+            (P::One | P::Run, _) => true,
+        };
+        if !compatible {
+            continue;
+        }
+        let next_i = if pi == P::Run { i } else { i + 1 };
+        match fj {
+            F::Lit(_) => stack.push((next_i, j + 1, false)),
+            F::Var { .. } => stack.push((next_i, j, true)),
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BUCKET: &str = "arn:${Partition}:s3:::${BucketName}";
+    const OBJECT: &str = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+    const ACCESS_POINT: &str =
+        "arn:${Partition}:s3:${Region}:${Account}:accesspoint/${AccessPointName}";
+    const ROLE: &str = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
+    const USER: &str = "arn:${Partition}:iam::${Account}:user/${UserNameWithPath}";
+    const MFA: &str = "arn:${Partition}:iam::${Account}:mfa/${MfaTokenIdWithPath}";
+    const FUNCTION: &str = "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}";
+
+    fn check(pattern: &str, format: &str, expected: bool) {
+        assert_eq!(reaches(pattern, format), expected, "{pattern} vs {format}");
+    }
+
+    #[test]
+    fn the_articles_s3_objects() {
+        check("arn:aws:s3:::*/*", OBJECT, true);
+        check("arn:aws:s3:::*/*", BUCKET, false);
+        check("arn:aws:s3:::*/*", ACCESS_POINT, false);
+        check("arn:aws:s3:::*", BUCKET, true);
+        check("arn:aws:s3:::*", OBJECT, true);
+        check("arn:aws:s3:::my-bucket", BUCKET, true);
+        check("arn:aws:s3:::my-bucket", OBJECT, false);
+        check("arn:aws:s3:::my-bucket/a/b.txt", OBJECT, true);
+        check("*", BUCKET, true);
+        check("arn:aws:s3:::*/*", ROLE, false);
+    }
+
+    #[test]
+    fn iam_paths_variables_and_placeholders() {
+        check("arn:aws:iam::<account-id>:user/${aws:username}", USER, true);
+        check("arn:aws:iam::123456789012:user/${aws:username}", USER, true);
+        check("arn:aws:iam::<account-id>:mfa/*", MFA, true);
+        check("arn:aws:iam::<account-id>:mfa/*", USER, false);
+        check("arn:aws:iam::*:role/admin", ROLE, true);
+        check("arn:aws:iam::123456789012:role/team/admin", ROLE, true);
+        check("arn:aws:iam:us-east-1:123456789012:role/admin", ROLE, false);
+        check("arn:aws:iam::123456789012:role/*", USER, false);
+        check("arn:aws:iam::123456789012:rol?/x", ROLE, true);
+    }
+
+    #[test]
+    fn segments_do_not_bleed() {
+        check("arn:aws:lambda:*:*:function:*", FUNCTION, true);
+        check(
+            "arn:aws:lambda:ap-northeast-1:*:function:hello",
+            FUNCTION,
+            true,
+        );
+        check("arn:aws:lambda:ap-northeast-1:*:layer:x", FUNCTION, false);
+        // A variable needs at least one character.
+        check("arn:aws:lambda:ap-northeast-1::function:x", FUNCTION, false);
+        check("arn:aws:s3:::${*}", BUCKET, true);
+        check("arn:*", BUCKET, true);
+    }
+
+    #[test]
+    fn star_resources() {
+        assert!(matches_star("*"));
+        assert!(matches_star("**"));
+        assert!(!matches_star("arn:aws:iam::*:mfa/*"));
+        assert!(!matches_star("arn:*"));
+    }
+}

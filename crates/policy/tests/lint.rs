@@ -1,0 +1,197 @@
+//! Golden tests of the linter: every file in `tests/lint/` triggers the check its name says
+//! (`clean.json` none), rendered as its `.expected` snapshot; every check has such a file; and
+//! the article's own policies give the findings the project promises, at the right lines.
+//! `UPDATE_EXPECT=1 cargo test -p iamkit-policy --test lint` rewrites the snapshots.
+
+// Test helpers outside `#[test]` functions may fail loudly too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use iamkit_policy::lint::{
+    Attachment, CHECKS, Finding, LintOptions, Severity, lint, lint_attachments, summary,
+};
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint")
+}
+
+fn policies_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies")
+}
+
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn render(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for finding in findings {
+        out.push_str(&finding.to_string());
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary(findings));
+    out.push('\n');
+    out
+}
+
+/// Compares with the snapshot, or writes it when `UPDATE_EXPECT` is set.
+fn expect(path: &Path, actual: &str) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        fs::write(path, actual).unwrap();
+        return;
+    }
+    let expected = fs::read_to_string(path)
+        .unwrap_or_else(|_| panic!("{} is missing: run with UPDATE_EXPECT=1", path.display()));
+    assert_eq!(actual, expected, "{} differs", path.display());
+}
+
+fn lint_file(path: &Path, label: &str) -> Vec<Finding> {
+    let source = fs::read_to_string(path).unwrap();
+    lint(label, &source, &LintOptions::default())
+}
+
+#[test]
+fn every_case_triggers_its_check_and_matches_its_snapshot() {
+    for path in json_files(&cases_dir()) {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let findings = lint_file(&path, &format!("tests/lint/{name}.json"));
+        if name == "clean" {
+            assert!(findings.is_empty(), "{}", render(&findings));
+        } else {
+            assert!(
+                findings.iter().any(|f| f.code == name),
+                "{name}.json does not trigger `{name}`:\n{}",
+                render(&findings)
+            );
+        }
+        expect(&path.with_extension("expected"), &render(&findings));
+    }
+}
+
+#[test]
+fn every_check_has_a_case() {
+    for check in CHECKS {
+        // The quota on attachments is about the manifest, not a policy: tested below.
+        if check.code == "too-many-policies" {
+            continue;
+        }
+        let case = cases_dir().join(format!("{}.json", check.code));
+        assert!(case.is_file(), "no golden case for `{}`", check.code);
+    }
+}
+
+#[test]
+fn too_many_policies_on_one_identity() {
+    let identity = |kind: &str, name: &str, count: usize| Attachment {
+        kind: kind.to_owned(),
+        name: name.to_owned(),
+        policies: (0..count).map(|i| format!("policy-{i}")).collect(),
+        line: 3,
+        column: 8,
+    };
+    let findings = lint_attachments(
+        "policies/baseline.toml",
+        &[
+            identity("group", "developer", 11),
+            identity("role", "admin", 10),
+            identity("user", "dev-user", 12),
+        ],
+    );
+    assert!(findings.iter().all(|f| f.code == "too-many-policies"));
+    expect(
+        &cases_dir().join("too-many-policies.expected"),
+        &render(&findings),
+    );
+}
+
+/// `(code, file stem, line)` of every finding.
+fn located(findings: &[Finding]) -> Vec<(&'static str, String, usize)> {
+    findings
+        .iter()
+        .map(|f| {
+            let stem = Path::new(&f.file)
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (f.code, stem, f.line)
+        })
+        .collect()
+}
+
+#[test]
+fn the_articles_policies_show_what_the_article_gets_wrong() {
+    let mut findings = Vec::new();
+    for path in json_files(&policies_dir().join("original")) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        findings.extend(lint_file(&path, &format!("policies/original/{name}")));
+    }
+    let located = located(&findings);
+    for expected in [
+        // `s3:*` on objects only: no bucket-level action, no ListAllMyBuckets.
+        ("resource-mismatch", "develop-s3", 7),
+        // ListVirtualMFADevices takes only `*`.
+        ("star-only-action-scoped", "enable-mfa", 9),
+        // DeactivateMFADevice under BoolIfExists: long-term keys need no MFA.
+        ("mfa-bool-if-exists", "enable-mfa", 28),
+        // iam:* on * includes PassRole on every role.
+        ("pass-role-star", "manage-iam", 7),
+    ] {
+        let expected = (expected.0, expected.1.to_owned(), expected.2);
+        assert!(
+            located.contains(&expected),
+            "{expected:?} not in {located:?}"
+        );
+    }
+    let s3 = findings
+        .iter()
+        .find(|f| f.code == "resource-mismatch")
+        .unwrap();
+    assert!(
+        s3.message.contains("62 take a bucket") && s3.message.contains("`s3:ListAllMyBuckets`"),
+        "{}",
+        s3.message
+    );
+    expect(&cases_dir().join("original.expected"), &render(&findings));
+}
+
+#[test]
+fn the_baseline_has_no_error_finding() {
+    let mut findings = Vec::new();
+    for path in json_files(&policies_dir()) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        findings.extend(lint_file(&path, &format!("policies/{name}")));
+    }
+    let errors: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The article's flaws that the baseline fixes are gone.
+    let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+    for fixed in ["mfa-bool-if-exists", "star-only-action-scoped"] {
+        assert!(!codes.contains(&fixed), "{fixed} is still in the baseline");
+    }
+}
+
+#[test]
+fn json_output_carries_every_field() {
+    let path = cases_dir().join("pass-role-star.json");
+    let findings = lint_file(&path, "tests/lint/pass-role-star.json");
+    let json = serde_json::to_value(&findings).unwrap();
+    let first = &json[0];
+    for field in [
+        "severity", "code", "file", "line", "column", "pointer", "message", "help",
+    ] {
+        assert!(first.get(field).is_some(), "no `{field}` in {first}");
+    }
+    assert_eq!(first["severity"], "security");
+}
