@@ -4,6 +4,7 @@ mod catalog;
 mod ci;
 mod demo;
 mod emulator;
+mod lambda;
 mod lint;
 mod mfa;
 mod schema;
@@ -44,6 +45,11 @@ enum Task {
     Catalog(catalog::Args),
     /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
     Lint(lint::Args),
+    /// Build the hello-world Lambda and zip it for provided.al2023: target/lambda/hello/bootstrap.zip.
+    PackageLambda,
+    /// Run a function with a JSON event: locally through the emulator (as role exec-lambda), or
+    /// with `--aws` through lambda:Invoke. Example: `invoke hello '{"bucketName": "b", "objectName": "hello.txt"}'`.
+    Invoke(lambda::InvokeArgs),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
     /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
@@ -59,6 +65,8 @@ fn main() -> std::process::ExitCode {
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Mfa(args) => mfa::run(args),
+        Task::PackageLambda => lambda::run_package(),
+        Task::Invoke(args) => lambda::run_invoke(args),
         Task::Ci => ci::run(),
         Task::Catalog(args) => catalog::run(args),
         Task::Lint(args) => lint::run(args),

@@ -5,6 +5,9 @@
 //! `127.0.0.1` on a free port, and is ready when `GET /moto-api/` answers. Both `cargo xtask`
 //! and the end-to-end tests use this crate, so they run the same emulator the same way.
 //!
+//! moto stores Lambda functions but does not run them; the [`lambda`] module runs a
+//! function's real `bootstrap` against a local Lambda Runtime API instead.
+//!
 //! ```no_run
 //! use iamkit_emulator::{Install, Lifetime, Emulator};
 //!
@@ -15,6 +18,8 @@
 //! emulator.reset()?;
 //! # Ok::<(), iamkit_emulator::Error>(())
 //! ```
+
+pub mod lambda;
 
 use std::{
     fs,
