@@ -46,6 +46,7 @@ mod observe;
 pub mod password;
 mod plan;
 mod policy_check;
+pub mod verify;
 
 pub use apply::{ApplyOptions, ApplyReport, apply};
 pub use clients::{Clients, DEFAULT_REGION, Target, connect, from_config};
