@@ -520,7 +520,10 @@ async fn a_changed_policy_file_updates_exactly_that_policy_and_keeps_five_versio
     // The same policy written differently (other spacing, key order, one-element list) is
     // unchanged.
     let policy = manifest.policies.get_mut("develop-s3").unwrap();
-    policy.text = r#"{"Statement": [{"Resource": ["arn:aws:s3:::*/*"], "Action": "s3:*", "Effect": "Allow"}], "Version": "2012-10-17"}"#.into();
+    let original: serde_json::Value = serde_json::from_str(&policy.text).unwrap();
+    let respelled = serde_json::to_string(&respell(&original, "")).unwrap();
+    assert_ne!(respelled, policy.text);
+    policy.text = respelled;
     let same = desired(&account, &manifest, &code(1)).await;
     assert!(plan_for(&account, &same).await.is_empty());
 
@@ -586,6 +589,25 @@ async fn a_changed_policy_file_updates_exactly_that_policy_and_keeps_five_versio
         .map(|c| c.operation)
         .collect();
     assert_eq!(writes, ["UpdateFunctionCode"]);
+}
+
+/// The same policy written differently: keys in reverse order, no white space, single
+/// actions and resources as one-element lists.
+fn respell(value: &serde_json::Value, key: &str) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .rev()
+                .map(|(k, v)| (k.clone(), respell(v, k)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| respell(v, key)).collect()),
+        Value::String(text) if matches!(key, "Action" | "Resource") => {
+            Value::Array(vec![Value::String(text.clone())])
+        }
+        other => other.clone(),
+    }
 }
 
 /// Resources of someone else's: no mark of ours.
@@ -904,4 +926,138 @@ async fn setup_interrupted_at_any_point_converges_on_rerun_and_tears_down_clean(
             .unwrap();
         assert!(ours(&account.plain).await.is_empty(), "after {after}");
     }
+}
+
+/// Setup and teardown cut off at their Nth write (every request from it on fails: what the
+/// account sees of a process killed there), then run again without faults.
+#[tokio::test]
+async fn setup_and_teardown_cut_off_at_a_write_converge_when_run_again() {
+    use iamkit_e2e::proxy::{FailWhen, Fault, Faults, Proxy};
+
+    let account = account().await;
+    let manifest = baseline();
+    let desired = desired(&account, &manifest, &code(1)).await;
+    let proxy = Proxy::start(&account._emulator.endpoint()).await.unwrap();
+    let cut = without_sdk_retries(&account, &proxy);
+    let cut_at = |n: usize| {
+        proxy.set_faults(Faults {
+            when: FailWhen::FromWrite(n),
+            fault: Fault::Drop,
+            ..Faults::default()
+        });
+    };
+    for n in [1, 6, 13, 24] {
+        cut_at(n);
+        let plan = plan_for(&account, &desired).await;
+        let err = apply(&cut, &plan, &account.options, &mut |_| {})
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Apply { .. }), "write {n}: {err}");
+        assert!(proxy.counts().writes >= n, "write {n}");
+
+        // A teardown that is itself cut off, then a whole one: nothing of ours is left.
+        let left = ours(&account.plain).await.len();
+        cut_at(n.div_ceil(2));
+        let partial = teardown(&cut, &desired, &account.options, &mut |_| {}).await;
+        // Each resource left takes at least one write to remove.
+        assert_eq!(
+            partial.is_err(),
+            left >= n.div_ceil(2),
+            "write {n}: {left} left"
+        );
+        teardown(&account.clients, &desired, &account.options, &mut |_| {})
+            .await
+            .unwrap_or_else(|e| panic!("teardown after write {n}: {e}"));
+        assert!(ours(&account.plain).await.is_empty(), "write {n}");
+
+        // Cut off again, then run to the end: the account converges.
+        cut_at(n);
+        let plan = plan_for(&account, &desired).await;
+        apply(&cut, &plan, &account.options, &mut |_| {})
+            .await
+            .unwrap_err();
+        let (plan, _) = setup(&account, &desired).await;
+        assert!(plan.conflicts.is_empty(), "write {n}: {:?}", plan.conflicts);
+        assert!(plan_for(&account, &desired).await.is_empty(), "write {n}");
+        assert_eq!(ours(&account.plain).await, expected_resources());
+        teardown(&account.clients, &desired, &account.options, &mut |_| {})
+            .await
+            .unwrap();
+    }
+}
+
+/// Clients that go through `proxy` and never retry by themselves: whatever is retried is
+/// retried by the provisioner.
+fn without_sdk_retries(account: &Account, proxy: &iamkit_e2e::proxy::Proxy) -> Clients {
+    let target = iamkit_provision::Target::Emulator {
+        endpoint: proxy.endpoint(),
+    };
+    let config = account
+        .plain
+        .config
+        .to_builder()
+        .endpoint_url(proxy.endpoint())
+        .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
+        .build();
+    iamkit_provision::from_config(target, config)
+}
+
+#[tokio::test]
+async fn throttled_changes_are_retried_until_they_succeed_or_the_deadline_passes() {
+    use iamkit_e2e::proxy::{FailWhen, Fault, Faults, Proxy};
+
+    let account = account().await;
+    let manifest = baseline();
+    let desired = desired(&account, &manifest, &code(1)).await;
+    let proxy = Proxy::start(&account._emulator.endpoint()).await.unwrap();
+    let throttled = without_sdk_retries(&account, &proxy);
+
+    // A third of the requests throttled: the provisioner's own retries carry setup through.
+    proxy.set_faults(Faults {
+        when: FailWhen::Fraction { p: 0.3, seed: 7 },
+        fault: Fault::Throttle,
+        ..Faults::default()
+    });
+    let plan = plan_for(&account, &desired).await;
+    let report = apply(&throttled, &plan, &account.options, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.changes, plan.changes.len());
+    assert!(proxy.counts().injected > 0);
+    assert!(plan_for(&account, &desired).await.is_empty());
+
+    // Every request throttled: each change gives up at its deadline, naming its resource.
+    proxy.set_faults(Faults {
+        when: FailWhen::FromWrite(1),
+        fault: Fault::Throttle,
+        ..Faults::default()
+    });
+    let mut options = account.options.clone();
+    options.iam_deadline = std::time::Duration::from_millis(500);
+    options.lambda_deadline = std::time::Duration::from_millis(500);
+    let observed = observe(&account.clients, &desired).await.unwrap();
+    let plan = iamkit_provision::teardown_plan(&desired, &observed);
+    let started = std::time::Instant::now();
+    let err = apply(&throttled, &plan, &options, &mut |_| {})
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let Error::Apply { failures, done } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(*done, 0);
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.address == "user dev-user: console password"),
+        "{failures:?}"
+    );
+    // IAM says `Throttling`, Lambda `TooManyRequestsException`.
+    assert!(
+        failures
+            .iter()
+            .all(|f| f.message == "Throttling: Rate exceeded"
+                || f.message == "TooManyRequestsException: Rate exceeded"),
+        "{failures:?}"
+    );
 }

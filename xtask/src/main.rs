@@ -8,8 +8,10 @@ mod lambda;
 mod lint;
 mod mfa;
 mod schema;
+mod setup;
 mod simulate;
 mod target;
+mod teardown;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +52,10 @@ enum Task {
     /// Run a function with a JSON event: locally through the emulator (as role exec-lambda), or
     /// with `--aws` through lambda:Invoke. Example: `invoke hello '{"bucketName": "b", "objectName": "hello.txt"}'`.
     Invoke(lambda::InvokeArgs),
+    /// Create the article's account from policies/baseline.toml: plan (like terraform), then apply.
+    Setup(setup::Args),
+    /// Remove everything setup created (and nothing else), in the order AWS requires.
+    Teardown(teardown::Args),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
     /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
@@ -67,6 +73,8 @@ fn main() -> std::process::ExitCode {
         Task::Mfa(args) => mfa::run(args),
         Task::PackageLambda => lambda::run_package(),
         Task::Invoke(args) => lambda::run_invoke(args),
+        Task::Setup(args) => setup::run(args),
+        Task::Teardown(args) => teardown::run(args),
         Task::Ci => ci::run(),
         Task::Catalog(args) => catalog::run(args),
         Task::Lint(args) => lint::run(args),

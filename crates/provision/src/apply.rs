@@ -152,7 +152,16 @@ mod aws_smithy_runtime_api_error {
     pub(crate) use aws_sdk_iam::error::SdkError;
 }
 
-fn describe(error: impl std::error::Error) -> String {
+/// An AWS error as `Code: message`; other failures (no answer, a bad request) in full.
+fn describe<E, R>(error: aws_smithy_runtime_api_error::SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    crate::error::sdk_message(&error)
+}
+
+fn describe_build(error: aws_smithy_types::error::operation::BuildError) -> String {
     DisplayErrorContext(&error).to_string()
 }
 
@@ -183,7 +192,7 @@ fn iam_tag(stack: &str) -> Result<aws_sdk_iam::types::Tag, String> {
         .key(STACK_TAG)
         .value(stack)
         .build()
-        .map_err(describe)
+        .map_err(describe_build)
 }
 
 /// Runs one operation. Returns the credentials file it wrote, if any.
@@ -227,12 +236,9 @@ async fn run(
             .await
             .map_err(describe)?;
         }
-        Op::TagBucket { name } => tag_bucket(s3, name, stack).await?,
+        Op::TagBucket { name } => tag_bucket(s3, name, stack, budget).await?,
         Op::TagFunction { name } => {
-            let arn = lambda
-                .get_function()
-                .function_name(name)
-                .send()
+            let arn = retry(budget, || lambda.get_function().function_name(name).send())
                 .await
                 .map_err(describe)?
                 .configuration
@@ -343,7 +349,7 @@ async fn run(
             retry(budget, || request.clone().send())
                 .await
                 .map_err(describe)?;
-            tag_bucket(s3, name, stack).await?;
+            tag_bucket(s3, name, stack, budget).await?;
         }
         Op::AttachGroupPolicy { group, arn } => {
             retry(budget, || {
@@ -412,7 +418,7 @@ async fn run(
             .await,
         )?,
         Op::CreateLoginProfile { user } => {
-            let minimum = match iam.get_account_password_policy().send().await {
+            let minimum = match retry(budget, || iam.get_account_password_policy().send()).await {
                 Ok(out) => out
                     .password_policy()
                     .and_then(|p| p.minimum_password_length())
@@ -510,7 +516,7 @@ async fn run(
             })
             .await,
         )?,
-        Op::EmptyBucket { name } => empty_bucket(s3, name).await?,
+        Op::EmptyBucket { name } => empty_bucket(s3, name, budget).await?,
         Op::DeleteBucket { name } => {
             gone(retry(budget, || s3.delete_bucket().bucket(name).send()).await)?;
         }
@@ -600,9 +606,14 @@ async fn run(
 }
 
 /// Adds the stack tag to the bucket, keeping its other tags.
-async fn tag_bucket(s3: &aws_sdk_s3::Client, name: &str, stack: &str) -> Result<(), String> {
+async fn tag_bucket(
+    s3: &aws_sdk_s3::Client,
+    name: &str,
+    stack: &str,
+    budget: Duration,
+) -> Result<(), String> {
     use aws_sdk_s3::types::{Tag, Tagging};
-    let mut tags = match s3.get_bucket_tagging().bucket(name).send().await {
+    let mut tags = match retry(budget, || s3.get_bucket_tagging().bucket(name).send()).await {
         Ok(out) => out.tag_set,
         Err(e) if e.code() == Some("NoSuchTagSet") => Vec::new(),
         Err(e) => return Err(describe(e)),
@@ -613,28 +624,30 @@ async fn tag_bucket(s3: &aws_sdk_s3::Client, name: &str, stack: &str) -> Result<
             .key(STACK_TAG)
             .value(stack)
             .build()
-            .map_err(describe)?,
+            .map_err(describe_build)?,
     );
     let tagging = Tagging::builder()
         .set_tag_set(Some(tags))
         .build()
-        .map_err(describe)?;
-    s3.put_bucket_tagging()
-        .bucket(name)
-        .tagging(tagging)
-        .send()
-        .await
-        .map_err(describe)?;
+        .map_err(describe_build)?;
+    retry(budget, || {
+        s3.put_bucket_tagging()
+            .bucket(name)
+            .tagging(tagging.clone())
+            .send()
+    })
+    .await
+    .map_err(describe)?;
     Ok(())
 }
 
 /// Deletes every object (and every object version) in the bucket, a page at a time.
-async fn empty_bucket(s3: &aws_sdk_s3::Client, name: &str) -> Result<(), String> {
+async fn empty_bucket(s3: &aws_sdk_s3::Client, name: &str, budget: Duration) -> Result<(), String> {
     use aws_sdk_s3::types::{Delete, ObjectIdentifier};
     // Each listing starts over: what the previous round listed is gone. Bounded: a bucket
     // of ten million objects at 1000 a page.
     for _ in 0..10_000 {
-        let page = match s3.list_object_versions().bucket(name).send().await {
+        let page = match retry(budget, || s3.list_object_versions().bucket(name).send()).await {
             Ok(page) => page,
             Err(e) if e.code() == Some("NoSuchBucket") => return Ok(()),
             Err(e) => return Err(describe(e)),
@@ -651,7 +664,7 @@ async fn empty_bucket(s3: &aws_sdk_s3::Client, name: &str) -> Result<(), String>
             if let Some(version) = version.filter(|v| *v != "null") {
                 id = id.version_id(version);
             }
-            objects.push(id.build().map_err(describe)?);
+            objects.push(id.build().map_err(describe_build)?);
         }
         if objects.is_empty() {
             return Ok(());
@@ -660,13 +673,15 @@ async fn empty_bucket(s3: &aws_sdk_s3::Client, name: &str) -> Result<(), String>
             .set_objects(Some(objects))
             .quiet(true)
             .build()
-            .map_err(describe)?;
-        s3.delete_objects()
-            .bucket(name)
-            .delete(delete)
-            .send()
-            .await
-            .map_err(describe)?;
+            .map_err(describe_build)?;
+        retry(budget, || {
+            s3.delete_objects()
+                .bucket(name)
+                .delete(delete.clone())
+                .send()
+        })
+        .await
+        .map_err(describe)?;
     }
     Err(format!(
         "bucket `{name}` still holds objects after 10000 rounds of deletion"

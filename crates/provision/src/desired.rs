@@ -6,7 +6,7 @@ use std::{
     sync::Arc,
 };
 
-use iamkit_arn::AccountId;
+use iamkit_arn::{AccountId, Arn, Partition};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -199,9 +199,7 @@ impl Desired {
         let mut errors = Vec::new();
         let mut policies = BTreeMap::new();
         for (name, source) in &manifest.policies {
-            let text = source
-                .text
-                .replace(ACCOUNT_PLACEHOLDER, &account.to_string());
+            let text = source.text.replace(ACCOUNT_PLACEHOLDER, account.as_ref());
             match serde_json::from_str(&text) {
                 Ok(document) => {
                     policies.insert(
@@ -315,9 +313,11 @@ pub fn trust_policy(trust: &Trust, partition: &str, own: &AccountId) -> Value {
             require_mfa,
         } => {
             let account = account.unwrap_or(*own);
+            let partition: Partition = partition.parse().unwrap_or_default();
+            let root = Arn::account_root(&partition, account);
             let mut statement = json!({
                 "Effect": "Allow",
-                "Principal": {"AWS": format!("arn:{partition}:iam::{account}:root")},
+                "Principal": {"AWS": root.as_str()},
                 "Action": "sts:AssumeRole",
             });
             if *require_mfa && let Some(object) = statement.as_object_mut() {

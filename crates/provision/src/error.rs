@@ -2,7 +2,7 @@
 
 use std::{fmt, path::PathBuf};
 
-use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::{display::DisplayErrorContext, metadata::ProvideErrorMetadata};
 use serde::Serialize;
 
 use crate::manifest::ManifestErrors;
@@ -77,15 +77,33 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn aws(
+    pub(crate) fn aws<E, R>(
         operation: &'static str,
         resource: &str,
-        error: impl std::error::Error,
-    ) -> Error {
+        error: aws_sdk_iam::error::SdkError<E, R>,
+    ) -> Error
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
         Error::Aws {
             operation,
             resource: resource.to_owned(),
-            message: DisplayErrorContext(&error).to_string(),
+            message: sdk_message(&error),
         }
+    }
+}
+
+/// An AWS error as `Code: message` (what a person needs); an error without an AWS code (no
+/// answer, a request that could not be built) with its whole chain of causes.
+pub(crate) fn sdk_message<E, R>(error: &aws_sdk_iam::error::SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => DisplayErrorContext(error).to_string(),
     }
 }

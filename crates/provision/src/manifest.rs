@@ -79,6 +79,9 @@ pub struct Manifest {
     pub bucket: Option<BucketSpec>,
     /// Lambda functions by name.
     pub functions: BTreeMap<String, FunctionSpec>,
+    /// The linter's findings in the policy files that do not stop a run (security, warning,
+    /// suggestion); `cargo xtask lint` explains them and lists the accepted ones.
+    pub findings: Vec<iamkit_policy::lint::Finding>,
 }
 
 /// A policy file: its path and its text, with `<account-id>` placeholders not yet filled.
@@ -270,14 +273,15 @@ pub fn parse_manifest(
     }
 
     let mut policies = BTreeMap::new();
+    let mut findings = Vec::new();
     for (name, relative) in &raw.policies {
         errors.name(name, "policy", 128);
         let policy_file = dir.join(relative.get_ref());
         match read(Path::new(relative.get_ref())) {
             Ok(source) => {
-                errors
-                    .list
-                    .extend(policy_check::check(&policy_file, &source));
+                let (problems, others) = policy_check::check(&policy_file, &source);
+                errors.list.extend(problems);
+                findings.extend(others);
                 policies.insert(
                     name.get_ref().clone(),
                     PolicySource {
@@ -407,6 +411,7 @@ pub fn parse_manifest(
         roles,
         bucket,
         functions,
+        findings,
     })
 }
 
@@ -683,7 +688,7 @@ mod tests {
                 "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n}",
             )],
             &[
-                "m/p.json:4:1: expected value",
+                "m/p.json:4:1: malformed JSON: expected value [grammar]\n  help: see the IAM JSON policy grammar in the IAM User Guide",
                 "m/baseline.toml:4:5: cannot read policy file `missing.json`: entity not found",
             ],
         );
