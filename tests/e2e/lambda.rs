@@ -8,7 +8,11 @@
 
 use std::sync::OnceLock;
 
-use iamkit_e2e::{REGION, clients, own, unique};
+use iamkit_e2e::{
+    REGION, clients, own,
+    proxy::{FailWhen, Fault, Faults},
+    unique,
+};
 use iamkit_emulator::{
     Emulator,
     lambda::{Credentials, Invocation, LocalFunction, Outcome, ProcessEnd, invoke_local},
@@ -101,11 +105,18 @@ async fn account() -> Account {
 
 /// Runs the zip's `bootstrap`, unpacked as Lambda unpacks it, for one event.
 fn invoke(account: &Account, event: &serde_json::Value) -> Invocation {
+    invoke_at(account, &account.emulator.endpoint(), event)
+}
+
+/// [`invoke`], with the function's AWS endpoint at `endpoint`.
+fn invoke_at(account: &Account, endpoint: &str, event: &serde_json::Value) -> Invocation {
     let task = std::env::temp_dir().join(unique("iamkit-task"));
     let bootstrap = package::unpack(&packaged().zip, &task).unwrap();
     let mut function = LocalFunction::new(&bootstrap, "hello", account.credentials.clone());
-    function.endpoint_url = Some(account.emulator.endpoint());
+    function.endpoint_url = Some(endpoint.to_owned());
     function.region = REGION.to_owned();
+    // Room for the SDK's retry backoff when S3 throttles.
+    function.timeout = std::time::Duration::from_secs(30);
     let invocation = invoke_local(&function, event.to_string().as_bytes()).unwrap();
     std::fs::remove_dir_all(&task).unwrap();
     eprintln!(
@@ -200,6 +211,43 @@ async fn a_missing_bucket_is_no_such_bucket() {
     );
 }
 
+/// S3's refusals, injected on the wire between the function and the emulator (moto checks no
+/// permissions): the same `errorType` values a caller of `lambda:Invoke` sees on AWS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_refusing_or_throttling_the_write_gives_access_denied_or_throttling() {
+    let account = std::sync::Arc::new(account().await);
+    let proxy = iamkit_e2e::proxy::Proxy::start(&account.emulator.endpoint())
+        .await
+        .unwrap();
+    let event = json!({"bucketName": account.bucket, "objectName": "hello.txt"});
+
+    proxy.set_faults(Faults {
+        when: FailWhen::Request(1),
+        fault: Fault::Deny,
+        ..Faults::default()
+    });
+    let (acct, endpoint, ev) = (account.clone(), proxy.endpoint(), event.clone());
+    let denied = tokio::task::spawn_blocking(move || invoke_at(&acct, &endpoint, &ev))
+        .await
+        .unwrap();
+    assert_error(&denied, "AccessDenied", "hello.txt");
+    assert_eq!(proxy.counts().by_action.get("s3:PutObject"), Some(&1));
+
+    proxy.reset_counts();
+    proxy.set_faults(Faults {
+        when: FailWhen::Fraction { p: 1.0, seed: 7 },
+        fault: Fault::Throttle,
+        ..Faults::default()
+    });
+    let (acct, endpoint) = (account.clone(), proxy.endpoint());
+    let throttled = tokio::task::spawn_blocking(move || invoke_at(&acct, &endpoint, &event))
+        .await
+        .unwrap();
+    assert_error(&throttled, "Throttling", "Please reduce your request rate.");
+    // The SDK's standard retry: three attempts, then the error.
+    assert_eq!(proxy.counts().by_action.get("s3:PutObject"), Some(&3));
+}
+
 #[tokio::test]
 async fn the_bootstrap_exits_cleanly_when_the_runtime_api_stops() {
     let account = account().await;
@@ -240,4 +288,22 @@ fn the_zip_holds_one_executable_bootstrap_that_runs_on_amazon_linux_2023() {
         needs <= GLIBC_CEILING,
         "the binary needs GLIBC_{needs}; provided.al2023 has {GLIBC_CEILING}"
     );
+}
+
+#[test]
+fn the_bootstrap_outside_lambda_says_what_is_missing_instead_of_panicking() {
+    let task = std::env::temp_dir().join(unique("iamkit-task"));
+    let bootstrap = package::unpack(&packaged().zip, &task).unwrap();
+    let output = std::process::Command::new(&bootstrap)
+        .env_clear()
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&task).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("not started by a Lambda runtime: AWS_LAMBDA_RUNTIME_API"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -837,24 +837,29 @@ mod tests {
         assert_eq!(a.matches('-').count(), 4);
     }
 
+    /// Writes `script` as an executable `bootstrap` in a folder of its own; returns the
+    /// function and the folder (to remove).
+    fn script_function(name: &str, script: &str) -> (LocalFunction, PathBuf) {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("iamkit-rapi-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bootstrap");
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let credentials = Credentials {
+            access_key_id: "AKID".into(),
+            secret_access_key: "s".into(),
+            session_token: None,
+        };
+        (LocalFunction::new(&path, name, credentials), dir)
+    }
+
     #[test]
     fn a_script_that_speaks_the_runtime_api_gets_the_event_and_its_answer_is_collected() {
-        // A shell "runtime": fetch the event with curl-free bash /dev/tcp, echo it back.
-        let dir = std::env::temp_dir().join(format!("iamkit-rapi-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let script = dir.join("bootstrap");
-        std::fs::write(&script, ECHO_RUNTIME).unwrap();
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
-        let function = LocalFunction::new(
-            &script,
-            "echo",
-            Credentials {
-                access_key_id: "AKID".into(),
-                secret_access_key: "s".into(),
-                session_token: None,
-            },
-        );
+        let (function, dir) = script_function("echo", ECHO_RUNTIME);
         let invocation = invoke_local(&function, br#"{"hello":"world"}"#).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(
@@ -872,6 +877,55 @@ mod tests {
             invocation.logs
         );
     }
+
+    #[test]
+    fn an_init_error_is_collected() {
+        let (function, dir) = script_function("broken", INIT_ERROR_RUNTIME);
+        let invocation = invoke_local(&function, b"{}").unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            invocation.outcome,
+            Outcome::InitError {
+                error_type: "Runtime.NoConfig".into(),
+                error_message: "cannot start".into()
+            },
+            "logs: {}",
+            invocation.logs
+        );
+        assert_eq!(invocation.init, None);
+    }
+
+    #[test]
+    fn a_process_that_exits_without_answering_is_reported_with_its_logs() {
+        let (function, dir) =
+            script_function("crash", "#!/bin/sh\necho 'about to fail' >&2\nexit 3\n");
+        let invocation = invoke_local(&function, b"{}").unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(invocation.outcome, Outcome::Exited("exit status: 3".into()));
+        assert_eq!(invocation.logs, "about to fail\n");
+        assert!(matches!(invocation.end, ProcessEnd::Exited(status) if status.code() == Some(3)));
+    }
+
+    #[test]
+    fn a_function_past_its_timeout_is_killed() {
+        let (mut function, dir) = script_function("slow", "#!/bin/sh\nexec sleep 30\n");
+        function.timeout = Duration::from_millis(200);
+        let started = Instant::now();
+        let invocation = invoke_local(&function, b"{}").unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(invocation.outcome, Outcome::TimedOut);
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    /// A runtime in bash that reports an init error and exits.
+    const INIT_ERROR_RUNTIME: &str = r#"#!/bin/bash
+set -u
+exec 3<>/dev/tcp/${AWS_LAMBDA_RUNTIME_API%:*}/${AWS_LAMBDA_RUNTIME_API#*:}
+body='{"errorType":"Runtime.NoConfig","errorMessage":"cannot start"}'
+printf 'POST /2018-06-01/runtime/init/error HTTP/1.1\r\nHost: x\r\nLambda-Runtime-Function-Error-Type: Runtime.NoConfig\r\nContent-Length: %d\r\n\r\n%s' "${#body}" "$body" >&3
+IFS= read -r status <&3
+exit 1
+"#;
 
     /// A runtime in bash: one `next`, the event posted back as the response, then one more
     /// `next` that ends when the server goes away.

@@ -20,8 +20,8 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 //!
-//! With the `package` feature, [`package`] builds the `bootstrap` binary and writes the
-//! deployment zip for the `provided.al2023` runtime.
+//! With the `package` feature, the `package` module builds the `bootstrap` binary and
+//! writes the deployment zip for the `provided.al2023` runtime.
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
