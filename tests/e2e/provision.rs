@@ -704,6 +704,19 @@ async fn teardown_removes_ours_in_the_order_aws_requires_and_leaves_the_rest() {
         .send()
         .await
         .unwrap();
+    // A group an earlier manifest had: still under the stack's path, so still ours.
+    iam.create_group()
+        .group_name("retired")
+        .path("/iamkit/iamkit/")
+        .send()
+        .await
+        .unwrap();
+    iam.add_user_to_group()
+        .user_name("dev-user")
+        .group_name("retired")
+        .send()
+        .await
+        .unwrap();
     // Someone attached our policy to their group: teardown has to detach it to delete it.
     iam.attach_group_policy()
         .group_name("their-group")
@@ -790,6 +803,10 @@ async fn teardown_removes_ours_in_the_order_aws_requires_and_leaves_the_rest() {
             assert!(before < delete);
         }
     }
+    assert!(
+        position("RemoveUserFromGroup", "GroupName", "retired")
+            < position("DeleteGroup", "GroupName", "retired")
+    );
     for role in ["admin", "exec-lambda"] {
         assert!(
             position("DetachRolePolicy", "RoleName", role)

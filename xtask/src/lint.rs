@@ -30,7 +30,7 @@ enum Output {
 /// The manifest's file name in a policy folder.
 const MANIFEST: &str = "baseline.toml";
 /// The accepted findings' file name in a policy folder.
-const ACCEPTED: &str = "lint.toml";
+pub(crate) const ACCEPTED: &str = "lint.toml";
 
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
@@ -139,6 +139,14 @@ fn lint_trust(label: &str, trust: &RoleTrust, options: &LintOptions) -> Vec<Find
     lint::lint(&format!("role {}", trust.role), &source, &options)
         .into_iter()
         .map(|finding| Finding {
+            help: if finding.code == lint::code::TRUST_ROOT_WITHOUT_MFA {
+                format!(
+                    "add `require_mfa = true` to the `trust` of role `{}`",
+                    trust.role
+                )
+            } else {
+                finding.help
+            },
             file: label.to_owned(),
             line: trust.line,
             column: trust.column,
@@ -186,7 +194,7 @@ struct RoleTrust {
 
 /// Reads `lint.toml`: `[[accept]]` entries with `code`, `reason`, and optionally `policy`
 /// (a file name or stem) and `pointer`.
-fn read_accepted(text: &str) -> Result<Vec<Suppression>> {
+pub(crate) fn read_accepted(text: &str) -> Result<Vec<Suppression>> {
     let table: toml::Table = text.parse()?;
     let mut out = Vec::new();
     let entries = table.get("accept").and_then(toml::Value::as_array);
@@ -378,6 +386,10 @@ trust = { account = "123456789012", require_mfa = true }
         let finding = &lint_trust("policies/baseline.toml", admin, &options)[0];
         assert_eq!((finding.line, finding.column), (5, 8));
         assert!(finding.message.starts_with("role `admin` trust policy: "));
+        assert_eq!(
+            finding.help,
+            "add `require_mfa = true` to the `trust` of role `admin`"
+        );
     }
 
     #[test]

@@ -120,6 +120,13 @@ pub fn read_manifest(path: Option<&Path>) -> Result<Manifest> {
             errors.0.len()
         )
     })?;
+    let mut manifest = manifest;
+    let accepted = path.with_file_name(crate::lint::ACCEPTED);
+    if let Ok(text) = std::fs::read_to_string(&accepted) {
+        let suppressions = crate::lint::read_accepted(&text)
+            .with_context(|| format!("reading {}", accepted.display()))?;
+        iamkit_policy::lint::accept(&mut manifest.findings, &suppressions);
+    }
     if !manifest.findings.is_empty() {
         eprintln!(
             "lint: {} (`cargo xtask lint` explains them and lists the accepted ones)",

@@ -396,4 +396,51 @@ mod tests {
         assert_eq!(json["severity"], "security");
         assert_eq!(json["accepted"], "why");
     }
+
+    fn codes(source: &str, options: &LintOptions) -> Vec<&'static str> {
+        lint("p.json", source, options)
+            .iter()
+            .map(|f| f.code)
+            .collect()
+    }
+
+    #[test]
+    fn account_placeholder_is_fine_in_templates_only() {
+        let source = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+            "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::<account-id>:role/admin"}}"#;
+        assert!(codes(source, &LintOptions::default()).is_empty());
+        let filled = LintOptions {
+            template: false,
+            ..LintOptions::default()
+        };
+        assert_eq!(codes(source, &filled), [code::UNFILLED_PLACEHOLDER]);
+    }
+
+    #[test]
+    fn the_kind_decides_the_trust_checks_and_the_size_limit() {
+        let trust = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+            "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}}"#;
+        assert_eq!(
+            codes(trust, &LintOptions::default()),
+            [code::TRUST_ROOT_WITHOUT_MFA]
+        );
+        let resource = LintOptions {
+            kind: PolicyKind::Resource,
+            ..LintOptions::default()
+        };
+        assert!(codes(trust, &resource).is_empty());
+        // A trust policy over 2,048 characters (not counting white space) is too large.
+        let principals: Vec<String> = (0..120)
+            .map(|i| format!("\"arn:aws:iam::123456789012:role/r{i:04}\""))
+            .collect();
+        let large = format!(
+            r#"{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow",
+            "Principal": {{"AWS": [{}]}}, "Action": "sts:AssumeRole"}}}}"#,
+            principals.join(", ")
+        );
+        assert_eq!(
+            codes(&large, &LintOptions::default()),
+            [code::POLICY_TOO_LARGE]
+        );
+    }
 }

@@ -195,3 +195,117 @@ fn json_output_carries_every_field() {
     }
     assert_eq!(first["severity"], "security");
 }
+
+mod never_panics {
+    use iamkit_policy::lint::{LintOptions, lint};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("s3:*".to_owned()),
+            Just("s3:Get*".to_owned()),
+            Just("*".to_owned()),
+            Just("iam:PassRole".to_owned()),
+            Just("arn:aws:s3:::*/*".to_owned()),
+            Just("arn:aws:iam::<account-id>:role/*".to_owned()),
+            Just("arn:aws:iam::123456789012:root".to_owned()),
+            Just("${aws:username}".to_owned()),
+            Just("<x>".to_owned()),
+            "[a-zA-Z:*?/${}<>-]{0,12}",
+        ]
+    }
+
+    fn one_or_many() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            piece().prop_map(Value::String),
+            prop::collection::vec(piece().prop_map(Value::String), 0..4).prop_map(Value::Array),
+            Just(json!(7)),
+        ]
+    }
+
+    fn statement() -> impl Strategy<Value = Value> {
+        (
+            prop_oneof![Just("Allow"), Just("Deny"), Just("Maybe")],
+            prop::sample::select(vec!["Action", "NotAction", "Actions"]),
+            one_or_many(),
+            prop::sample::select(vec!["Resource", "NotResource", "Principal"]),
+            one_or_many(),
+            prop::sample::select(vec![
+                "Bool",
+                "BoolIfExists",
+                "NullIfExists",
+                "ForAllValues:StringLike",
+                "DateLessThan",
+                "Nope",
+            ]),
+            prop::sample::select(vec![
+                "aws:MultiFactorAuthPresent",
+                "aws:CurrentTime",
+                "s3:prefix",
+                "x:y",
+                "",
+            ]),
+            one_or_many(),
+        )
+            .prop_map(
+                |(effect, action_name, action, resource_name, resource, op, key, value)| {
+                    let mut statement = serde_json::Map::new();
+                    statement.insert("Effect".into(), json!(effect));
+                    statement.insert(action_name.into(), action);
+                    statement.insert(resource_name.into(), resource);
+                    statement.insert("Condition".into(), json!({op: {key: value}}));
+                    Value::Object(statement)
+                },
+            )
+    }
+
+    proptest! {
+        #[test]
+        fn on_policy_shaped_documents(
+            statements in prop::collection::vec(statement(), 0..4),
+            version in prop::sample::select(vec![Some("2012-10-17"), Some("2008-10-17"), None]),
+        ) {
+            let mut document = serde_json::Map::new();
+            if let Some(version) = version {
+                document.insert("Version".into(), json!(version));
+            }
+            document.insert("Statement".into(), Value::Array(statements));
+            let source = serde_json::to_string_pretty(&Value::Object(document)).unwrap();
+            for finding in lint("p.json", &source, &LintOptions::default()) {
+                prop_assert!(finding.line >= 1 && finding.column >= 1);
+                prop_assert!(finding.line <= source.lines().count().max(1));
+            }
+        }
+
+        #[test]
+        fn on_any_text(source in "\\PC{0,200}") {
+            let _ = lint("p.json", &source, &LintOptions::default());
+        }
+    }
+
+    /// Long names and ARNs are linted in linear time: no "did you mean" edit distance on a
+    /// megabyte, no automaton over a pattern longer than IAM's ARN limit.
+    #[test]
+    fn large_inputs() {
+        let long = "a".repeat(1_000_000);
+        for (action, resource) in [
+            (format!("s3:{long}"), "*".to_owned()),
+            (
+                "s3:GetObject".to_owned(),
+                format!("arn:aws:s3:::{long}*/*?"),
+            ),
+            (format!("s{long}:Get"), "*".to_owned()),
+        ] {
+            let source = json!({
+                "Version": "2012-10-17",
+                "Statement": {"Effect": "Allow", "Action": action, "Resource": resource},
+            })
+            .to_string();
+            let started = std::time::Instant::now();
+            let _ = lint("p.json", &source, &LintOptions::default());
+            // Generous, for a loaded machine: a quadratic step here would take far longer.
+            assert!(started.elapsed().as_secs() < 20);
+        }
+    }
+}

@@ -8,7 +8,7 @@ use iamkit_policy::lint::{self, Finding, LintOptions, PolicyKind, Severity};
 use crate::manifest::ManifestError;
 
 /// The placeholder the article writes for the account id.
-pub use iamkit_policy::ACCOUNT_PLACEHOLDER;
+pub const ACCOUNT_PLACEHOLDER: &str = iamkit_arn::Template::ACCOUNT_ID;
 
 /// Lints the policy `text` read from `file` as an identity policy template (`<account-id>`
 /// placeholders allowed). Error findings (an invalid document, an unknown action, a

@@ -2,11 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+use iamkit_arn::Pattern;
 use serde_json::Value;
 
 use super::model::{Cond, Doc, List, Polarity, Stmt, escape};
 use super::{Finding, LintOptions, PolicyKind, Severity, check, code, reach};
-use crate::catalog::{ActionRef, Catalog, KeyType, ResourceType, glob_match};
+use crate::catalog::{ActionRef, Catalog, KeyType, ResourceType};
 use crate::locate::SourceMap;
 use crate::{ErrorKind, Operator, OperatorError, OperatorKind, ParseError, SetQualifier};
 
@@ -43,6 +44,9 @@ const CREDENTIAL_ACTIONS: &[&str] = &[
     "iam:UploadSSHPublicKey",
     "iam:UploadSigningCertificate",
 ];
+
+/// Longest word that gets a "did you mean" suggestion.
+const MAX_SUGGESTED_LEN: usize = 128;
 
 /// The ARN format of an IAM role, for the PassRole check.
 const ROLE_FORMAT: &str = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
@@ -389,7 +393,7 @@ fn resolve_actions<'c>(
                     );
                 } else {
                     let near = catalog.service(prefix).and_then(|service| {
-                        closest(name, service.actions.iter().map(|a| a.name.as_str()))
+                        closest(name, service.actions().iter().map(|a| a.name.as_str()))
                     });
                     let help = match near {
                         Some(near) => format!("did you mean `{prefix}:{near}`?"),
@@ -410,6 +414,10 @@ fn resolve_actions<'c>(
 
 /// The closest candidate within a small edit distance, for "did you mean" help.
 fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // Names are short; a long word is no typo of one (and the distance is quadratic).
+    if word.len() > MAX_SUGGESTED_LEN {
+        return None;
+    }
     let word = word.to_ascii_lowercase();
     let limit = (word.len() / 3).max(2);
     candidates
@@ -463,7 +471,7 @@ fn covered_by(stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) -> Vec<Option<us
             return false;
         }
         if !a.text.contains(['*', '?']) {
-            return glob_match(b.text, a.text, true);
+            return Pattern::new_ignore_case(b.text).matches(a.text);
         }
         match (names.get(i), names.get(j)) {
             (Some(small), Some(big)) => !small.is_empty() && small.is_subset(big),
@@ -906,9 +914,19 @@ fn trust(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, kind: PolicyKind) {
             || (c.key.eq_ignore_ascii_case("aws:MultiFactorAuthAge")
                 && op.base.as_str().starts_with("Numeric"))
     });
+    // Conditions that narrow "anyone" down to known accounts or organizations.
+    let narrowed = stmt.conditions.iter().any(|c| {
+        NARROWING_KEYS.iter().any(|k| c.key.eq_ignore_ascii_case(k))
+            && operator(c).is_some_and(|op| !op.base.is_negated() && !op.if_exists)
+    });
+    // A third party's role: the external id, not MFA, is what the trust relies on.
+    let external_id = stmt
+        .conditions
+        .iter()
+        .any(|c| c.key.eq_ignore_ascii_case("sts:ExternalId"));
     for (principal_kind, item) in &stmt.principals {
         let any = item.text == "*" && matches!(*principal_kind, "*" | "AWS");
-        if any {
+        if any && !narrowed {
             ctx.add(
                 code::TRUST_ANY_PRINCIPAL,
                 At::Value(&item.pointer),
@@ -919,6 +937,7 @@ fn trust(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, kind: PolicyKind) {
             && *principal_kind == "AWS"
             && is_account_root(item.text)
             && !mfa
+            && !external_id
         {
             ctx.add(
                 code::TRUST_ROOT_WITHOUT_MFA,
@@ -929,6 +948,18 @@ fn trust(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, kind: PolicyKind) {
         }
     }
 }
+
+/// Condition keys that restrict a `"*"` principal to known accounts or organizations.
+const NARROWING_KEYS: &[&str] = &[
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
+];
 
 /// `arn:aws:iam::123456789012:root`, a bare account id, or the `<account-id>` placeholder.
 fn is_account_root(text: &str) -> bool {
