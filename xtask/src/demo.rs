@@ -81,6 +81,7 @@ pub fn run(args: Args) -> Result<()> {
     };
 
     let mut code = BTreeMap::new();
+    let mut package = None;
     let packaged = timed("package", &mut || {
         let packaged = lambda::package()?;
         println!(
@@ -91,6 +92,7 @@ pub fn run(args: Args) -> Result<()> {
         );
         let zip = std::fs::read(&packaged.zip)?;
         code.insert(lambda::FUNCTION.to_owned(), Code::from_zip(zip));
+        package = Some(packaged);
         Ok("the hello-world Lambda, zipped for provided.al2023".to_owned())
     });
     let set_up = packaged
@@ -99,7 +101,8 @@ pub fn run(args: Args) -> Result<()> {
         });
     if set_up {
         timed("verify", &mut || {
-            let report = runtime.block_on(verify::run_on(&clients, &manifest, None))?;
+            let report =
+                runtime.block_on(verify::run_on(&clients, &manifest, None, package.as_ref()))?;
             println!("{report}");
             let s = report.summary;
             let line = format!(

@@ -41,7 +41,7 @@ pub fn run(args: Args) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(async {
         let clients = setup::connect(&args.target, &target, &manifest).await;
-        run_on(&clients, &manifest, args.expectations.as_deref()).await
+        run_on(&clients, &manifest, args.expectations.as_deref(), None).await
     })?;
     match args.output {
         Output::Text => println!("{report}"),
@@ -64,13 +64,14 @@ fn expectations_path(manifest: &Manifest, explicit: Option<&Path>) -> PathBuf {
     })
 }
 
-/// Packages the Lambda (the build is a no-op when it is fresh) and verifies the account: on
-/// the emulator the package's `bootstrap` runs through the local Runtime API, on AWS the
-/// deployed function is invoked.
+/// Verifies the account with the Lambda package `packaged` (packaged now when `None`; the
+/// build is a no-op when it is fresh): on the emulator the package's `bootstrap` runs through
+/// the local Runtime API, on AWS the deployed function is invoked.
 pub async fn run_on(
     clients: &Clients,
     manifest: &Manifest,
     expectations: Option<&Path>,
+    packaged: Option<&lambda::PackagedLambda>,
 ) -> Result<Report> {
     let path = expectations_path(manifest, expectations);
     let expectations = load_expectations(&path).map_err(|errors| {
@@ -79,13 +80,20 @@ pub async fn run_on(
         }
         anyhow::anyhow!("{} problem(s) in {}", errors.0.len(), path.display())
     })?;
-    let started = Instant::now();
-    let packaged = lambda::package()?;
-    eprintln!(
-        "packaged {} ({:.1} s)",
-        packaged.zip.display(),
-        started.elapsed().as_secs_f64()
-    );
+    let fresh;
+    let packaged = match packaged {
+        Some(packaged) => packaged,
+        None => {
+            let started = Instant::now();
+            fresh = lambda::package()?;
+            eprintln!(
+                "packaged {} ({:.1} s)",
+                fresh.zip.display(),
+                started.elapsed().as_secs_f64()
+            );
+            &fresh
+        }
+    };
     let zip = std::fs::read(&packaged.zip)
         .with_context(|| format!("reading {}", packaged.zip.display()))?;
     let code = BTreeMap::from([(lambda::FUNCTION.to_owned(), Code::from_zip(zip))]);
