@@ -3,7 +3,6 @@
 
 use std::{
     collections::BTreeMap,
-    path::PathBuf,
     time::{Duration, Instant},
 };
 
@@ -187,7 +186,7 @@ async fn teardown_phase(clients: &Clients, manifest: &Manifest) -> Result<String
     let observed = observe(clients, &desired).await?;
     let plan = teardown_plan(&desired, &observed);
     setup::print_plan(&plan, "teardown");
-    let options = ApplyOptions::new(PathBuf::from(std::env::temp_dir()));
+    let options = ApplyOptions::new(std::env::temp_dir());
     let report = apply(clients, &plan, &options, &mut |change: &Change| {
         setup::progress(change, false)
     })
