@@ -1078,3 +1078,84 @@ async fn throttled_changes_are_retried_until_they_succeed_or_the_deadline_passes
         "{failures:?}"
     );
 }
+
+/// Set in the child process of [`setup_killed_with_sigkill_converges_when_run_again`]: the
+/// emulator endpoint the child sets up.
+const CHILD_ENDPOINT: &str = "IAMKIT_E2E_SETUP_CHILD_ENDPOINT";
+const KILLED_TEST: &str = "provision::setup_killed_with_sigkill_converges_when_run_again";
+
+/// A setup process killed with SIGKILL (no destructors, no flush) at several points, then
+/// setup run again: the account converges, and teardown leaves nothing of ours.
+///
+/// The test binary runs this same test as the child process that gets killed; in the child,
+/// the requests go through a proxy that adds latency, so that the kill lands mid-run.
+#[tokio::test]
+async fn setup_killed_with_sigkill_converges_when_run_again() {
+    use iamkit_e2e::proxy::{Faults, Proxy};
+
+    if let Ok(endpoint) = std::env::var(CHILD_ENDPOINT) {
+        let proxy = Proxy::start(&endpoint).await.unwrap();
+        proxy.set_faults(Faults {
+            latency: std::time::Duration::from_millis(40),
+            ..Faults::default()
+        });
+        let target = iamkit_provision::Target::Emulator {
+            endpoint: proxy.endpoint(),
+        };
+        let clients = iamkit_provision::connect(&target, Some(iamkit_e2e::REGION)).await;
+        let me = whoami(&clients).await.unwrap();
+        let codes = BTreeMap::from([("hello".to_owned(), code(1))]);
+        let desired = Desired::new(&baseline(), &me, iamkit_e2e::REGION, &codes).unwrap();
+        let observed = observe(&clients, &desired).await.unwrap();
+        let plan = plan(&desired, &observed);
+        let dir = std::env::temp_dir().join(iamkit_e2e::unique("iamkit-killed"));
+        apply(&clients, &plan, &ApplyOptions::new(dir), &mut |_| {})
+            .await
+            .unwrap();
+        return;
+    }
+
+    let account = account().await;
+    let manifest = baseline();
+    let desired = desired(&account, &manifest, &code(1)).await;
+    for at_least in [1, 6, 11, 15] {
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", KILLED_TEST, "--test-threads", "1"])
+            .env(CHILD_ENDPOINT, account._emulator.endpoint())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if ours(&account.plain).await.len() >= at_least {
+                break;
+            }
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the child finished before {at_least} resources existed"
+            );
+            assert!(std::time::Instant::now() < deadline, "no progress");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        child.kill().unwrap(); // SIGKILL
+        let status = child.wait().unwrap();
+        let created = ours(&account.plain).await;
+        assert!(
+            created.len() < expected_resources().len() || !status.success(),
+            "the kill came too late: {created:?}"
+        );
+
+        let (plan, _) = setup(&account, &desired).await;
+        assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+        assert!(
+            plan_for(&account, &desired).await.is_empty(),
+            "after {at_least}"
+        );
+        assert_eq!(ours(&account.plain).await, expected_resources());
+        teardown(&account.clients, &desired, &account.options, &mut |_| {})
+            .await
+            .unwrap();
+        assert!(ours(&account.plain).await.is_empty(), "after {at_least}");
+    }
+}

@@ -48,11 +48,6 @@ enum Task {
     Catalog(catalog::Args),
     /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
     Lint(lint::Args),
-    /// Build the hello-world Lambda and zip it for provided.al2023: target/lambda/hello/bootstrap.zip.
-    PackageLambda,
-    /// Run a function with a JSON event: locally through the emulator (as role exec-lambda), or
-    /// with `--aws` through lambda:Invoke. Example: `invoke hello '{"bucketName": "b", "objectName": "hello.txt"}'`.
-    Invoke(lambda::InvokeArgs),
     /// Create the article's account from policies/baseline.toml: plan (like terraform), then apply.
     Setup(setup::Args),
     /// Prove the account does what the article intends: drift, expected access (with reasons),
@@ -60,6 +55,11 @@ enum Task {
     Verify(verify::Args),
     /// Remove everything setup created (and nothing else), in the order AWS requires.
     Teardown(teardown::Args),
+    /// Build the hello-world Lambda and zip it for provided.al2023: target/lambda/hello/bootstrap.zip.
+    PackageLambda,
+    /// Run a function with a JSON event: locally through the emulator (as role exec-lambda), or
+    /// with `--aws` through lambda:Invoke. Example: `invoke hello '{"bucketName": "b", "objectName": "hello.txt"}'`.
+    Invoke(lambda::InvokeArgs),
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
     /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
@@ -75,11 +75,11 @@ fn main() -> std::process::ExitCode {
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Mfa(args) => mfa::run(args),
-        Task::PackageLambda => lambda::run_package(),
-        Task::Invoke(args) => lambda::run_invoke(args),
         Task::Setup(args) => setup::run(args),
         Task::Verify(args) => verify::run(args),
         Task::Teardown(args) => teardown::run(args),
+        Task::PackageLambda => lambda::run_package(),
+        Task::Invoke(args) => lambda::run_invoke(args),
         Task::Ci => ci::run(),
         Task::Catalog(args) => catalog::run(args),
         Task::Lint(args) => lint::run(args),

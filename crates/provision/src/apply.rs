@@ -12,6 +12,8 @@ use aws_smithy_types::{
     Blob,
     error::{display::DisplayErrorContext, metadata::ProvideErrorMetadata},
 };
+// One error type for every service client; the IAM crate's re-export names it.
+use aws_sdk_iam::error::SdkError;
 use futures_util::{StreamExt, stream};
 
 use crate::{
@@ -121,13 +123,10 @@ pub(crate) fn is_transient(code: Option<&str>, message: Option<&str>) -> bool {
 }
 
 /// Calls `send` until it succeeds, fails with a non-transient error, or `budget` runs out.
-async fn retry<T, E, R, F, Fut>(
-    budget: Duration,
-    mut send: F,
-) -> Result<T, aws_smithy_runtime_api_error::SdkError<E, R>>
+async fn retry<T, E, R, F, Fut>(budget: Duration, mut send: F) -> Result<T, SdkError<E, R>>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, aws_smithy_runtime_api_error::SdkError<E, R>>>,
+    Fut: Future<Output = Result<T, SdkError<E, R>>>,
     E: ProvideErrorMetadata,
 {
     let deadline = Instant::now() + budget;
@@ -147,13 +146,8 @@ where
     }
 }
 
-// The SDK error type, under one name for every service client.
-mod aws_smithy_runtime_api_error {
-    pub(crate) use aws_sdk_iam::error::SdkError;
-}
-
 /// An AWS error as `Code: message`; other failures (no answer, a bad request) in full.
-fn describe<E, R>(error: aws_smithy_runtime_api_error::SdkError<E, R>) -> String
+fn describe<E, R>(error: SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -166,9 +160,7 @@ fn describe_build(error: aws_smithy_types::error::operation::BuildError) -> Stri
 }
 
 /// Ok when the call succeeded or the thing to delete was already gone.
-fn gone<T, E, R>(
-    result: Result<T, aws_smithy_runtime_api_error::SdkError<E, R>>,
-) -> Result<(), String>
+fn gone<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<(), String>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
