@@ -7,3 +7,4 @@ mod mfa;
 mod provision;
 mod proxy;
 mod tidy;
+mod verify;

@@ -3,10 +3,12 @@
 //! It forwards every request to the emulator and, as configured, answers some of them itself
 //! with the errors AWS sends (IAM's `Throttling`, S3's `SlowDown`, a 500, a denial) or drops
 //! the connection; it can add a fixed latency to every request; and it counts requests by
-//! action (`iam:CreateUser`, `s3:PutObject`, ...), telling reads from writes.
+//! action (`iam:CreateUser`, `s3:PutObject`, ...), telling reads from writes. It also keeps
+//! every secret that crosses it (secret access keys and session tokens in IAM and STS answers,
+//! passwords in IAM requests), so that tests can check that no output shows them.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, BTreeSet},
     net::SocketAddr,
     sync::{Arc, Mutex},
     time::Duration,
@@ -103,6 +105,7 @@ struct State {
     faults: Faults,
     counts: Counts,
     rng: u64,
+    secrets: BTreeSet<String>,
 }
 
 /// A running proxy; stopped when dropped.
@@ -165,6 +168,12 @@ impl Proxy {
         lock(&self.state).counts.clone()
     }
 
+    /// Every secret seen so far: `SecretAccessKey` and `SessionToken` values in IAM and STS
+    /// answers, `Password` and `NewPassword` values in IAM requests.
+    pub fn secrets(&self) -> BTreeSet<String> {
+        lock(&self.state).secrets.clone()
+    }
+
     /// Forgets what the proxy has seen (the fault schedule counts from here too).
     pub fn reset_counts(&self) {
         lock(&self.state).counts = Counts::default();
@@ -215,6 +224,10 @@ async fn handle(
     let service = signing_service(&parts.headers);
     let action = action_of(&service, &parts.method, parts.uri.path(), &parts.uri, &body);
 
+    if service == "iam" || service == "sts" {
+        let sent = request_secrets(&body);
+        lock(&state).secrets.extend(sent);
+    }
     let (verdict, latency) = {
         let mut state = lock(&state);
         let state = &mut *state;
@@ -271,12 +284,52 @@ async fn handle(
                         .await
                         .map(|b| b.to_bytes())
                         .unwrap_or_default();
+                    if service == "iam" || service == "sts" {
+                        let issued = answer_secrets(&body);
+                        lock(&state).secrets.extend(issued);
+                    }
                     Ok(Response::from_parts(parts, Full::new(body)))
                 }
                 Err(_) => Ok(failure(Fault::ServerError, &service)),
             }
         }
     }
+}
+
+/// Passwords in a form-encoded IAM request (`CreateLoginProfile`, `UpdateLoginProfile`,
+/// `ChangePassword`).
+fn request_secrets(body: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(key, _)| matches!(*key, "Password" | "NewPassword" | "OldPassword"))
+        .map(|(_, value)| {
+            percent_encoding::percent_decode_str(&value.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .filter(|value| !value.is_empty())
+        .collect()
+}
+
+/// Secret access keys and session tokens in an IAM or STS answer (XML).
+fn answer_secrets(body: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(body);
+    let mut out = Vec::new();
+    for tag in ["SecretAccessKey", "SessionToken"] {
+        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+        let mut rest = text.as_ref();
+        while let Some(start) = rest.find(&open) {
+            rest = &rest[start + open.len()..];
+            let Some(end) = rest.find(&close) else { break };
+            let value = rest[..end].trim();
+            if !value.is_empty() {
+                out.push(value.to_owned());
+            }
+            rest = &rest[end..];
+        }
+    }
+    out
 }
 
 /// The service named in the SigV4 credential scope: `Credential=AKID/DATE/REGION/SERVICE/aws4_request`.

@@ -1,82 +1,212 @@
-//! `cargo xtask demo`: the main job on a fresh local emulator.
-//!
-//! Until setup, verify and teardown exist, the demo runs the emulator smoke path and says so:
-//! it installs and starts a private emulator, and creates, reads back and deletes an IAM user
-//! through the same clients the flows will use.
+//! `cargo xtask demo`: the whole article in one run, on a fresh private emulator: package the
+//! Lambda, setup, verify, teardown; each phase's output, then a summary with timings.
 
-use std::time::Instant;
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result, bail};
 use iamkit_emulator::{Emulator, Install, Lifetime};
-use iamkit_provision::{Target, connect};
+use iamkit_provision::{
+    ApplyOptions, Change, Clients, Code, Manifest, Target, apply, observe, plan, teardown_plan,
+};
 
-pub fn run() -> Result<()> {
+use crate::{lambda, setup, verify};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Run against this (empty) emulator instead of starting a fresh private one: for tests
+    /// that watch what goes over the wire.
+    #[arg(long)]
+    endpoint_url: Option<String>,
+}
+
+struct Phase {
+    name: &'static str,
+    took: Duration,
+    outcome: Result<String>,
+}
+
+fn heading(name: &str) {
+    println!(
+        "\n== {name} {}",
+        "=".repeat(60usize.saturating_sub(name.len()))
+    );
+}
+
+pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
-    let install = Install::new(Install::default_dir());
-    install.ensure(&mut |line| eprintln!("{line}"))?;
-    let emulator = Emulator::start(&install, Lifetime::WithThisProcess)?;
-    println!("emulator: {} (a fresh, empty account)", emulator.endpoint());
-
+    let emulator = match &args.endpoint_url {
+        Some(_) => None,
+        None => {
+            let install = Install::new(Install::default_dir());
+            install.ensure(&mut |line| eprintln!("{line}"))?;
+            Some(Emulator::start(&install, Lifetime::WithThisProcess)?)
+        }
+    };
+    let endpoint = match (&emulator, &args.endpoint_url) {
+        (Some(emulator), _) => emulator.endpoint(),
+        (None, Some(url)) => url.clone(),
+        (None, None) => bail!("no emulator"),
+    };
+    println!(
+        "demo: the article's account on a fresh local emulator at {endpoint} ({:.1} s to start)",
+        started.elapsed().as_secs_f64()
+    );
+    let manifest = setup::read_manifest(None)?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(smoke(&emulator.endpoint()))?;
-    emulator.stop();
+    let clients = runtime.block_on(iamkit_provision::connect(
+        &Target::Emulator { endpoint },
+        manifest.region.as_deref(),
+    ));
+    let credentials_dir = std::env::temp_dir().join(format!("iamkit-demo-{}", std::process::id()));
 
-    println!();
-    println!("not yet implemented: setup, verify and teardown of the article's baseline;");
-    println!("this demo checked only that the emulator and the AWS clients work end to end");
-    println!("demo finished in {:.1} s", started.elapsed().as_secs_f64());
+    let mut phases = Vec::new();
+    let mut timed = |name: &'static str, phase: &mut dyn FnMut() -> Result<String>| {
+        heading(name);
+        let at = Instant::now();
+        let outcome = phase();
+        if let Err(e) = &outcome {
+            println!("{name} FAILED: {e:#}");
+        }
+        let ok = outcome.is_ok();
+        phases.push(Phase {
+            name,
+            took: at.elapsed(),
+            outcome,
+        });
+        ok
+    };
+
+    let mut code = BTreeMap::new();
+    let mut package = None;
+    let packaged = timed("package", &mut || {
+        let packaged = lambda::package()?;
+        println!(
+            "{}: {:.2} MB, sha256 {}",
+            packaged.zip.display(),
+            packaged.zip_size as f64 / (1024.0 * 1024.0),
+            packaged.sha256
+        );
+        let zip = std::fs::read(&packaged.zip)?;
+        code.insert(lambda::FUNCTION.to_owned(), Code::from_zip(zip));
+        package = Some(packaged);
+        Ok("the hello-world Lambda, zipped for provided.al2023".to_owned())
+    });
+    let set_up = packaged
+        && timed("setup", &mut || {
+            runtime.block_on(setup_phase(&clients, &manifest, &code, &credentials_dir))
+        });
+    if set_up {
+        timed("verify", &mut || {
+            let report =
+                runtime.block_on(verify::run_on(&clients, &manifest, None, package.as_ref()))?;
+            println!("{report}");
+            let s = report.summary;
+            let line = format!(
+                "{} passed, {} failed, {} warning(s), {} skipped",
+                s.pass, s.fail, s.warn, s.skipped
+            );
+            if report.passed() {
+                Ok(line)
+            } else {
+                bail!("{line}")
+            }
+        });
+    }
+    timed("teardown", &mut || {
+        runtime.block_on(teardown_phase(&clients, &manifest))
+    });
+    let _ = std::fs::remove_dir_all(&credentials_dir);
+    if let Some(emulator) = emulator {
+        emulator.stop();
+    }
+
+    heading("summary");
+    let mut failed = 0;
+    for phase in &phases {
+        let (mark, what) = match &phase.outcome {
+            Ok(what) => ("ok  ", what.clone()),
+            Err(e) => {
+                failed += 1;
+                ("FAIL", format!("{e:#}"))
+            }
+        };
+        println!(
+            "  {mark}  {:9} {:>6.2} s  {what}",
+            phase.name,
+            phase.took.as_secs_f64()
+        );
+    }
+    for skipped in ["package", "setup", "verify", "teardown"]
+        .iter()
+        .filter(|name| !phases.iter().any(|p| p.name == **name))
+    {
+        failed += 1;
+        println!("  skip  {skipped:9}           not run: an earlier phase failed");
+    }
+    println!(
+        "  total {:.2} s (emulator start included)",
+        started.elapsed().as_secs_f64()
+    );
+    if failed > 0 {
+        bail!("the demo did not pass: {failed} phase(s) failed or did not run");
+    }
+    println!("\nThe article's account was set up, proven and removed again.");
     Ok(())
 }
 
-async fn smoke(endpoint: &str) -> Result<()> {
-    let clients = connect(
-        &Target::Emulator {
-            endpoint: endpoint.to_owned(),
-        },
-        None,
-    )
-    .await;
-    let me = clients
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .context("sts:GetCallerIdentity")?;
-    println!(
-        "caller:   {} (account {})",
-        me.arn().unwrap_or("?"),
-        me.account().unwrap_or("?")
-    );
+async fn setup_phase(
+    clients: &Clients,
+    manifest: &Manifest,
+    code: &BTreeMap<String, Code>,
+    credentials_dir: &std::path::Path,
+) -> Result<String> {
+    let desired = setup::desired(clients, manifest, code.clone()).await?;
+    let observed = observe(clients, &desired).await?;
+    let plan = plan(&desired, &observed);
+    setup::print_plan(&plan, "setup");
+    let options = ApplyOptions::new(credentials_dir);
+    let report = apply(clients, &plan, &options, &mut |change: &Change| {
+        setup::progress(change, false)
+    })
+    .await?;
+    for path in &report.credentials {
+        println!(
+            "console password written to {} (mode 0600, never printed)",
+            path.display()
+        );
+    }
+    Ok(format!("{} changes made", report.changes))
+}
 
-    let name = "iamkit-demo-user";
-    clients
-        .iam
-        .create_user()
-        .user_name(name)
-        .send()
-        .await
-        .context("iam:CreateUser")?;
-    let read = clients
-        .iam
-        .get_user()
-        .user_name(name)
-        .send()
-        .await
-        .context("iam:GetUser")?;
-    let arn = read.user().map(|u| u.arn().to_owned()).unwrap_or_default();
-    println!("created:  {arn}");
-    clients
-        .iam
-        .delete_user()
-        .user_name(name)
-        .send()
-        .await
-        .context("iam:DeleteUser")?;
-    let gone = clients.iam.get_user().user_name(name).send().await;
-    ensure!(
-        gone.is_err(),
-        "user {name} still exists after iam:DeleteUser"
-    );
-    println!("deleted:  {arn}");
-    Ok(())
+async fn teardown_phase(clients: &Clients, manifest: &Manifest) -> Result<String> {
+    let desired = setup::desired(clients, manifest, BTreeMap::new()).await?;
+    let observed = observe(clients, &desired).await?;
+    let plan = teardown_plan(&desired, &observed);
+    setup::print_plan(&plan, "teardown");
+    let options = ApplyOptions::new(std::env::temp_dir());
+    let report = apply(clients, &plan, &options, &mut |change: &Change| {
+        setup::progress(change, false)
+    })
+    .await
+    .context("teardown")?;
+    let left = observe(clients, &desired).await?;
+    let rest = teardown_plan(&desired, &left);
+    if !rest.is_empty() {
+        bail!(
+            "{} change(s) still to make after teardown: {}",
+            rest.changes.len(),
+            rest.changes
+                .iter()
+                .map(|c| c.address.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(format!(
+        "{} changes made; nothing of the stack is left",
+        report.changes
+    ))
 }

@@ -13,6 +13,7 @@ mod simulate;
 mod target;
 mod teardown;
 mod test;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -35,8 +36,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// The main job, on a fresh local emulator (see `demo --help` for what it runs today).
-    Demo,
+    /// The whole article on a fresh local emulator: package the Lambda, setup, verify, teardown.
+    Demo(demo::Args),
     /// Install the emulator if needed, then run every test in the workspace.
     Test(test::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
@@ -49,6 +50,9 @@ enum Task {
     Lint(lint::Args),
     /// Create the article's account from policies/baseline.toml: plan (like terraform), then apply.
     Setup(setup::Args),
+    /// Prove the account does what the article intends: drift, expected access (with reasons),
+    /// live calls as dev-user and admin, the Lambda, account controls. `--output json`.
+    Verify(verify::Args),
     /// Remove everything setup created (and nothing else), in the order AWS requires.
     Teardown(teardown::Args),
     /// Build the hello-world Lambda and zip it for provided.al2023: target/lambda/hello/bootstrap.zip.
@@ -67,11 +71,12 @@ enum Task {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
-        Task::Demo => demo::run(),
+        Task::Demo(args) => demo::run(args),
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Mfa(args) => mfa::run(args),
         Task::Setup(args) => setup::run(args),
+        Task::Verify(args) => verify::run(args),
         Task::Teardown(args) => teardown::run(args),
         Task::PackageLambda => lambda::run_package(),
         Task::Invoke(args) => lambda::run_invoke(args),

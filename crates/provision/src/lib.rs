@@ -10,6 +10,10 @@
 //!    lists what teardown removes, in the order AWS requires.
 //! 5. [`apply`] makes the changes, step by step, in parallel within a step, retrying only the
 //!    named transient errors until a deadline.
+//! 6. [`verify::verify`] proves the account does what the manifest and the article intend:
+//!    drift (the plan is empty), the expectations of `policies/expectations.toml` decided by
+//!    iamkit-eval over the policies read back, live calls with the principals' own
+//!    credentials, and the baseline account controls; one [`verify::Check`] per line.
 //!
 //! Everything the stack creates is marked: the tag `iamkit:stack=<stack>` on users, roles,
 //! policies, the bucket and the function, and the path `/iamkit/<stack>/` on groups, which
@@ -46,6 +50,7 @@ mod observe;
 pub mod password;
 mod plan;
 mod policy_check;
+pub mod verify;
 
 pub use apply::{ApplyOptions, ApplyReport, apply};
 pub use clients::{Clients, DEFAULT_REGION, Target, connect, from_config};

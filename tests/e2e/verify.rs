@@ -1,0 +1,400 @@
+//! `verify` end to end, each test on an emulator of its own: it passes right after setup, and
+//! fails naming the check after each change made behind the tool's back; against the
+//! article's own policies it reports the bucket listing; and no output of the demo shows a
+//! secret the emulator issued.
+//!
+//! moto (with its IAM checks off, as the harness runs it) accepts every signed request, so the
+//! live checks here prove which credentials each call is made with, not that AWS would allow
+//! it: that is what the static checks (our engine over the policies read back) are for.
+
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+    sync::OnceLock,
+};
+
+use iamkit_e2e::{REGION, clients, own, proxy::Proxy, unique};
+use iamkit_emulator::Emulator;
+use iamkit_hello_lambda::package::{self, PackagedLambda};
+use iamkit_provision::{
+    ApplyOptions, Clients, Code, Desired, Manifest, apply, load_manifest, observe, plan,
+    verify::{KEY_MARK, Report, Runner, Status, VerifyOptions, load_expectations, verify},
+    whoami,
+};
+
+/// The zip, built once per test run through the same function `cargo xtask package-lambda`
+/// calls.
+fn packaged() -> &'static PackagedLambda {
+    static PACKAGED: OnceLock<PackagedLambda> = OnceLock::new();
+    PACKAGED.get_or_init(|| package::package().unwrap())
+}
+
+fn policies() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies")
+}
+
+/// An account of the test's own, set up from `manifest` (a file in `policies/`).
+struct Account {
+    _emulator: Emulator,
+    clients: Clients,
+    manifest: Manifest,
+    bootstrap: PathBuf,
+    code: BTreeMap<String, Code>,
+}
+
+impl Drop for Account {
+    fn drop(&mut self) {
+        if let Some(dir) = self.bootstrap.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+async fn set_up(manifest: &str) -> Account {
+    let emulator = own();
+    let clients = clients(&emulator).await;
+    let manifest = load_manifest(&policies().join(manifest)).unwrap();
+    let zip = std::fs::read(&packaged().zip).unwrap();
+    let code = BTreeMap::from([("hello".to_owned(), Code::from_zip(zip))]);
+    let me = whoami(&clients).await.unwrap();
+    let desired = Desired::new(&manifest, &me, REGION, &code).unwrap();
+    let plan = plan(&desired, &observe(&clients, &desired).await.unwrap());
+    let dir = std::env::temp_dir().join(unique("iamkit-verify"));
+    apply(
+        &clients,
+        &plan,
+        &ApplyOptions::new(dir.join("credentials")),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let bootstrap = package::unpack(&packaged().zip, &dir.join("task")).unwrap();
+    Account {
+        _emulator: emulator,
+        clients,
+        manifest,
+        bootstrap,
+        code,
+    }
+}
+
+impl Account {
+    async fn verify(&self) -> Report {
+        let expectations = load_expectations(&policies().join("expectations.toml")).unwrap();
+        let mut options = VerifyOptions::new(
+            expectations,
+            Runner::Local {
+                bootstrap: self.bootstrap.clone(),
+            },
+        );
+        options.code = self.code.clone();
+        verify(&self.clients, &self.manifest, REGION, &options)
+            .await
+            .unwrap()
+    }
+
+    fn arn(&self, kind: &str, name: &str) -> String {
+        format!(
+            "arn:aws:iam::{}:{kind}/{name}",
+            iamkit_emulator::DEFAULT_ACCOUNT_ID
+        )
+    }
+}
+
+/// The failed checks, as `name: detail` lines.
+fn failures(report: &Report) -> Vec<String> {
+    report
+        .failures()
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect()
+}
+
+fn assert_fails(report: &Report, name: &str, detail: &str) {
+    let failures = failures(report);
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.starts_with(&format!("{name}: ")) && f.contains(detail)),
+        "expected check `{name}` to fail with `{detail}`; failures: {failures:#?}\n{report}"
+    );
+    assert!(!report.passed());
+    assert!(report.to_string().contains(&format!("FAIL  {name}")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_passes_right_after_setup_and_leaves_no_key_behind() {
+    let account = set_up("baseline.toml").await;
+    let iam = &account.clients.iam;
+    // A key an interrupted run left behind, marked as verify's: removed before a new one is
+    // made (dev-user may hold two keys at most).
+    let stray = iam
+        .create_access_key()
+        .user_name("dev-user")
+        .send()
+        .await
+        .unwrap();
+    let stray_id = stray.access_key().unwrap().access_key_id().to_owned();
+    iam.tag_user()
+        .user_name("dev-user")
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key(&stray_id)
+                .value(KEY_MARK)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let report = account.verify().await;
+    assert!(report.passed(), "{report}");
+    for name in [
+        "drift",
+        "dev-user-lists-buckets",
+        "dev-user-assumes-admin",
+        "exec-lambda-cannot-list-the-bucket",
+        "dev-user-whoami",
+        "admin-lists-policies",
+        "hello-invoke",
+        "hello-wrote-object",
+        "user-key-deleted",
+        "no-direct-user-policies",
+        "no-star-star-policy",
+    ] {
+        let check = report
+            .check(name)
+            .unwrap_or_else(|| panic!("no check {name}"));
+        assert_eq!(check.status, Status::Pass, "{name}: {}", check.detail);
+    }
+    // The deciding statement is named.
+    assert!(
+        report
+            .check("dev-user-lists-buckets")
+            .unwrap()
+            .detail
+            .contains("allowed by identity policy `develop-s3` statement `ListAllBuckets`"),
+        "{report}"
+    );
+    // Known emulator limits are shown as such, not as passes.
+    assert_eq!(report.check("root-mfa").unwrap().status, Status::Skipped);
+    assert!(
+        report
+            .check("root-mfa")
+            .unwrap()
+            .detail
+            .contains("emulator")
+    );
+    // As in the article, admin trusts the account without MFA: a warning, not a failure.
+    assert_eq!(
+        report.check("admin-trust-requires-mfa").unwrap().status,
+        Status::Warn
+    );
+
+    let keys = iam
+        .list_access_keys()
+        .user_name("dev-user")
+        .send()
+        .await
+        .unwrap();
+    assert!(keys.access_key_metadata().is_empty(), "{keys:?}");
+    let tags = iam
+        .list_user_tags()
+        .user_name("dev-user")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tags().iter().all(|t| t.value() != KEY_MARK),
+        "{tags:?}"
+    );
+
+    // Running it again passes too: the object the function left is as it wrote it.
+    let again = account.verify().await;
+    assert!(again.passed(), "{again}");
+    assert_eq!(
+        again.check("object-unchanged").unwrap().status,
+        Status::Pass
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_edited_behind_the_tools_back_fails_drift_and_access() {
+    let account = set_up("baseline.toml").await;
+    let original = std::fs::read_to_string(policies().join("original/develop-s3.json")).unwrap();
+    account
+        .clients
+        .iam
+        .create_policy_version()
+        .policy_arn(account.arn("policy", "develop-s3"))
+        .policy_document(original)
+        .set_as_default(true)
+        .send()
+        .await
+        .unwrap();
+    let report = account.verify().await;
+    assert_fails(&report, "drift", "~ policy develop-s3: document changed");
+    assert_fails(
+        &report,
+        "dev-user-lists-buckets",
+        "expected Allow, got ImplicitDeny",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_user_removed_from_a_group_fails_drift_and_access() {
+    let account = set_up("baseline.toml").await;
+    account
+        .clients
+        .iam
+        .remove_user_from_group()
+        .user_name("dev-user")
+        .group_name("developer-base")
+        .send()
+        .await
+        .unwrap();
+    let report = account.verify().await;
+    assert_fails(
+        &report,
+        "drift",
+        "+ user dev-user: member of group developer-base",
+    );
+    assert_fails(
+        &report,
+        "dev-user-lists-roles",
+        "expected Allow, got ImplicitDeny",
+    );
+    assert_fails(
+        &report,
+        "dev-user-assumes-admin",
+        "expected Allow, got ImplicitDeny",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lambdas_role_changed_fails_drift() {
+    let account = set_up("baseline.toml").await;
+    account
+        .clients
+        .lambda
+        .update_function_configuration()
+        .function_name("hello")
+        .role(account.arn("role", "admin"))
+        .send()
+        .await
+        .unwrap();
+    let report = account.verify().await;
+    assert_fails(&report, "drift", "~ function hello: configuration");
+    // The function now runs as admin: the live check says so.
+    let invoked = report.check("hello-invoke").unwrap();
+    assert!(invoked.detail.contains("role/admin"), "{}", invoked.detail);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_object_changed_fails_the_object_check() {
+    let account = set_up("baseline.toml").await;
+    let first = account.verify().await;
+    assert!(first.passed(), "{first}");
+    let bucket = format!("iamkit-{}-{REGION}", iamkit_emulator::DEFAULT_ACCOUNT_ID);
+    account
+        .clients
+        .s3
+        .put_object()
+        .bucket(&bucket)
+        .key("hello.txt")
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(b"Goodbye"))
+        .send()
+        .await
+        .unwrap();
+    let report = account.verify().await;
+    assert_fails(
+        &report,
+        "object-unchanged",
+        "holds `Goodbye`, not `Hello, World!`: it was changed outside the function",
+    );
+    assert_eq!(failures(&report).len(), 1, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_articles_own_policies_cannot_list_buckets() {
+    let account = set_up("article.toml").await;
+    let report = account.verify().await;
+    // The account is as its manifest says; the policies are what is wrong.
+    assert_eq!(
+        report.check("drift").unwrap().status,
+        Status::Pass,
+        "{report}"
+    );
+    assert_fails(
+        &report,
+        "dev-user-lists-buckets",
+        "expected Allow, got ImplicitDeny: no identity policy statement allows it",
+    );
+    assert_fails(
+        &report,
+        "dev-user-lists-the-bucket",
+        "expected Allow, got ImplicitDeny",
+    );
+    // BoolIfExists: with long-term keys, dev-user can switch its MFA off.
+    assert_fails(
+        &report,
+        "dev-user-cannot-deactivate-mfa-with-long-term-keys",
+        "expected ImplicitDeny, got Allow: allowed by identity policy `enable-mfa` statement #2",
+    );
+    assert_eq!(failures(&report).len(), 3, "{report}");
+}
+
+#[test]
+fn the_function_writes_what_verify_reads_back() {
+    assert_eq!(
+        iamkit_provision::verify::GREETING,
+        iamkit_hello_lambda::GREETING
+    );
+}
+
+/// Runs `cargo xtask demo` against an emulator behind the proxy, which keeps every secret that
+/// crosses it; none may appear in the demo's stdout or stderr.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_passes_and_prints_no_secret() {
+    let emulator = own();
+    let proxy = Proxy::start(&emulator.endpoint()).await.unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let endpoint = proxy.endpoint();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(cargo)
+            .current_dir(root)
+            .args([
+                "run",
+                "--quiet",
+                "--package",
+                "xtask",
+                "--",
+                "demo",
+                "--endpoint-url",
+            ])
+            .arg(endpoint)
+            .env_remove("AWS_ENDPOINT_URL")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("verified: "), "{stdout}");
+    assert!(
+        stdout.contains("set up, proven and removed again"),
+        "{stdout}"
+    );
+
+    let secrets = proxy.secrets();
+    // dev-user's console password, its temporary key's secret, and a secret and a token for
+    // each session: admin's (as dev-user) and exec-lambda's (for the function).
+    assert!(secrets.len() >= 6, "only {} secrets seen", secrets.len());
+    for secret in &secrets {
+        assert!(!stdout.contains(secret.as_str()), "a secret is in stdout");
+        assert!(!stderr.contains(secret.as_str()), "a secret is in stderr");
+    }
+}
