@@ -41,12 +41,12 @@ enum Task {
     Test(test::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
-    /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
-    Mfa(mfa::Args),
     /// Rebuild the embedded service catalog from the pinned npm package (`--check`: verify it).
     Catalog(catalog::Args),
     /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
     Lint(lint::Args),
+    /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
+    Mfa(mfa::Args),
     /// Create the article's account from policies/baseline.toml: plan (like terraform), then apply.
     Setup(setup::Args),
     /// Remove everything setup created (and nothing else), in the order AWS requires.
