@@ -46,6 +46,7 @@ mod observe;
 pub mod password;
 mod plan;
 mod policy_check;
+mod preflight;
 
 pub use apply::{ApplyOptions, ApplyReport, apply};
 pub use clients::{Clients, DEFAULT_REGION, Target, connect, from_config};
@@ -63,6 +64,10 @@ pub use observe::{
     ObservedRole, ObservedUser, PolicyVersion, Tags, observe, tagged, whoami,
 };
 pub use plan::{Action, Change, Op, Plan, plan, teardown_plan};
+pub use preflight::{
+    Missing, Permission, PermissionCheck, Principal, check_permissions, confirm,
+    required_permissions,
+};
 
 /// Reads the account and removes everything of the stack's that `desired` names (and any
 /// group under the stack's path), in the order AWS requires. Works from any partial state and

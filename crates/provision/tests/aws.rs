@@ -1,0 +1,426 @@
+//! AWS's behaviour where the emulator is forgiving, replayed with the SDK's mock utilities:
+//! each test names the behaviour it reproduces and replays AWS's wire responses (the XML error
+//! bodies IAM and STS send), so the SDK parses them as it would from AWS.
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use iamkit_provision::{
+    Action, ApplyOptions, Change, Clients, Error, Op, Permission, Plan, Target, apply,
+    check_permissions, whoami,
+};
+
+/// IAM's and STS's error body (the query protocol), as AWS sends it.
+fn query_error(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ErrorResponse>"
+    )
+}
+
+fn clients_with(iam: &[&Rule], sts: &[&Rule]) -> Clients {
+    let none: [&Rule; 0] = [];
+    Clients {
+        target: Target::Aws,
+        config: SdkConfig::builder().build(),
+        iam: mock_client!(aws_sdk_iam, RuleMode::MatchAny, iam),
+        sts: mock_client!(aws_sdk_sts, RuleMode::MatchAny, sts),
+        s3: mock_client!(aws_sdk_s3, RuleMode::MatchAny, &none),
+        lambda: mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &none),
+    }
+}
+
+fn permission(action: &str, resource: &str) -> Permission {
+    Permission {
+        action: action.into(),
+        resource: resource.into(),
+    }
+}
+
+/// STS answers `ExpiredToken` (HTTP 400) when a session's credentials have expired.
+#[tokio::test]
+async fn sts_expired_token_is_an_expired_session_with_advice() {
+    let expired = mock!(aws_sdk_sts::Client::get_caller_identity)
+        .sequence()
+        .http_status(
+            400,
+            Some(query_error(
+                "ExpiredToken",
+                "The security token included in the request is expired",
+            )),
+        )
+        .build();
+    let clients = clients_with(&[], &[&expired]);
+    let err = whoami(&clients).await.unwrap_err();
+    assert!(matches!(err, Error::ExpiredSession { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("expired"), "{text}");
+    assert!(text.contains("nothing was written"), "{text}");
+}
+
+/// Some endpoints spell it `ExpiredTokenException`; same meaning.
+#[tokio::test]
+async fn expired_token_exception_is_an_expired_session_too() {
+    let expired = mock!(aws_sdk_sts::Client::get_caller_identity)
+        .sequence()
+        .http_status(
+            400,
+            Some(query_error(
+                "ExpiredTokenException",
+                "The security token included in the request is expired",
+            )),
+        )
+        .build();
+    let err = whoami(&clients_with(&[], &[&expired])).await.unwrap_err();
+    assert!(matches!(err, Error::ExpiredSession { .. }), "{err:?}");
+}
+
+/// STS answers `InvalidClientTokenId` (HTTP 403) for an access key AWS does not know.
+#[tokio::test]
+async fn sts_invalid_client_token_id_is_rejected_credentials() {
+    let invalid = mock!(aws_sdk_sts::Client::get_caller_identity)
+        .sequence()
+        .http_status(
+            403,
+            Some(query_error(
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            )),
+        )
+        .build();
+    let err = whoami(&clients_with(&[], &[&invalid])).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidCredentials { .. }), "{err:?}");
+}
+
+/// With no credentials anywhere, the default chain fails before any request is sent.
+#[tokio::test]
+async fn no_credentials_is_reported_before_any_request() {
+    #[derive(Debug)]
+    struct Nothing;
+    impl aws_credential_types::provider::ProvideCredentials for Nothing {
+        fn provide_credentials<'a>(
+            &'a self,
+        ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            aws_credential_types::provider::future::ProvideCredentials::ready(Err(
+                aws_credential_types::provider::error::CredentialsError::not_loaded(
+                    "no providers in chain provided credentials",
+                ),
+            ))
+        }
+    }
+    // Any request would go to a closed port and fail differently.
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::from_static("eu-west-1"))
+        .endpoint_url("http://127.0.0.1:1")
+        .credentials_provider(Nothing)
+        .load()
+        .await;
+    let clients = iamkit_provision::from_config(Target::Aws, config);
+    let err = whoami(&clients).await.unwrap_err();
+    assert!(matches!(err, Error::NoCredentials { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("no AWS credentials"), "{text}");
+    assert!(text.contains("aws configure"), "{text}");
+}
+
+/// SimulatePrincipalPolicy says `implicitDeny` for an action no policy of the caller allows:
+/// every such pair is listed before anything is written.
+#[tokio::test]
+async fn simulation_lists_every_denied_action_for_a_user() {
+    let simulate = mock!(aws_sdk_iam::Client::simulate_principal_policy)
+        .match_requests(|r| {
+            r.policy_source_arn() == Some("arn:aws:iam::123456789012:user/ops")
+                && r.resource_arns() == ["arn:aws:iam::123456789012:user/dev-user"]
+        })
+        .then_output(|| {
+            use aws_sdk_iam::types::{EvaluationResult, PolicyEvaluationDecisionType as D};
+            let result = |action: &str, decision: D| {
+                EvaluationResult::builder()
+                    .eval_action_name(action)
+                    .eval_resource_name("arn:aws:iam::123456789012:user/dev-user")
+                    .eval_decision(decision)
+                    .build()
+                    .unwrap()
+            };
+            aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput::builder()
+                .evaluation_results(result("iam:CreateUser", D::Allowed))
+                .evaluation_results(result("iam:TagUser", D::ImplicitDeny))
+                .evaluation_results(result("iam:CreateLoginProfile", D::ExplicitDeny))
+                .is_truncated(false)
+                .build()
+        });
+    let clients = clients_with(&[&simulate], &[]);
+    let me = iamkit_provision::Identity::new(
+        "123456789012".parse().unwrap(),
+        "arn:aws:iam::123456789012:user/ops",
+    );
+    let user = "arn:aws:iam::123456789012:user/dev-user";
+    let needed = [
+        permission("iam:CreateLoginProfile", user),
+        permission("iam:CreateUser", user),
+        permission("iam:TagUser", user),
+    ];
+    let err = check_permissions(&clients, &me, &needed).await.unwrap_err();
+    let Error::MissingPermissions { principal, missing } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(principal, "arn:aws:iam::123456789012:user/ops");
+    let denied: Vec<_> = missing
+        .iter()
+        .map(|m| (m.permission.action.as_str(), m.decision.as_str()))
+        .collect();
+    assert_eq!(
+        denied,
+        [
+            ("iam:TagUser", "implicitDeny"),
+            ("iam:CreateLoginProfile", "explicitDeny")
+        ]
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("iam:TagUser on `arn:aws:iam::123456789012:user/dev-user`"),
+        "{text}"
+    );
+    assert!(text.contains("nothing was written"), "{text}");
+}
+
+/// A role session's caller ARN (`sts::...:assumed-role/NAME/SESSION`) is not a policy source
+/// IAM accepts; the role's ARN, with its path from GetRole, is simulated instead. Results
+/// come in pages (`IsTruncated`, `Marker`).
+#[tokio::test]
+async fn a_role_session_is_simulated_as_its_role_across_pages() {
+    let get_role = mock!(aws_sdk_iam::Client::get_role)
+        .match_requests(|r| r.role_name() == Some("ops"))
+        .then_output(|| {
+            aws_sdk_iam::operation::get_role::GetRoleOutput::builder()
+                .role(
+                    aws_sdk_iam::types::Role::builder()
+                        .path("/team/")
+                        .role_name("ops")
+                        .role_id("AROAEXAMPLE")
+                        .arn("arn:aws:iam::123456789012:role/team/ops")
+                        .create_date(aws_smithy_types::DateTime::from_secs(0))
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let page = |action: &'static str, marker: Option<&'static str>| {
+        move || {
+            use aws_sdk_iam::types::{EvaluationResult, PolicyEvaluationDecisionType as D};
+            aws_sdk_iam::operation::simulate_principal_policy::SimulatePrincipalPolicyOutput::builder()
+                .evaluation_results(
+                    EvaluationResult::builder()
+                        .eval_action_name(action)
+                        .eval_decision(D::ImplicitDeny)
+                        .build()
+                        .unwrap(),
+                )
+                .is_truncated(marker.is_some())
+                .set_marker(marker.map(str::to_owned))
+                .build()
+        }
+    };
+    let first = mock!(aws_sdk_iam::Client::simulate_principal_policy)
+        .match_requests(|r| {
+            r.policy_source_arn() == Some("arn:aws:iam::123456789012:role/team/ops")
+                && r.marker().is_none()
+        })
+        .then_output(page("iam:CreateRole", Some("page-2")));
+    let second = mock!(aws_sdk_iam::Client::simulate_principal_policy)
+        .match_requests(|r| r.marker() == Some("page-2"))
+        .then_output(page("iam:TagRole", None));
+    let clients = clients_with(&[&get_role, &first, &second], &[]);
+    let me = iamkit_provision::Identity::new(
+        "123456789012".parse().unwrap(),
+        "arn:aws:sts::123456789012:assumed-role/ops/alice",
+    );
+    let role = "arn:aws:iam::123456789012:role/admin";
+    let needed = [
+        permission("iam:CreateRole", role),
+        permission("iam:TagRole", role),
+    ];
+    let err = check_permissions(&clients, &me, &needed).await.unwrap_err();
+    let Error::MissingPermissions { principal, missing } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(principal, "arn:aws:iam::123456789012:role/team/ops");
+    let actions: Vec<_> = missing
+        .iter()
+        .map(|m| m.permission.action.as_str())
+        .collect();
+    assert_eq!(actions, ["iam:CreateRole", "iam:TagRole"]);
+    assert_eq!(second.num_calls(), 1);
+}
+
+/// A caller that may not call the simulator gets AccessDenied from it: that is reported as a
+/// missing permission, not as "all clear".
+#[tokio::test]
+async fn simulation_access_denied_is_a_missing_permission() {
+    let simulate = mock!(aws_sdk_iam::Client::simulate_principal_policy)
+        .sequence()
+        .http_status(
+            403,
+            Some(query_error(
+                "AccessDenied",
+                "User: arn:aws:iam::123456789012:user/ops is not authorized to perform: iam:SimulatePrincipalPolicy on resource: user ops",
+            )),
+        )
+        .build();
+    let clients = clients_with(&[&simulate], &[]);
+    let me = iamkit_provision::Identity::new(
+        "123456789012".parse().unwrap(),
+        "arn:aws:iam::123456789012:user/ops",
+    );
+    let err = check_permissions(
+        &clients,
+        &me,
+        &[permission(
+            "iam:CreateUser",
+            "arn:aws:iam::123456789012:user/x",
+        )],
+    )
+    .await
+    .unwrap_err();
+    let Error::MissingPermissions { missing, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(missing[0].permission.action, "iam:SimulatePrincipalPolicy");
+}
+
+/// The root user cannot be a simulation's policy source; it may do everything, so nothing is
+/// simulated (and no request is sent).
+#[tokio::test]
+async fn the_root_user_is_not_simulated() {
+    let clients = clients_with(&[], &[]);
+    let me = iamkit_provision::Identity::new(
+        "123456789012".parse().unwrap(),
+        "arn:aws:iam::123456789012:root",
+    );
+    let check = check_permissions(
+        &clients,
+        &me,
+        &[permission(
+            "iam:CreateUser",
+            "arn:aws:iam::123456789012:user/x",
+        )],
+    )
+    .await
+    .unwrap();
+    assert_eq!(check.principal, None);
+    assert!(check.note.unwrap().contains("root"));
+}
+
+fn plan_of(ops: Vec<(Action, &str, Op)>) -> Plan {
+    Plan {
+        stack: "iamkit".into(),
+        account: "123456789012".into(),
+        region: "eu-west-1".into(),
+        changes: ops
+            .into_iter()
+            .map(|(action, address, op)| Change {
+                action,
+                address: address.into(),
+                detail: None,
+                op,
+            })
+            .collect(),
+        ..Plan::default()
+    }
+}
+
+fn quick() -> ApplyOptions {
+    let mut options = ApplyOptions::new(std::env::temp_dir().join("iamkit-aws-mock-credentials"));
+    options.iam_deadline = Duration::from_secs(20);
+    options.lambda_deadline = Duration::from_secs(20);
+    options
+}
+
+/// IAM refuses to delete a policy still attached (`DeleteConflict`, HTTP 409) while a detach
+/// made in the same run is still propagating; teardown retries it within its deadline.
+#[tokio::test]
+async fn delete_conflict_on_an_attached_policy_is_retried() {
+    let arn = "arn:aws:iam::123456789012:policy/develop-s3";
+    let delete = mock!(aws_sdk_iam::Client::delete_policy)
+        .sequence()
+        .http_status(
+            409,
+            Some(query_error(
+                "DeleteConflict",
+                "Cannot delete a policy attached to entities.",
+            )),
+        )
+        .output(|| aws_sdk_iam::operation::delete_policy::DeletePolicyOutput::builder().build())
+        .build();
+    let clients = clients_with(&[&delete], &[]);
+    let plan = plan_of(vec![(
+        Action::Delete,
+        "policy develop-s3",
+        Op::DeletePolicy { arn: arn.into() },
+    )]);
+    let report = apply(&clients, &plan, &quick(), &mut |_| {}).await.unwrap();
+    assert_eq!(report.changes, 1);
+    assert_eq!(delete.num_calls(), 2);
+}
+
+/// Right after a user or role is created, IAM may not yet accept it as a principal:
+/// `MalformedPolicyDocument: Invalid principal in policy` (HTTP 400) until it propagates.
+#[tokio::test]
+async fn invalid_principal_right_after_creation_is_retried() {
+    let create = mock!(aws_sdk_iam::Client::create_role)
+        .sequence()
+        .http_status(
+            400,
+            Some(query_error(
+                "MalformedPolicyDocument",
+                "Invalid principal in policy: \"AWS\":\"arn:aws:iam::123456789012:user/dev-user\"",
+            )),
+        )
+        .output(|| aws_sdk_iam::operation::create_role::CreateRoleOutput::builder().build())
+        .build();
+    let clients = clients_with(&[&create], &[]);
+    let plan = plan_of(vec![(
+        Action::Create,
+        "role admin",
+        Op::CreateRole {
+            name: "admin".into(),
+            trust: "{}".into(),
+        },
+    )]);
+    apply(&clients, &plan, &quick(), &mut |_| {}).await.unwrap();
+    assert_eq!(create.num_calls(), 2);
+}
+
+/// `EntityAlreadyExists` for a name that is not ours is not retried: it stops the run and
+/// names the resource.
+#[tokio::test]
+async fn entity_already_exists_stops_the_run_naming_the_resource() {
+    let create = mock!(aws_sdk_iam::Client::create_user)
+        .sequence()
+        .http_status(
+            409,
+            Some(query_error(
+                "EntityAlreadyExists",
+                "User with name dev-user already exists.",
+            )),
+        )
+        .build();
+    let clients = clients_with(&[&create], &[]);
+    let plan = plan_of(vec![(
+        Action::Create,
+        "user dev-user",
+        Op::CreateUser {
+            name: "dev-user".into(),
+        },
+    )]);
+    let err = apply(&clients, &plan, &quick(), &mut |_| {})
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("user dev-user"), "{text}");
+    assert!(text.contains("EntityAlreadyExists"), "{text}");
+    assert_eq!(create.num_calls(), 1);
+}
