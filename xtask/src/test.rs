@@ -1,4 +1,4 @@
-//! `cargo xtask test`: check that generated files are fresh, install the emulator if needed,
+//! `cargo xtask test`: check that generated files are fresh, lint the workflows, install the emulator if needed,
 //! then `cargo test --workspace`.
 
 use anyhow::Result;
@@ -14,6 +14,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     crate::schema::run(crate::schema::Args { check: true })?;
+    crate::actionlint::run()?;
     let sh = Shell::new()?;
     sh.change_dir(crate::project_root());
     Install::new(Install::default_dir()).ensure(&mut |line| eprintln!("{line}"))?;
