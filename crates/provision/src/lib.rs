@@ -52,7 +52,7 @@ pub use apply::{ApplyOptions, ApplyReport, apply};
 pub use clients::{Clients, DEFAULT_REGION, Target, connect, from_config};
 pub use desired::{
     Code, Desired, DesiredBucket, DesiredFunction, DesiredGroup, DesiredPolicy, DesiredRole,
-    DesiredUser, Identity, STACK_TAG, trust_policy,
+    DesiredUser, GITHUB_OIDC_HOST, Identity, STACK_TAG, trust_policy,
 };
 pub use error::{Conflict, Error, Failure};
 pub use manifest::{
