@@ -575,7 +575,10 @@ async fn get_policy_version_documents_are_url_encoded_and_list_groups_is_paginat
     let clients = clients_with(&rules, &[]);
     let observed = iamkit_provision::observe(&clients, &desired).await.unwrap();
     let document = observed.policies["p"].document.clone().unwrap();
-    assert_eq!(document, serde_json::from_str::<serde_json::Value>(POLICY).unwrap());
+    assert_eq!(
+        document,
+        serde_json::from_str::<serde_json::Value>(POLICY).unwrap()
+    );
     assert_eq!(
         observed.groups.keys().collect::<Vec<_>>(),
         ["left-1", "left-2"]
@@ -586,4 +589,170 @@ async fn get_policy_version_documents_are_url_encoded_and_list_groups_is_paginat
         "{:?}",
         plan.changes
     );
+}
+
+/// A managed policy holds at most five versions: a sixth `CreatePolicyVersion` answers
+/// `LimitExceeded` (HTTP 409). The update deletes the oldest non-default version first.
+#[tokio::test]
+async fn a_sixth_policy_version_is_made_room_for_before_it_is_created() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+    let arn = "arn:aws:iam::123456789012:policy/develop-s3";
+    let deleted = Arc::new(AtomicBool::new(false));
+    let delete = mock!(aws_sdk_iam::Client::delete_policy_version)
+        .match_requests({
+            let deleted = deleted.clone();
+            move |r| {
+                let ours = r.version_id() == Some("v1");
+                deleted.store(ours, Ordering::SeqCst);
+                ours
+            }
+        })
+        .then_output(|| {
+            aws_sdk_iam::operation::delete_policy_version::DeletePolicyVersionOutput::builder()
+                .build()
+        });
+    let too_many = mock!(aws_sdk_iam::Client::create_policy_version)
+        .match_requests({
+            let deleted = deleted.clone();
+            move |_| !deleted.load(Ordering::SeqCst)
+        })
+        .sequence()
+        .http_status(
+            409,
+            Some(query_error(
+                "LimitExceeded",
+                "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.",
+            )),
+        )
+        .build();
+    let create = mock!(aws_sdk_iam::Client::create_policy_version)
+        .match_requests(move |_| deleted.load(Ordering::SeqCst))
+        .then_output(|| {
+            aws_sdk_iam::operation::create_policy_version::CreatePolicyVersionOutput::builder()
+                .build()
+        });
+    let clients = clients_with(&[&delete, &too_many, &create], &[]);
+    let plan = plan_of(vec![(
+        Action::Update,
+        "policy develop-s3",
+        Op::UpdatePolicy {
+            arn: arn.into(),
+            document: POLICY.into(),
+            delete_version: Some("v1".into()),
+        },
+    )]);
+    apply(&clients, &plan, &quick(), &mut |_| {}).await.unwrap();
+    assert_eq!(delete.num_calls(), 1);
+    assert_eq!(too_many.num_calls(), 0);
+    assert_eq!(create.num_calls(), 1);
+}
+
+/// An account without a custom password policy answers GetAccountPasswordPolicy with
+/// `NoSuchEntity` (HTTP 404); the login profile is then created with a generated password
+/// and `PasswordResetRequired`, written first to a file only its owner can read.
+#[tokio::test]
+async fn the_login_profile_requires_a_password_reset_and_no_password_policy_is_fine() {
+    let policy = mock!(aws_sdk_iam::Client::get_account_password_policy)
+        .sequence()
+        .http_status(
+            404,
+            Some(query_error(
+                "NoSuchEntity",
+                "The Password Policy with domain name 123456789012 cannot be found.",
+            )),
+        )
+        .build();
+    let create = mock!(aws_sdk_iam::Client::create_login_profile)
+        .match_requests(|r| {
+            r.user_name() == Some("dev-user")
+                && r.password_reset_required() == Some(true)
+                && r.password().is_some_and(|p| p.len() >= 20)
+        })
+        .then_output(|| {
+            aws_sdk_iam::operation::create_login_profile::CreateLoginProfileOutput::builder()
+                .build()
+        });
+    let clients = clients_with(&[&policy, &create], &[]);
+    let dir = std::env::temp_dir().join(format!("iamkit-aws-mock-{}", std::process::id()));
+    let mut options = quick();
+    options.credentials_dir = dir.clone();
+    let plan = plan_of(vec![(
+        Action::Create,
+        "user dev-user: console password",
+        Op::CreateLoginProfile {
+            user: "dev-user".into(),
+        },
+    )]);
+    let report = apply(&clients, &plan, &options, &mut |_| {}).await.unwrap();
+    assert_eq!(create.num_calls(), 1);
+    let [file] = report.credentials.as_slice() else {
+        panic!("{report:?}")
+    };
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Right after a role is created, Lambda may refuse it: `InvalidParameterValueException: The
+/// role defined for the function cannot be assumed by Lambda.` until IAM propagates.
+#[tokio::test]
+async fn lambda_cannot_assume_a_new_role_at_first_and_it_is_retried() {
+    let create = mock!(aws_sdk_lambda::Client::create_function)
+        .sequence()
+        // Lambda names the error in the `X-Amzn-ErrorType` header; the mock sets no headers,
+        // so the body's `__type`, which the SDK reads the same way, carries it.
+        .http_status(
+            400,
+            Some(
+                r#"{"Type": "User", "__type": "InvalidParameterValueException", "message": "The role defined for the function cannot be assumed by Lambda."}"#
+                    .to_owned(),
+            ),
+        )
+        .output(|| {
+            aws_sdk_lambda::operation::create_function::CreateFunctionOutput::builder().build()
+        })
+        .build();
+    let none: [&Rule; 0] = [];
+    let clients = Clients {
+        lambda: mock_client!(aws_sdk_lambda, RuleMode::MatchAny, &[&create]),
+        ..clients_with(&none, &none)
+    };
+    let plan = plan_of(vec![(
+        Action::Create,
+        "function hello",
+        Op::CreateFunction {
+            name: "hello".into(),
+            role_arn: "arn:aws:iam::123456789012:role/exec-lambda".into(),
+            runtime: "provided.al2023".into(),
+            handler: "bootstrap".into(),
+            code: iamkit_provision::Code::from_zip(b"PK".to_vec()),
+        },
+    )]);
+    apply(&clients, &plan, &quick(), &mut |_| {}).await.unwrap();
+    assert_eq!(create.num_calls(), 2);
+}
+
+/// IAM throttles bursts with `Throttling: Rate exceeded` (HTTP 400); the call is sent again.
+#[tokio::test]
+async fn throttling_is_retried() {
+    let create = mock!(aws_sdk_iam::Client::create_group)
+        .sequence()
+        .http_status(400, Some(query_error("Throttling", "Rate exceeded")))
+        .output(|| aws_sdk_iam::operation::create_group::CreateGroupOutput::builder().build())
+        .build();
+    let clients = clients_with(&[&create], &[]);
+    let plan = plan_of(vec![(
+        Action::Create,
+        "group developer",
+        Op::CreateGroup {
+            name: "developer".into(),
+            path: "/iamkit/iamkit/".into(),
+        },
+    )]);
+    apply(&clients, &plan, &quick(), &mut |_| {}).await.unwrap();
+    assert_eq!(create.num_calls(), 2);
 }
