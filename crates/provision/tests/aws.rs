@@ -2,6 +2,8 @@
 //! each test names the behaviour it reproduces and replays AWS's wire responses (the XML error
 //! bodies IAM and STS send), so the SDK parses them as it would from AWS.
 
+#![allow(clippy::unwrap_used)] // helpers shared by the tests unwrap like the tests do
+
 use std::time::Duration;
 
 use aws_config::SdkConfig;
