@@ -758,3 +758,187 @@ async fn throttling_is_retried() {
     apply(&clients, &plan, &quick(), &mut |_| {}).await.unwrap();
     assert_eq!(create.num_calls(), 2);
 }
+
+/// IAM refuses with `DeleteConflict` (HTTP 409) to delete a user that still has a login
+/// profile, access keys, an MFA device or group memberships; a group with members or attached
+/// policies; a role with attached policies; a policy still attached. This IAM answers exactly
+/// that, and teardown, by its order, never meets the refusal.
+#[tokio::test]
+async fn teardown_orders_deletions_so_iam_never_answers_delete_conflict() {
+    use iamkit_provision::{Observed, ObservedGroup, ObservedPolicy, ObservedRole, ObservedUser};
+    use std::{
+        collections::BTreeSet,
+        sync::{Arc, Mutex},
+    };
+
+    let desired = desired_of(
+        "stack = \"s\"\n[policies]\np = \"p.json\"\n[groups.g]\npolicies = [\"p\"]\n[users.u]\ngroups = [\"g\"]\nconsole = true\n[roles.r]\ntrust = { account = \"self\" }\npolicies = [\"p\"]\n",
+        &[("p.json", POLICY)],
+    );
+    let p = desired.policies["p"].arn.clone();
+    let ours = iamkit_provision::Tags::from([("iamkit:stack".to_owned(), "s".to_owned())]);
+    let mfa = "arn:aws:iam::123456789012:mfa/u".to_owned();
+    let mut observed = Observed::default();
+    observed.policies.insert(
+        "p".into(),
+        ObservedPolicy {
+            arn: p.clone(),
+            tags: ours.clone(),
+            ..Default::default()
+        },
+    );
+    observed.groups.insert(
+        "g".into(),
+        ObservedGroup {
+            path: desired.group_path(),
+            members: BTreeSet::from(["u".to_owned()]),
+            policies: BTreeSet::from([p.clone()]),
+            inline: BTreeSet::new(),
+        },
+    );
+    observed.users.insert(
+        "u".into(),
+        ObservedUser {
+            tags: ours.clone(),
+            groups: BTreeSet::from(["g".to_owned()]),
+            login_profile: true,
+            access_keys: BTreeSet::from(["AKIAEXAMPLE".to_owned()]),
+            mfa_devices: BTreeSet::from([mfa.clone()]),
+            ..Default::default()
+        },
+    );
+    observed.roles.insert(
+        "r".into(),
+        ObservedRole {
+            arn: "arn:aws:iam::123456789012:role/r".into(),
+            tags: ours,
+            policies: BTreeSet::from([p.clone()]),
+            ..Default::default()
+        },
+    );
+    let plan = iamkit_provision::teardown_plan(&desired, &observed);
+
+    // What still hangs on each entity, as IAM sees it.
+    let left = Arc::new(Mutex::new(BTreeSet::from(
+        [
+            "u:login",
+            "u:key",
+            "u:mfa",
+            "u:in-g",
+            "g:member-u",
+            "g:p",
+            "r:p",
+            "p:on-g",
+            "p:on-r",
+        ]
+        .map(str::to_owned),
+    )));
+    let conflicts = Arc::new(Mutex::new(Vec::<String>::new()));
+    let gone = |items: &'static [&'static str]| {
+        let left = left.clone();
+        move || {
+            let mut left = left.lock().unwrap();
+            for item in items {
+                left.remove(*item);
+            }
+        }
+    };
+    let blocked = |prefix: &'static str| {
+        let left = left.clone();
+        let conflicts = conflicts.clone();
+        move || {
+            let blocked = left.lock().unwrap().iter().any(|i| i.starts_with(prefix));
+            if blocked {
+                conflicts.lock().unwrap().push(prefix.to_owned());
+            }
+            blocked
+        }
+    };
+    let conflict = || {
+        query_error(
+            "DeleteConflict",
+            "Cannot delete entity, must remove referenced objects first.",
+        )
+    };
+    macro_rules! ok {
+        ($op:ident, $out:path, $on_call:expr) => {{
+            let on_call = $on_call;
+            mock!(aws_sdk_iam::Client::$op)
+                .match_requests(move |_| {
+                    on_call();
+                    true
+                })
+                .then_output(|| <$out>::builder().build())
+        }};
+    }
+    macro_rules! guarded {
+        ($op:ident, $out:path, $prefix:expr) => {{
+            let is_blocked = blocked($prefix);
+            let refuse = mock!(aws_sdk_iam::Client::$op)
+                .match_requests(move |_| is_blocked())
+                .sequence()
+                .http_status(409, Some(conflict()))
+                .build();
+            let allow = mock!(aws_sdk_iam::Client::$op).then_output(|| <$out>::builder().build());
+            [refuse, allow]
+        }};
+    }
+    use aws_sdk_iam::operation as o;
+    let rules = vec![
+        ok!(
+            remove_user_from_group,
+            o::remove_user_from_group::RemoveUserFromGroupOutput,
+            gone(&["u:in-g", "g:member-u"])
+        ),
+        ok!(
+            delete_login_profile,
+            o::delete_login_profile::DeleteLoginProfileOutput,
+            gone(&["u:login"])
+        ),
+        ok!(
+            delete_access_key,
+            o::delete_access_key::DeleteAccessKeyOutput,
+            gone(&["u:key"])
+        ),
+        ok!(
+            deactivate_mfa_device,
+            o::deactivate_mfa_device::DeactivateMfaDeviceOutput,
+            gone(&["u:mfa"])
+        ),
+        ok!(
+            delete_virtual_mfa_device,
+            o::delete_virtual_mfa_device::DeleteVirtualMfaDeviceOutput,
+            gone(&[])
+        ),
+        ok!(
+            detach_group_policy,
+            o::detach_group_policy::DetachGroupPolicyOutput,
+            gone(&["g:p", "p:on-g"])
+        ),
+        ok!(
+            detach_role_policy,
+            o::detach_role_policy::DetachRolePolicyOutput,
+            gone(&["r:p", "p:on-r"])
+        ),
+    ];
+    let guards = [
+        guarded!(delete_user, o::delete_user::DeleteUserOutput, "u:"),
+        guarded!(delete_group, o::delete_group::DeleteGroupOutput, "g:"),
+        guarded!(delete_role, o::delete_role::DeleteRoleOutput, "r:"),
+        guarded!(delete_policy, o::delete_policy::DeletePolicyOutput, "p:"),
+    ];
+    let mut all: Vec<&Rule> = rules.iter().collect();
+    all.extend(guards.iter().flatten());
+    let clients = clients_with(&all, &[]);
+    let report = apply(&clients, &plan, &quick(), &mut |_| {}).await.unwrap();
+    assert_eq!(report.changes, plan.changes.len());
+    assert!(
+        left.lock().unwrap().is_empty(),
+        "{:?}",
+        left.lock().unwrap()
+    );
+    assert_eq!(*conflicts.lock().unwrap(), Vec::<String>::new());
+    for guard in guards.iter().flatten().skip(1).step_by(2) {
+        assert_eq!(guard.num_calls(), 1);
+    }
+}
