@@ -884,7 +884,7 @@ async fn teardown_orders_deletions_so_iam_never_answers_delete_conflict() {
         }};
     }
     use aws_sdk_iam::operation as o;
-    let rules = vec![
+    let rules = [
         ok!(
             remove_user_from_group,
             o::remove_user_from_group::RemoveUserFromGroupOutput,
