@@ -466,6 +466,51 @@ mod tests {
     }
 
     #[test]
+    fn the_baseline_in_an_empty_account_needs_every_write_on_its_own_resources() {
+        use std::{collections::BTreeMap, path::Path};
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/baseline.toml");
+        let manifest = crate::load_manifest(&file).unwrap();
+        let me = Identity::new(
+            "123456789012".parse().unwrap(),
+            "arn:aws:iam::123456789012:user/me",
+        );
+        let code = BTreeMap::from([("hello".to_owned(), crate::Code::from_zip(b"PK".to_vec()))]);
+        let desired = Desired::new(&manifest, &me, "ap-northeast-1", &code).unwrap();
+        let plan = crate::plan(&desired, &crate::Observed::default());
+        let needed = required_permissions(&plan, &desired);
+        let has = |action: &str, resource: &str| {
+            needed.contains(&Permission {
+                action: action.into(),
+                resource: resource.into(),
+            })
+        };
+        assert!(has(
+            "iam:PassRole",
+            "arn:aws:iam::123456789012:role/exec-lambda"
+        ));
+        assert!(has(
+            "lambda:CreateFunction",
+            "arn:aws:lambda:ap-northeast-1:123456789012:function:hello"
+        ));
+        assert!(has(
+            "iam:AddUserToGroup",
+            "arn:aws:iam::123456789012:group/iamkit/iamkit/developer"
+        ));
+        assert!(has(
+            "iam:CreateLoginProfile",
+            "arn:aws:iam::123456789012:user/dev-user"
+        ));
+        assert!(has(
+            "iam:TagPolicy",
+            "arn:aws:iam::123456789012:policy/develop-s3"
+        ));
+        assert!(needed.iter().any(|p| p.action == "s3:CreateBucket"));
+        // Every change of the plan needs at least one permission.
+        let arns = Arns { desired: &desired };
+        assert!(plan.changes.iter().all(|c| !arns.needed(&c.op).is_empty()));
+    }
+
+    #[test]
     fn confirmation_needs_yes_or_a_terminal_answer() {
         assert!(confirm(true, false, || unreachable!()).is_ok());
         let err = confirm(false, false, || unreachable!()).unwrap_err();
