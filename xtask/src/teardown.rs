@@ -23,6 +23,10 @@ pub struct Args {
     /// `text` for people (coloured on a terminal), `json` for scripts.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
+    /// With `--aws`: remove without asking (for scripts). Without it, the plan must be
+    /// confirmed on a terminal.
+    #[arg(long)]
+    yes: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -40,6 +44,9 @@ pub fn run(args: Args) -> Result<()> {
         }
         for note in &plan.notes {
             eprintln!("note: {note}");
+        }
+        if !plan.is_empty() {
+            setup::preflight(&clients, &plan, &desired, args.dry_run, args.yes).await?;
         }
         if args.dry_run || plan.is_empty() {
             if json {

@@ -1,5 +1,6 @@
 //! `cargo xtask test`: check that generated files are fresh, install the emulator if needed,
-//! then `cargo test --workspace`.
+//! then `cargo test --workspace`. It needs only the Rust toolchain and python3; the workflow
+//! lint, which needs node, runs in `cargo xtask ci` and `.ci/run`.
 
 use anyhow::Result;
 use iamkit_emulator::Install;

@@ -305,6 +305,9 @@ impl Desired {
     }
 }
 
+/// The host of GitHub Actions' OIDC provider, and the prefix of its condition keys.
+pub const GITHUB_OIDC_HOST: &str = "token.actions.githubusercontent.com";
+
 /// The trust policy document for `trust`.
 pub fn trust_policy(trust: &Trust, partition: &str, own: &AccountId) -> Value {
     let statement = match trust {
@@ -333,6 +336,24 @@ pub fn trust_policy(trust: &Trust, partition: &str, own: &AccountId) -> Value {
             "Principal": {"Service": service},
             "Action": "sts:AssumeRole",
         }),
+        Trust::GithubOidc {
+            provider,
+            repository,
+            branch,
+        } => {
+            let provider = provider.clone().unwrap_or_else(|| {
+                format!("arn:{partition}:iam::{own}:oidc-provider/{GITHUB_OIDC_HOST}")
+            });
+            json!({
+                "Effect": "Allow",
+                "Principal": {"Federated": provider},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {
+                    format!("{GITHUB_OIDC_HOST}:aud"): "sts.amazonaws.com",
+                    format!("{GITHUB_OIDC_HOST}:sub"): format!("repo:{repository}:ref:refs/heads/{branch}"),
+                }},
+            })
+        }
     };
     json!({"Version": "2012-10-17", "Statement": [statement]})
 }
@@ -376,6 +397,27 @@ mod tests {
             "true"
         );
         let lambda = trust_policy(&Trust::Service("lambda.amazonaws.com".into()), "aws", &own);
+        let github = trust_policy(
+            &Trust::GithubOidc {
+                provider: None,
+                repository: "octo/iamkit".into(),
+                branch: "main".into(),
+            },
+            "aws",
+            &own,
+        );
+        assert_eq!(
+            github,
+            json!({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Federated": format!("arn:aws:iam::{own}:oidc-provider/token.actions.githubusercontent.com")},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {
+                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                    "token.actions.githubusercontent.com:sub": "repo:octo/iamkit:ref:refs/heads/main",
+                }},
+            }]})
+        );
         assert_eq!(
             lambda["Statement"][0]["Principal"]["Service"],
             "lambda.amazonaws.com"

@@ -5,7 +5,7 @@ use std::{fmt, path::PathBuf};
 use aws_smithy_types::error::{display::DisplayErrorContext, metadata::ProvideErrorMetadata};
 use serde::Serialize;
 
-use crate::manifest::ManifestErrors;
+use crate::{manifest::ManifestErrors, preflight::Missing};
 
 /// A resource with a manifest name that the stack does not own.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -65,6 +65,50 @@ pub enum Error {
         failures: Vec<Failure>,
         /// How many changes were made before stopping.
         done: usize,
+    },
+    /// No credentials were found: nothing was sent to AWS.
+    #[error(
+        "no AWS credentials: {message}\n  help: run `aws configure` (access keys), `aws sso login --profile NAME` then `AWS_PROFILE=NAME`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; nothing was written"
+    )]
+    NoCredentials {
+        /// What the credential chain said.
+        message: String,
+    },
+    /// The session's credentials have expired.
+    #[error(
+        "the AWS session has expired ({message})\n  help: get fresh credentials (`aws sso login`, or assume the role again) and rerun; nothing was written"
+    )]
+    ExpiredSession {
+        /// AWS's error code and message.
+        message: String,
+    },
+    /// AWS does not know the credentials (deleted or mistyped keys).
+    #[error(
+        "AWS rejected the credentials ({message})\n  help: check the access key id and secret, or the profile in AWS_PROFILE; nothing was written"
+    )]
+    InvalidCredentials {
+        /// AWS's error code and message.
+        message: String,
+    },
+    /// The caller lacks permissions the plan needs: nothing was written.
+    #[error(
+        "`{principal}` is not allowed {} action(s) the plan needs, so nothing was written:\n{}\n  help: run as a principal with these permissions (for example with the AdministratorAccess managed policy) and rerun",
+        missing.len(),
+        missing.iter().map(|m| format!("    {} on `{}` ({})", m.permission.action, m.permission.resource, m.decision)).collect::<Vec<_>>().join("\n")
+    )]
+    MissingPermissions {
+        /// The principal that was simulated.
+        principal: String,
+        /// Every denied action and resource.
+        missing: Vec<Missing>,
+    },
+    /// Nobody agreed to the plan: nothing was written.
+    #[error(
+        "not confirmed: {reason}; nothing was written\n  help: rerun on a terminal and answer `yes`, or pass `--yes` in scripts"
+    )]
+    NotConfirmed {
+        /// Why.
+        reason: String,
     },
     /// The credentials file could not be written.
     #[error("cannot write the credentials file {}: {source}", path.display())]

@@ -50,13 +50,14 @@ mod observe;
 pub mod password;
 mod plan;
 mod policy_check;
+mod preflight;
 pub mod verify;
 
 pub use apply::{ApplyOptions, ApplyReport, apply};
 pub use clients::{Clients, DEFAULT_REGION, Target, connect, from_config};
 pub use desired::{
     Code, Desired, DesiredBucket, DesiredFunction, DesiredGroup, DesiredPolicy, DesiredRole,
-    DesiredUser, Identity, STACK_TAG, trust_policy,
+    DesiredUser, GITHUB_OIDC_HOST, Identity, STACK_TAG, trust_policy,
 };
 pub use error::{Conflict, Error, Failure};
 pub use manifest::{
@@ -68,6 +69,10 @@ pub use observe::{
     ObservedRole, ObservedUser, PolicyVersion, Tags, observe, tagged, whoami,
 };
 pub use plan::{Action, Change, Op, Plan, plan, teardown_plan};
+pub use preflight::{
+    Missing, Permission, PermissionCheck, Principal, check_permissions, confirm,
+    required_permissions,
+};
 
 /// Reads the account and removes everything of the stack's that `desired` names (and any
 /// group under the stack's path), in the order AWS requires. Works from any partial state and

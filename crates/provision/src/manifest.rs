@@ -130,6 +130,18 @@ pub enum Trust {
     },
     /// An AWS service, such as `lambda.amazonaws.com`.
     Service(String),
+    /// GitHub Actions runs of one repository's branch, through GitHub's OIDC provider
+    /// (`sts:AssumeRoleWithWebIdentity`; the token's `sub` must be
+    /// `repo:OWNER/NAME:ref:refs/heads/BRANCH` and its `aud` `sts.amazonaws.com`).
+    GithubOidc {
+        /// The OIDC provider's ARN; `None` for this account's
+        /// `oidc-provider/token.actions.githubusercontent.com`.
+        provider: Option<String>,
+        /// `OWNER/NAME`.
+        repository: String,
+        /// The branch whose runs may assume the role.
+        branch: String,
+    },
 }
 
 /// The S3 bucket.
@@ -199,6 +211,9 @@ struct RawTrust {
     service: Option<Spanned<String>>,
     #[serde(default)]
     require_mfa: bool,
+    github: Option<Spanned<String>>,
+    branch: Option<Spanned<String>>,
+    provider: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -478,6 +493,17 @@ impl Errors<'_> {
 
     fn trust(&mut self, raw: &Spanned<RawTrust>) -> Option<Trust> {
         let trust = raw.get_ref();
+        if let Some(repository) = &trust.github {
+            return self.github_trust(raw, repository);
+        }
+        if let Some(extra) = trust.branch.as_ref().or(trust.provider.as_ref()) {
+            self.at(
+                Some(extra.span()),
+                "`branch` and `provider` apply only to a `github` trust".to_owned(),
+                None,
+            );
+            return None;
+        }
         match (&trust.account, &trust.service) {
             (Some(account), None) => {
                 let parsed = if account.get_ref() == "self" {
@@ -522,6 +548,83 @@ impl Errors<'_> {
                 None
             }
         }
+    }
+}
+
+impl Errors<'_> {
+    fn github_trust(
+        &mut self,
+        raw: &Spanned<RawTrust>,
+        repository: &Spanned<String>,
+    ) -> Option<Trust> {
+        let trust = raw.get_ref();
+        if trust.account.is_some() || trust.service.is_some() || trust.require_mfa {
+            self.at(
+                Some(raw.span()),
+                "a `github` trust takes only `branch` and `provider`".to_owned(),
+                None,
+            );
+            return None;
+        }
+        let name_ok = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        };
+        let valid = repository
+            .get_ref()
+            .split_once('/')
+            .is_some_and(|(owner, name)| name_ok(owner) && name_ok(name));
+        if !valid {
+            self.at(
+                Some(repository.span()),
+                format!("`{}` is not a GitHub repository", repository.get_ref()),
+                Some("write it as `OWNER/NAME`"),
+            );
+            return None;
+        }
+        let Some(branch) = &trust.branch else {
+            self.at(
+                Some(raw.span()),
+                "a `github` trust needs `branch`: the one branch whose runs may assume the role"
+                    .to_owned(),
+                Some("write `branch = \"main\"`"),
+            );
+            return None;
+        };
+        let branch_ok = !branch.get_ref().is_empty()
+            && !branch
+                .get_ref()
+                .chars()
+                .any(|c| matches!(c, '*' | '?' | ' ' | ':'));
+        if !branch_ok {
+            self.at(
+                Some(branch.span()),
+                format!("`{}` is not a branch name (no wildcards)", branch.get_ref()),
+                None,
+            );
+            return None;
+        }
+        if let Some(provider) = &trust.provider
+            && !provider
+                .get_ref()
+                .ends_with(":oidc-provider/token.actions.githubusercontent.com")
+        {
+            self.at(
+                Some(provider.span()),
+                format!(
+                    "`{}` is not GitHub's OIDC provider",
+                    provider.get_ref()
+                ),
+                Some("it looks like `arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com`"),
+            );
+            return None;
+        }
+        Some(Trust::GithubOidc {
+            provider: trust.provider.as_ref().map(|p| p.get_ref().clone()),
+            repository: repository.get_ref().clone(),
+            branch: branch.get_ref().clone(),
+        })
     }
 }
 
@@ -667,6 +770,42 @@ mod tests {
             "stack = \"s\"\n[roles.r]\ntrust = { account = \"12345\" }\n",
             &[],
             &["m/baseline.toml:3:21: invalid account id `12345`: expected 12 digits"],
+        );
+    }
+
+    #[test]
+    fn a_github_trust_names_one_repository_and_branch() {
+        let manifest = parse(
+            "stack = \"s\"\n[roles.verify]\ntrust = { github = \"octo/iamkit\", branch = \"main\" }\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            manifest.roles["verify"].trust,
+            Trust::GithubOidc {
+                provider: None,
+                repository: "octo/iamkit".into(),
+                branch: "main".into(),
+            }
+        );
+        check_errors(
+            "stack = \"s\"\n[roles.r]\ntrust = { github = \"octo\", branch = \"*\" }\n",
+            &[],
+            &[
+                "m/baseline.toml:3:20: `octo` is not a GitHub repository\n  help: write it as `OWNER/NAME`",
+            ],
+        );
+        check_errors(
+            "stack = \"s\"\n[roles.r]\ntrust = { github = \"o/r\", branch = \"*\" }\n",
+            &[],
+            &["m/baseline.toml:3:36: `*` is not a branch name (no wildcards)"],
+        );
+        check_errors(
+            "stack = \"s\"\n[roles.r]\ntrust = { github = \"o/r\" }\n",
+            &[],
+            &[
+                "m/baseline.toml:3:9: a `github` trust needs `branch`: the one branch whose runs may assume the role\n  help: write `branch = \"main\"`",
+            ],
         );
     }
 

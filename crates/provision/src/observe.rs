@@ -161,7 +161,7 @@ pub async fn whoami(clients: &Clients) -> Result<Identity, Error> {
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| Error::aws("GetCallerIdentity", "caller", e))?;
+        .map_err(crate::preflight::caller_error)?;
     let account_text = out.account().unwrap_or_default();
     let account = account_text.parse().map_err(|e| Error::Aws {
         operation: "GetCallerIdentity",

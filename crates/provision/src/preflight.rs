@@ -1,0 +1,523 @@
+//! Checks made before the first write on a real account: who is calling, whether the session
+//! is still valid, whether the caller may perform every action the plan needs, and whether the
+//! person at the terminal agreed.
+//!
+//! AWS is strict where the emulator is forgiving: a caller that lacks one permission would
+//! otherwise stop setup half-way, leaving a partly built stack. [`check_permissions`] asks
+//! `iam:SimulatePrincipalPolicy` about every (action, resource) pair of the plan first.
+
+use std::collections::BTreeMap;
+
+use aws_credential_types::provider::error::CredentialsError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde::Serialize;
+
+use crate::{
+    clients::Clients,
+    desired::{Desired, Identity},
+    error::{Error, sdk_message},
+    plan::{Op, Plan},
+};
+
+/// One permission the plan needs: an IAM action on a resource ARN.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Permission {
+    /// The action, as IAM names it (`iam:CreateUser`).
+    pub action: String,
+    /// The resource ARN (`*` for actions that take no resource).
+    pub resource: String,
+}
+
+/// A permission that simulation says the caller does not have.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// The permission.
+    pub permission: Permission,
+    /// IAM's decision: `implicitDeny` (no policy allows it) or `explicitDeny`.
+    pub decision: String,
+}
+
+/// Which principal `iam:SimulatePrincipalPolicy` is asked about for a caller ARN.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// The account's root user: it may do everything, so nothing is simulated.
+    Root,
+    /// An IAM user, by ARN.
+    User(String),
+    /// A role session: the role's name (its ARN, with its path, is read with `iam:GetRole`).
+    RoleSession {
+        /// The role's name.
+        role: String,
+    },
+    /// A principal that cannot be simulated (a federated user, an unknown form).
+    Other(String),
+}
+
+impl Principal {
+    /// Reads the caller ARN that `sts:GetCallerIdentity` returns.
+    pub fn from_caller_arn(arn: &str) -> Principal {
+        let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+        if resource == "root" {
+            return Principal::Root;
+        }
+        if resource.starts_with("user/") {
+            return Principal::User(arn.to_owned());
+        }
+        if let Some(rest) = resource.strip_prefix("assumed-role/")
+            && let Some((role, _session)) = rest.split_once('/')
+        {
+            return Principal::RoleSession {
+                role: role.to_owned(),
+            };
+        }
+        Principal::Other(arn.to_owned())
+    }
+}
+
+/// The error a failed `sts:GetCallerIdentity` stands for: no credentials, an expired session,
+/// keys AWS does not know, or anything else.
+pub(crate) fn caller_error<E, R>(error: aws_sdk_iam::error::SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    if let Some(credentials) = find_credentials_error(&error) {
+        return Error::NoCredentials {
+            message: credentials.to_string(),
+        };
+    }
+    match error.code() {
+        Some("ExpiredToken" | "ExpiredTokenException" | "RequestExpired") => {
+            Error::ExpiredSession {
+                message: sdk_message(&error),
+            }
+        }
+        Some("InvalidClientTokenId" | "SignatureDoesNotMatch" | "UnrecognizedClientException") => {
+            Error::InvalidCredentials {
+                message: sdk_message(&error),
+            }
+        }
+        _ => Error::aws("GetCallerIdentity", "caller", error),
+    }
+}
+
+fn find_credentials_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a CredentialsError> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<CredentialsError>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// Every permission `apply` needs to carry out `plan`, sorted and without repeats.
+pub fn required_permissions(plan: &Plan, desired: &Desired) -> Vec<Permission> {
+    let arns = Arns { desired };
+    let mut out = std::collections::BTreeSet::new();
+    for change in &plan.changes {
+        for (action, resource) in arns.needed(&change.op) {
+            out.insert(Permission {
+                action: action.to_owned(),
+                resource,
+            });
+        }
+    }
+    out.into_iter().collect()
+}
+
+struct Arns<'a> {
+    desired: &'a Desired,
+}
+
+impl Arns<'_> {
+    fn iam(&self, resource: &str) -> String {
+        format!(
+            "arn:{}:iam::{}:{resource}",
+            self.desired.partition, self.desired.account
+        )
+    }
+
+    fn user(&self, name: &str) -> String {
+        self.iam(&format!("user/{name}"))
+    }
+
+    fn role(&self, name: &str) -> String {
+        self.iam(&format!("role/{name}"))
+    }
+
+    fn group(&self, name: &str) -> String {
+        let path = self
+            .desired
+            .groups
+            .get(name)
+            .map(|g| g.path.as_str())
+            .unwrap_or("/");
+        self.iam(&format!("group{path}{name}"))
+    }
+
+    fn policy(&self, name: &str) -> String {
+        self.desired
+            .policies
+            .get(name)
+            .map(|p| p.arn.clone())
+            .unwrap_or_else(|| self.iam(&format!("policy/{name}")))
+    }
+
+    fn bucket(&self, name: &str) -> String {
+        format!("arn:{}:s3:::{name}", self.desired.partition)
+    }
+
+    fn function(&self, name: &str) -> String {
+        format!(
+            "arn:{}:lambda:{}:{}:function:{name}",
+            self.desired.partition, self.desired.region, self.desired.account
+        )
+    }
+
+    /// The calls `apply` makes for `op` (see `apply::run`), as IAM actions on resources.
+    fn needed(&self, op: &Op) -> Vec<(&'static str, String)> {
+        use Op::*;
+        match op {
+            TagUser { name } => vec![("iam:TagUser", self.user(name))],
+            TagRole { name } => vec![("iam:TagRole", self.role(name))],
+            TagPolicy { arn } => vec![("iam:TagPolicy", arn.clone())],
+            TagBucket { name } | CreateBucket { name } => {
+                let mut v = vec![
+                    ("s3:GetBucketTagging", self.bucket(name)),
+                    ("s3:PutBucketTagging", self.bucket(name)),
+                ];
+                if matches!(op, CreateBucket { .. }) {
+                    v.push(("s3:CreateBucket", self.bucket(name)));
+                }
+                v
+            }
+            TagFunction { name } => vec![
+                ("lambda:GetFunction", self.function(name)),
+                ("lambda:TagResource", self.function(name)),
+            ],
+            MoveGroup { name, .. } => vec![("iam:UpdateGroup", self.iam(&format!("group/{name}")))],
+            CreatePolicy { name, .. } => vec![
+                ("iam:CreatePolicy", self.policy(name)),
+                ("iam:TagPolicy", self.policy(name)),
+            ],
+            UpdatePolicy {
+                arn,
+                delete_version,
+                ..
+            } => {
+                let mut v = vec![("iam:CreatePolicyVersion", arn.clone())];
+                if delete_version.is_some() {
+                    v.push(("iam:DeletePolicyVersion", arn.clone()));
+                }
+                v
+            }
+            CreateGroup { name, path } => {
+                vec![("iam:CreateGroup", self.iam(&format!("group{path}{name}")))]
+            }
+            CreateUser { name } => vec![
+                ("iam:CreateUser", self.user(name)),
+                ("iam:TagUser", self.user(name)),
+            ],
+            CreateRole { name, .. } => vec![
+                ("iam:CreateRole", self.role(name)),
+                ("iam:TagRole", self.role(name)),
+            ],
+            UpdateTrust { name, .. } => vec![("iam:UpdateAssumeRolePolicy", self.role(name))],
+            AttachGroupPolicy { group, .. } => vec![("iam:AttachGroupPolicy", self.group(group))],
+            DetachGroupPolicy { group, .. } => vec![("iam:DetachGroupPolicy", self.group(group))],
+            AttachRolePolicy { role, .. } => vec![("iam:AttachRolePolicy", self.role(role))],
+            DetachRolePolicy { role, .. } => vec![("iam:DetachRolePolicy", self.role(role))],
+            DetachUserPolicy { user, .. } => vec![("iam:DetachUserPolicy", self.user(user))],
+            AddUserToGroup { group, .. } => vec![("iam:AddUserToGroup", self.group(group))],
+            RemoveUserFromGroup { group, .. } => {
+                vec![("iam:RemoveUserFromGroup", self.group(group))]
+            }
+            CreateLoginProfile { user } => vec![
+                ("iam:GetAccountPasswordPolicy", "*".to_owned()),
+                ("iam:CreateLoginProfile", self.user(user)),
+            ],
+            DeleteLoginProfile { user } => vec![("iam:DeleteLoginProfile", self.user(user))],
+            CreateFunction { name, role_arn, .. } => vec![
+                ("lambda:CreateFunction", self.function(name)),
+                ("lambda:TagResource", self.function(name)),
+                ("iam:PassRole", role_arn.clone()),
+            ],
+            UpdateFunctionCode { name, .. } => {
+                vec![("lambda:UpdateFunctionCode", self.function(name))]
+            }
+            UpdateFunctionConfiguration { name, role_arn, .. } => vec![
+                ("lambda:UpdateFunctionConfiguration", self.function(name)),
+                ("iam:PassRole", role_arn.clone()),
+            ],
+            DeleteFunction { name } => vec![("lambda:DeleteFunction", self.function(name))],
+            EmptyBucket { name } => vec![
+                ("s3:ListBucketVersions", self.bucket(name)),
+                ("s3:DeleteObjectVersion", format!("{}/*", self.bucket(name))),
+            ],
+            DeleteBucket { name } => vec![("s3:DeleteBucket", self.bucket(name))],
+            DeleteAccessKey { user, .. } => vec![("iam:DeleteAccessKey", self.user(user))],
+            DeactivateMfaDevice { user, .. } => {
+                vec![("iam:DeactivateMFADevice", self.user(user))]
+            }
+            DeleteVirtualMfaDevice { serial } => {
+                vec![("iam:DeleteVirtualMFADevice", serial.clone())]
+            }
+            DeleteUserPolicy { user, .. } => vec![("iam:DeleteUserPolicy", self.user(user))],
+            DeleteGroupPolicy { group, .. } => vec![("iam:DeleteGroupPolicy", self.group(group))],
+            DeleteRolePolicy { role, .. } => vec![("iam:DeleteRolePolicy", self.role(role))],
+            RemoveRoleFromInstanceProfile { profile, .. } => vec![(
+                "iam:RemoveRoleFromInstanceProfile",
+                self.iam(&format!("instance-profile/{profile}")),
+            )],
+            DeletePolicyVersion { arn, .. } => vec![("iam:DeletePolicyVersion", arn.clone())],
+            DeleteUser { name } => vec![("iam:DeleteUser", self.user(name))],
+            DeleteRole { name } => vec![("iam:DeleteRole", self.role(name))],
+            DeleteGroup { name } => vec![("iam:DeleteGroup", self.group(name))],
+            DeletePolicy { arn } => vec![("iam:DeletePolicy", arn.clone())],
+        }
+    }
+}
+
+/// What [`check_permissions`] found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PermissionCheck {
+    /// The principal simulated (`None` for the root user, which may do everything).
+    pub principal: Option<String>,
+    /// How many (action, resource) pairs were checked.
+    pub checked: usize,
+    /// Why nothing was simulated, when nothing was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Asks `iam:SimulatePrincipalPolicy` whether `caller` may perform every permission in
+/// `needed`. The caller's identity policies, group policies and permissions boundary count;
+/// service control policies and resource policies do not (IAM's simulator leaves them out).
+///
+/// Returns [`Error::MissingPermissions`] listing every denied pair, or the pairs it could not
+/// check because the caller may not call the simulator itself.
+pub async fn check_permissions(
+    clients: &Clients,
+    caller: &Identity,
+    needed: &[Permission],
+) -> Result<PermissionCheck, Error> {
+    let principal = match Principal::from_caller_arn(&caller.arn) {
+        Principal::Root => {
+            return Ok(PermissionCheck {
+                principal: None,
+                checked: 0,
+                note: Some("the root user may perform every action".into()),
+            });
+        }
+        Principal::Other(arn) => {
+            return Ok(PermissionCheck {
+                principal: None,
+                checked: 0,
+                note: Some(format!(
+                    "`{arn}` cannot be simulated: permissions are checked by AWS as setup runs"
+                )),
+            });
+        }
+        Principal::User(arn) => arn,
+        Principal::RoleSession { role } => role_arn(clients, caller, &role).await?,
+    };
+    let mut by_resource: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in needed {
+        by_resource
+            .entry(p.resource.as_str())
+            .or_default()
+            .push(p.action.as_str());
+    }
+    let mut missing = Vec::new();
+    for (resource, actions) in by_resource {
+        let mut marker: Option<String> = None;
+        loop {
+            let out = clients
+                .iam
+                .simulate_principal_policy()
+                .policy_source_arn(&principal)
+                .set_action_names(Some(actions.iter().map(|a| (*a).to_owned()).collect()))
+                .resource_arns(resource)
+                .set_marker(marker.clone())
+                .send()
+                .await;
+            let out = match out {
+                Ok(out) => out,
+                Err(e) if e.code() == Some("AccessDenied") => {
+                    return Err(Error::MissingPermissions {
+                        principal,
+                        missing: vec![Missing {
+                            permission: Permission {
+                                action: "iam:SimulatePrincipalPolicy".into(),
+                                resource: "*".into(),
+                            },
+                            decision: sdk_message(&e),
+                        }],
+                    });
+                }
+                Err(e) => return Err(Error::aws("SimulatePrincipalPolicy", &principal, e)),
+            };
+            for result in out.evaluation_results() {
+                let decision = result.eval_decision().as_str();
+                if decision != "allowed" {
+                    missing.push(Missing {
+                        permission: Permission {
+                            action: result.eval_action_name().to_owned(),
+                            resource: result.eval_resource_name().unwrap_or(resource).to_owned(),
+                        },
+                        decision: decision.to_owned(),
+                    });
+                }
+            }
+            marker = out.marker().map(str::to_owned);
+            if !out.is_truncated() || marker.is_none() {
+                break;
+            }
+        }
+    }
+    if missing.is_empty() {
+        Ok(PermissionCheck {
+            principal: Some(principal),
+            checked: needed.len(),
+            note: None,
+        })
+    } else {
+        Err(Error::MissingPermissions { principal, missing })
+    }
+}
+
+/// The role's ARN, with its path, for a role session; `role/NAME` when the caller may not
+/// read the role.
+async fn role_arn(clients: &Clients, caller: &Identity, role: &str) -> Result<String, Error> {
+    match clients.iam.get_role().role_name(role).send().await {
+        Ok(out) => Ok(out
+            .role()
+            .map(|r| r.arn().to_owned())
+            .unwrap_or_else(|| fallback_role_arn(caller, role))),
+        Err(e) if e.code() == Some("AccessDenied") => Ok(fallback_role_arn(caller, role)),
+        Err(e) => Err(Error::aws("GetRole", role, e)),
+    }
+}
+
+fn fallback_role_arn(caller: &Identity, role: &str) -> String {
+    format!(
+        "arn:{}:iam::{}:role/{role}",
+        caller.partition, caller.account
+    )
+}
+
+/// Whether to go on with the writes: `yes` (from `--yes`) goes on; otherwise the person at the
+/// terminal must answer `yes`. When standard input is not a terminal and `yes` is not set, it
+/// stops: a script never agrees by accident.
+pub fn confirm(
+    yes: bool,
+    interactive: bool,
+    ask: impl FnOnce() -> std::io::Result<String>,
+) -> Result<(), Error> {
+    if yes {
+        return Ok(());
+    }
+    if !interactive {
+        return Err(Error::NotConfirmed {
+            reason: "standard input is not a terminal, so nobody can confirm the plan".into(),
+        });
+    }
+    let answer = ask().map_err(|e| Error::NotConfirmed {
+        reason: format!("cannot read the answer: {e}"),
+    })?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Error::NotConfirmed {
+            reason: format!("the answer was `{}`, not `yes`", answer.trim()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(arn: &str, expected: Principal) {
+        assert_eq!(Principal::from_caller_arn(arn), expected, "{arn}");
+    }
+
+    #[test]
+    fn caller_arns_name_the_principal_to_simulate() {
+        check("arn:aws:iam::123456789012:root", Principal::Root);
+        check(
+            "arn:aws:iam::123456789012:user/dev/alice",
+            Principal::User("arn:aws:iam::123456789012:user/dev/alice".into()),
+        );
+        check(
+            "arn:aws:sts::123456789012:assumed-role/admin/alice",
+            Principal::RoleSession {
+                role: "admin".into(),
+            },
+        );
+        check(
+            "arn:aws:sts::123456789012:federated-user/bob",
+            Principal::Other("arn:aws:sts::123456789012:federated-user/bob".into()),
+        );
+    }
+
+    #[test]
+    fn the_baseline_in_an_empty_account_needs_every_write_on_its_own_resources() {
+        use std::{collections::BTreeMap, path::Path};
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/baseline.toml");
+        let manifest = crate::load_manifest(&file).unwrap();
+        let me = Identity::new(
+            "123456789012".parse().unwrap(),
+            "arn:aws:iam::123456789012:user/me",
+        );
+        let code = BTreeMap::from([("hello".to_owned(), crate::Code::from_zip(b"PK".to_vec()))]);
+        let desired = Desired::new(&manifest, &me, "ap-northeast-1", &code).unwrap();
+        let plan = crate::plan(&desired, &crate::Observed::default());
+        let needed = required_permissions(&plan, &desired);
+        let has = |action: &str, resource: &str| {
+            needed.contains(&Permission {
+                action: action.into(),
+                resource: resource.into(),
+            })
+        };
+        assert!(has(
+            "iam:PassRole",
+            "arn:aws:iam::123456789012:role/exec-lambda"
+        ));
+        assert!(has(
+            "lambda:CreateFunction",
+            "arn:aws:lambda:ap-northeast-1:123456789012:function:hello"
+        ));
+        assert!(has(
+            "iam:AddUserToGroup",
+            "arn:aws:iam::123456789012:group/iamkit/iamkit/developer"
+        ));
+        assert!(has(
+            "iam:CreateLoginProfile",
+            "arn:aws:iam::123456789012:user/dev-user"
+        ));
+        assert!(has(
+            "iam:TagPolicy",
+            "arn:aws:iam::123456789012:policy/develop-s3"
+        ));
+        assert!(needed.iter().any(|p| p.action == "s3:CreateBucket"));
+        // Every change of the plan needs at least one permission.
+        let arns = Arns { desired: &desired };
+        assert!(plan.changes.iter().all(|c| !arns.needed(&c.op).is_empty()));
+    }
+
+    #[test]
+    fn confirmation_needs_yes_or_a_terminal_answer() {
+        assert!(confirm(true, false, || unreachable!()).is_ok());
+        let err = confirm(false, false, || unreachable!()).unwrap_err();
+        assert!(err.to_string().contains("not a terminal"), "{err}");
+        assert!(err.to_string().contains("--yes"), "{err}");
+        assert!(confirm(false, true, || Ok("yes\n".into())).is_ok());
+        let err = confirm(false, true, || Ok("y\n".into())).unwrap_err();
+        assert!(err.to_string().contains("`y`"), "{err}");
+    }
+}
