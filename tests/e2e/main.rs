@@ -4,5 +4,6 @@
 mod emulator;
 mod lambda;
 mod mfa;
+mod provision;
 mod proxy;
 mod tidy;

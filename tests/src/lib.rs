@@ -19,6 +19,9 @@ pub const REGION: &str = "ap-northeast-1";
 
 /// The project's emulator install, installed now if it is not yet.
 pub fn install() -> Install {
+    // One install at a time: tests run on threads of one process.
+    static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALLING.lock();
     let install = Install::new(Install::default_dir());
     if let Err(err) = install.ensure(&mut |line| eprintln!("{line}")) {
         panic!("the emulator could not be installed: {err}");

@@ -30,7 +30,7 @@ enum Output {
 /// The manifest's file name in a policy folder.
 const MANIFEST: &str = "baseline.toml";
 /// The accepted findings' file name in a policy folder.
-const ACCEPTED: &str = "lint.toml";
+pub(crate) const ACCEPTED: &str = "lint.toml";
 
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
@@ -194,7 +194,7 @@ struct RoleTrust {
 
 /// Reads `lint.toml`: `[[accept]]` entries with `code`, `reason`, and optionally `policy`
 /// (a file name or stem) and `pointer`.
-fn read_accepted(text: &str) -> Result<Vec<Suppression>> {
+pub(crate) fn read_accepted(text: &str) -> Result<Vec<Suppression>> {
     let table: toml::Table = text.parse()?;
     let mut out = Vec::new();
     let entries = table.get("accept").and_then(toml::Value::as_array);

@@ -8,8 +8,10 @@ mod lambda;
 mod lint;
 mod mfa;
 mod schema;
+mod setup;
 mod simulate;
 mod target;
+mod teardown;
 mod test;
 
 use std::path::{Path, PathBuf};
@@ -39,12 +41,16 @@ enum Task {
     Test(test::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
+    /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
+    Mfa(mfa::Args),
     /// Rebuild the embedded service catalog from the pinned npm package (`--check`: verify it).
     Catalog(catalog::Args),
     /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
     Lint(lint::Args),
-    /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
-    Mfa(mfa::Args),
+    /// Create the article's account from policies/baseline.toml: plan (like terraform), then apply.
+    Setup(setup::Args),
+    /// Remove everything setup created (and nothing else), in the order AWS requires.
+    Teardown(teardown::Args),
     /// Build the hello-world Lambda and zip it for provided.al2023: target/lambda/hello/bootstrap.zip.
     PackageLambda,
     /// Run a function with a JSON event: locally through the emulator (as role exec-lambda), or
@@ -65,6 +71,8 @@ fn main() -> std::process::ExitCode {
         Task::Test(args) => test::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Mfa(args) => mfa::run(args),
+        Task::Setup(args) => setup::run(args),
+        Task::Teardown(args) => teardown::run(args),
         Task::PackageLambda => lambda::run_package(),
         Task::Invoke(args) => lambda::run_invoke(args),
         Task::Ci => ci::run(),

@@ -1,21 +1,80 @@
 //! Sets up, verifies and tears down the iamkit baseline. The only crate that talks to AWS.
 //!
-//! Every AWS client is built here, once, by [`connect`]: from the standard credential chain
-//! for a real account ([`Target::Aws`]), or for an emulator endpoint with dummy credentials
-//! ([`Target::Emulator`]).
+//! The flow is manifest -> desired -> observed -> plan -> apply:
 //!
-//! ```no_run
-//! use iamkit_provision::{connect, Target};
+//! 1. [`load_manifest`] reads `policies/baseline.toml` and every policy file it names, and
+//!    reports every problem with its file, line and column, before any call to AWS.
+//! 2. [`whoami`] asks STS for the account; [`Desired::new`] fills the manifest in for it.
+//! 3. [`observe`] reads what exists of it (reads only).
+//! 4. [`plan`] compares the two: a pure function, tested on plain values. [`teardown_plan`]
+//!    lists what teardown removes, in the order AWS requires.
+//! 5. [`apply`] makes the changes, step by step, in parallel within a step, retrying only the
+//!    named transient errors until a deadline.
 //!
-//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
-//! let target = Target::Emulator { endpoint: "http://127.0.0.1:5000".into() };
-//! let clients = connect(&target, None).await;
-//! let me = clients.sts.get_caller_identity().send().await?;
-//! println!("account {}", me.account().unwrap_or_default());
-//! # Ok(()) }
+//! Everything the stack creates is marked: the tag `iamkit:stack=<stack>` on users, roles,
+//! policies, the bucket and the function, and the path `/iamkit/<stack>/` on groups, which
+//! IAM cannot tag. A resource with a manifest name but without the mark is never changed or
+//! deleted: it is a [`Conflict`] (unless [`Desired::adopt`] is set).
+//!
+//! Every AWS client is built here, once, by [`connect`].
+//!
+//! ```
+//! use std::{collections::BTreeMap, path::Path};
+//! use iamkit_provision::{Action, Desired, Identity, Observed, load_manifest, plan};
+//!
+//! let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/baseline.toml");
+//! let manifest = load_manifest(&file)?;
+//! let me = Identity::new("123456789012".parse()?, "arn:aws:iam::123456789012:user/me");
+//! let desired = Desired::new(&manifest, &me, "ap-northeast-1", &BTreeMap::new())?;
+//!
+//! // In an empty account, everything is created.
+//! let plan = plan(&desired, &Observed::default());
+//! assert!(plan.conflicts.is_empty());
+//! assert_eq!(plan.count(Action::Create), plan.changes.len());
+//! assert!(plan.changes.iter().any(|c| c.address == "policy develop-s3"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod apply;
 mod clients;
+mod desired;
+pub mod document;
+mod error;
+mod manifest;
 pub mod mfa;
+mod observe;
+pub mod password;
+mod plan;
+mod policy_check;
 
+pub use apply::{ApplyOptions, ApplyReport, apply};
 pub use clients::{Clients, DEFAULT_REGION, Target, connect, from_config};
+pub use desired::{
+    Code, Desired, DesiredBucket, DesiredFunction, DesiredGroup, DesiredPolicy, DesiredRole,
+    DesiredUser, Identity, STACK_TAG, trust_policy,
+};
+pub use error::{Conflict, Error, Failure};
+pub use manifest::{
+    BucketSpec, FunctionSpec, GroupSpec, Manifest, ManifestError, ManifestErrors, PolicySource,
+    RoleSpec, Trust, UserSpec, load_manifest, parse_manifest,
+};
+pub use observe::{
+    Entities, Observed, ObservedBucket, ObservedFunction, ObservedGroup, ObservedPolicy,
+    ObservedRole, ObservedUser, PolicyVersion, Tags, observe, tagged, whoami,
+};
+pub use plan::{Action, Change, Op, Plan, plan, teardown_plan};
+
+/// Reads the account and removes everything of the stack's that `desired` names (and any
+/// group under the stack's path), in the order AWS requires. Works from any partial state and
+/// is idempotent. Returns the plan it carried out.
+pub async fn teardown(
+    clients: &Clients,
+    desired: &Desired,
+    options: &ApplyOptions,
+    progress: &mut (dyn FnMut(&Change) + Send),
+) -> Result<(Plan, ApplyReport), Error> {
+    let observed = observe(clients, desired).await?;
+    let plan = teardown_plan(desired, &observed);
+    let report = apply(clients, &plan, options, progress).await?;
+    Ok((plan, report))
+}

@@ -1,0 +1,712 @@
+//! The manifest (`policies/baseline.toml`): what the account should hold, read and checked
+//! before any call to AWS.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fmt,
+    ops::Range,
+    path::{Path, PathBuf},
+    str::FromStr,
+};
+
+use iamkit_arn::AccountId;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::policy_check;
+
+/// A problem in the manifest or in a policy file it names, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManifestError {
+    /// The file.
+    pub file: PathBuf,
+    /// 1-based line and column (in characters), when the problem has a place in the file.
+    pub location: Option<(usize, usize)>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when there is advice to give.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some((line, column)) = self.location {
+            write!(f, ":{line}:{column}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in a manifest and its policy files (never empty).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ManifestErrors(pub Vec<ManifestError>);
+
+impl fmt::Display for ManifestErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The account as the manifest describes it, every name checked and every policy file read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Manifest {
+    /// The manifest file.
+    pub file: PathBuf,
+    /// The stack name: the value of the `iamkit:stack` tag and part of the groups' path.
+    pub stack: String,
+    /// The region the manifest asks for, if any.
+    pub region: Option<String>,
+    /// Customer-managed policies by name.
+    pub policies: BTreeMap<String, PolicySource>,
+    /// Groups by name.
+    pub groups: BTreeMap<String, GroupSpec>,
+    /// Users by name.
+    pub users: BTreeMap<String, UserSpec>,
+    /// Roles by name.
+    pub roles: BTreeMap<String, RoleSpec>,
+    /// The S3 bucket, if the manifest asks for one.
+    pub bucket: Option<BucketSpec>,
+    /// Lambda functions by name.
+    pub functions: BTreeMap<String, FunctionSpec>,
+    /// The linter's findings in the policy files that do not stop a run (security, warning,
+    /// suggestion); `cargo xtask lint` explains them and lists the accepted ones.
+    pub findings: Vec<iamkit_policy::lint::Finding>,
+}
+
+/// A policy file: its path and its text, with `<account-id>` placeholders not yet filled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicySource {
+    /// The JSON file.
+    pub file: PathBuf,
+    /// Its text.
+    pub text: String,
+}
+
+/// A group and the managed policies attached to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupSpec {
+    /// Names of manifest policies.
+    pub policies: Vec<String>,
+}
+
+/// A user: its groups and whether it may sign in to the console.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserSpec {
+    /// Names of manifest groups.
+    pub groups: Vec<String>,
+    /// Whether the user gets a console password.
+    pub console: bool,
+}
+
+/// A role: who may assume it and its managed policies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleSpec {
+    /// The trust policy, as intent.
+    pub trust: Trust,
+    /// Names of manifest policies.
+    pub policies: Vec<String>,
+}
+
+/// Who may assume a role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trust {
+    /// Principals of an account: this one (`None`) or another.
+    Account {
+        /// The trusted account; `None` for the caller's own.
+        account: Option<AccountId>,
+        /// Whether switching to the role needs MFA (`aws:MultiFactorAuthPresent`).
+        require_mfa: bool,
+    },
+    /// An AWS service, such as `lambda.amazonaws.com`.
+    Service(String),
+}
+
+/// The S3 bucket.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BucketSpec {
+    /// Its name; `None` derives `<stack>-<account-id>-<region>`.
+    pub name: Option<String>,
+}
+
+/// A Lambda function. Its code comes from the caller, not from the manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionSpec {
+    /// The runtime, such as `provided.al2023`.
+    pub runtime: String,
+    /// The handler, such as `bootstrap`.
+    pub handler: String,
+    /// The execution role: a manifest role name.
+    pub role: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    stack: Spanned<String>,
+    region: Option<Spanned<String>>,
+    #[serde(default)]
+    policies: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    groups: BTreeMap<Spanned<String>, RawGroup>,
+    #[serde(default)]
+    users: BTreeMap<Spanned<String>, RawUser>,
+    #[serde(default)]
+    roles: BTreeMap<Spanned<String>, RawRole>,
+    bucket: Option<RawBucket>,
+    #[serde(default)]
+    functions: BTreeMap<Spanned<String>, RawFunction>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    #[serde(default)]
+    policies: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUser {
+    #[serde(default)]
+    groups: Vec<Spanned<String>>,
+    #[serde(default)]
+    console: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRole {
+    trust: Spanned<RawTrust>,
+    #[serde(default)]
+    policies: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrust {
+    account: Option<Spanned<String>>,
+    service: Option<Spanned<String>>,
+    #[serde(default)]
+    require_mfa: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBucket {
+    name: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFunction {
+    runtime: Spanned<String>,
+    handler: Spanned<String>,
+    role: Spanned<String>,
+}
+
+/// Reads the manifest at `path` and every policy file it names, and checks them: TOML syntax
+/// and fields, names, references between sections, and each policy document. Every problem is
+/// reported, with its file, line and column.
+pub fn load_manifest(path: &Path) -> Result<Manifest, ManifestErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ManifestErrors(vec![ManifestError {
+            file: path.to_owned(),
+            location: None,
+            message: format!("cannot read the manifest: {e}"),
+            help: None,
+        }])
+    })?;
+    let dir = path.parent().unwrap_or(Path::new(".")).to_owned();
+    parse_manifest(path, &text, &mut |file| {
+        std::fs::read_to_string(dir.join(file))
+    })
+}
+
+/// Parses manifest `text` (from `file`); `read` returns the text of a policy file named in it,
+/// relative to the manifest's folder.
+pub fn parse_manifest(
+    file: &Path,
+    text: &str,
+    read: &mut dyn FnMut(&Path) -> std::io::Result<String>,
+) -> Result<Manifest, ManifestErrors> {
+    let mut errors = Errors {
+        file: file.to_owned(),
+        text,
+        list: Vec::new(),
+    };
+    let raw: RawManifest = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            errors.at(e.span(), e.message().trim_end_matches('.').to_owned(), None);
+            return Err(ManifestErrors(errors.list));
+        }
+    };
+    let dir = file.parent().unwrap_or(Path::new(""));
+
+    let stack = raw.stack.get_ref().clone();
+    if !is_stack_name(&stack) {
+        errors.at(
+            Some(raw.stack.span()),
+            format!("invalid stack name `{stack}`"),
+            Some("use 1 to 32 lowercase letters, digits and hyphens, starting with a letter"),
+        );
+    }
+    if let Some(region) = &raw.region
+        && !is_region(region.get_ref())
+    {
+        errors.at(
+            Some(region.span()),
+            format!("invalid region `{}`", region.get_ref()),
+            Some("write a region code such as `ap-northeast-1`"),
+        );
+    }
+
+    let mut policies = BTreeMap::new();
+    let mut findings = Vec::new();
+    for (name, relative) in &raw.policies {
+        errors.name(name, "policy", 128);
+        let policy_file = dir.join(relative.get_ref());
+        match read(Path::new(relative.get_ref())) {
+            Ok(source) => {
+                let (problems, others) = policy_check::check(&policy_file, &source);
+                errors.list.extend(problems);
+                findings.extend(others);
+                policies.insert(
+                    name.get_ref().clone(),
+                    PolicySource {
+                        file: policy_file,
+                        text: source,
+                    },
+                );
+            }
+            Err(e) => errors.at(
+                Some(relative.span()),
+                format!("cannot read policy file `{}`: {e}", relative.get_ref()),
+                None,
+            ),
+        }
+    }
+    let policy_names: BTreeSet<&str> = raw.policies.keys().map(|k| k.get_ref().as_str()).collect();
+
+    let mut groups = BTreeMap::new();
+    for (name, group) in &raw.groups {
+        errors.name(name, "group", 128);
+        errors.references(&group.policies, &policy_names, "policy", "policies");
+        groups.insert(
+            name.get_ref().clone(),
+            GroupSpec {
+                policies: group.policies.iter().map(|p| p.get_ref().clone()).collect(),
+            },
+        );
+    }
+    let group_names: BTreeSet<&str> = raw.groups.keys().map(|k| k.get_ref().as_str()).collect();
+
+    let mut users = BTreeMap::new();
+    for (name, user) in &raw.users {
+        errors.name(name, "user", 64);
+        errors.references(&user.groups, &group_names, "group", "groups");
+        if user.groups.len() > 10 {
+            errors.at(
+                Some(name.span()),
+                format!(
+                    "user `{}` is in {} groups; IAM allows 10",
+                    name.get_ref(),
+                    user.groups.len()
+                ),
+                None,
+            );
+        }
+        users.insert(
+            name.get_ref().clone(),
+            UserSpec {
+                groups: user.groups.iter().map(|g| g.get_ref().clone()).collect(),
+                console: user.console,
+            },
+        );
+    }
+
+    let mut roles = BTreeMap::new();
+    for (name, role) in &raw.roles {
+        errors.name(name, "role", 64);
+        errors.references(&role.policies, &policy_names, "policy", "policies");
+        let trust = errors.trust(&role.trust);
+        if let Some(trust) = trust {
+            roles.insert(
+                name.get_ref().clone(),
+                RoleSpec {
+                    trust,
+                    policies: role.policies.iter().map(|p| p.get_ref().clone()).collect(),
+                },
+            );
+        }
+    }
+    let role_names: BTreeSet<&str> = raw.roles.keys().map(|k| k.get_ref().as_str()).collect();
+
+    let bucket = raw.bucket.as_ref().map(|bucket| {
+        if let Some(name) = &bucket.name
+            && !is_bucket_name(name.get_ref())
+        {
+            errors.at(
+                Some(name.span()),
+                format!("invalid bucket name `{}`", name.get_ref()),
+                Some("use 3 to 63 lowercase letters, digits, hyphens and dots"),
+            );
+        }
+        BucketSpec {
+            name: bucket.name.as_ref().map(|n| n.get_ref().clone()),
+        }
+    });
+
+    let mut functions = BTreeMap::new();
+    for (name, function) in &raw.functions {
+        if !is_function_name(name.get_ref()) {
+            errors.at(
+                Some(name.span()),
+                format!("invalid function name `{}`", name.get_ref()),
+                Some("use 1 to 64 letters, digits, hyphens and underscores"),
+            );
+        }
+        errors.references(
+            std::slice::from_ref(&function.role),
+            &role_names,
+            "role",
+            "roles",
+        );
+        for field in [&function.runtime, &function.handler] {
+            if field.get_ref().trim().is_empty() {
+                errors.at(Some(field.span()), "empty value".to_owned(), None);
+            }
+        }
+        functions.insert(
+            name.get_ref().clone(),
+            FunctionSpec {
+                runtime: function.runtime.get_ref().clone(),
+                handler: function.handler.get_ref().clone(),
+                role: function.role.get_ref().clone(),
+            },
+        );
+    }
+
+    if !errors.list.is_empty() {
+        return Err(ManifestErrors(errors.list));
+    }
+    Ok(Manifest {
+        file: file.to_owned(),
+        stack,
+        region: raw.region.map(|r| r.into_inner()),
+        policies,
+        groups,
+        users,
+        roles,
+        bucket,
+        functions,
+        findings,
+    })
+}
+
+struct Errors<'a> {
+    file: PathBuf,
+    text: &'a str,
+    list: Vec<ManifestError>,
+}
+
+impl Errors<'_> {
+    fn at(&mut self, span: Option<Range<usize>>, message: String, help: Option<&str>) {
+        self.list.push(ManifestError {
+            file: self.file.clone(),
+            location: span.map(|s| line_column(self.text, s.start)),
+            message,
+            help: help.map(str::to_owned),
+        });
+    }
+
+    fn name(&mut self, name: &Spanned<String>, kind: &str, max: usize) {
+        if !is_iam_name(name.get_ref(), max) {
+            self.at(
+                Some(name.span()),
+                format!("invalid {kind} name `{}`", name.get_ref()),
+                Some(&format!(
+                    "use 1 to {max} letters, digits and the characters `+=,.@_-`"
+                )),
+            );
+        }
+    }
+
+    fn references(
+        &mut self,
+        names: &[Spanned<String>],
+        known: &BTreeSet<&str>,
+        kind: &str,
+        section: &str,
+    ) {
+        let mut seen = BTreeSet::new();
+        for name in names {
+            if !known.contains(name.get_ref().as_str()) {
+                self.at(
+                    Some(name.span()),
+                    format!("no {kind} `{}` in this manifest", name.get_ref()),
+                    Some(&format!("add it under [{section}] or fix the name")),
+                );
+            } else if !seen.insert(name.get_ref()) {
+                self.at(
+                    Some(name.span()),
+                    format!("{kind} `{}` is listed twice", name.get_ref()),
+                    None,
+                );
+            }
+        }
+        if names.len() > 10
+            && kind == "policy"
+            && let Some(first) = names.first()
+        {
+            self.at(
+                Some(first.span()),
+                format!("{} managed policies; IAM attaches at most 10", names.len()),
+                None,
+            );
+        }
+    }
+
+    fn trust(&mut self, raw: &Spanned<RawTrust>) -> Option<Trust> {
+        let trust = raw.get_ref();
+        match (&trust.account, &trust.service) {
+            (Some(account), None) => {
+                let parsed = if account.get_ref() == "self" {
+                    Some(None)
+                } else {
+                    match AccountId::from_str(account.get_ref()) {
+                        Ok(id) => Some(Some(id)),
+                        Err(e) => {
+                            self.at(Some(account.span()), e.to_string(), None);
+                            None
+                        }
+                    }
+                };
+                parsed.map(|account| Trust::Account {
+                    account,
+                    require_mfa: trust.require_mfa,
+                })
+            }
+            (None, Some(service)) => {
+                if trust.require_mfa {
+                    self.at(
+                        Some(raw.span()),
+                        "`require_mfa` applies only to an account".to_owned(),
+                        None,
+                    );
+                }
+                if !service.get_ref().ends_with(".amazonaws.com") {
+                    self.at(
+                        Some(service.span()),
+                        format!("`{}` is not a service principal", service.get_ref()),
+                        Some("service principals look like `lambda.amazonaws.com`"),
+                    );
+                }
+                Some(Trust::Service(service.get_ref().clone()))
+            }
+            _ => {
+                self.at(
+                    Some(raw.span()),
+                    "a trust names exactly one of `account` or `service`".to_owned(),
+                    Some("write `trust = { account = \"self\" }` or `trust = { service = \"lambda.amazonaws.com\" }`"),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, column)
+}
+
+fn is_iam_name(name: &str, max: usize) -> bool {
+    (1..=max).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+fn is_stack_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn is_region(region: &str) -> bool {
+    !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn is_function_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Whether `name` is a valid general purpose S3 bucket name.
+pub(crate) fn is_bucket_name(name: &str) -> bool {
+    let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    (3..=63).contains(&name.len())
+        && edge_ok(name.chars().next())
+        && edge_ok(name.chars().last())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && !name.contains("..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, files: &[(&str, &str)]) -> Result<Manifest, ManifestErrors> {
+        parse_manifest(Path::new("m/baseline.toml"), text, &mut |path| {
+            files
+                .iter()
+                .find(|(name, _)| Path::new(name) == path)
+                .map(|(_, text)| (*text).to_owned())
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+        })
+    }
+
+    fn check_errors(text: &str, files: &[(&str, &str)], expected: &[&str]) {
+        let errors = parse(text, files).unwrap_err();
+        let actual: Vec<String> = errors.0.iter().map(|e| e.to_string()).collect();
+        assert_eq!(actual, expected);
+    }
+
+    const POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::<account-id>-b/*"}]}"#;
+
+    #[test]
+    fn the_baseline_loads_with_the_articles_account() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/baseline.toml");
+        let manifest = load_manifest(&path).unwrap();
+        assert_eq!(manifest.stack, "iamkit");
+        assert_eq!(manifest.policies.len(), 9);
+        assert_eq!(
+            manifest.groups["developer"].policies,
+            ["develop-lambda", "develop-s3"]
+        );
+        assert_eq!(manifest.groups["developer-base"].policies.len(), 5);
+        assert_eq!(
+            manifest.users["dev-user"],
+            UserSpec {
+                groups: vec!["developer".into(), "developer-base".into()],
+                console: true
+            }
+        );
+        assert_eq!(
+            manifest.roles["exec-lambda"].trust,
+            Trust::Service("lambda.amazonaws.com".into())
+        );
+        assert_eq!(manifest.functions["hello"].role, "exec-lambda");
+        assert_eq!(manifest.bucket, Some(BucketSpec { name: None }));
+    }
+
+    #[test]
+    fn syntax_errors_point_at_line_and_column() {
+        check_errors(
+            "stack = \"s\"\nregion = \n",
+            &[],
+            &["m/baseline.toml:2:10: string values must be quoted, expected literal string"],
+        );
+    }
+
+    #[test]
+    fn every_bad_reference_is_reported_where_it_is() {
+        check_errors(
+            "stack = \"s\"\n[policies]\np = \"p.json\"\n[groups.g]\npolicies = [\"p\", \"q\"]\n[users.u]\ngroups = [\"g\", \"h\"]\n",
+            &[("p.json", POLICY)],
+            &[
+                "m/baseline.toml:5:18: no policy `q` in this manifest\n  help: add it under [policies] or fix the name",
+                "m/baseline.toml:7:16: no group `h` in this manifest\n  help: add it under [groups] or fix the name",
+            ],
+        );
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_names_are_errors() {
+        check_errors(
+            "stack = \"s\"\n[users.u]\nconsole = true\npolicies = []\n",
+            &[],
+            &["m/baseline.toml:4:1: unknown field `policies`, expected `groups` or `console`"],
+        );
+        check_errors(
+            "stack = \"Bad Stack\"\n[users.\"a b\"]\n",
+            &[],
+            &[
+                "m/baseline.toml:1:9: invalid stack name `Bad Stack`\n  help: use 1 to 32 lowercase letters, digits and hyphens, starting with a letter",
+                "m/baseline.toml:2:8: invalid user name `a b`\n  help: use 1 to 64 letters, digits and the characters `+=,.@_-`",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_trust_names_one_principal() {
+        check_errors(
+            "stack = \"s\"\n[roles.r]\ntrust = { account = \"self\", service = \"lambda.amazonaws.com\" }\n",
+            &[],
+            &[
+                "m/baseline.toml:3:9: a trust names exactly one of `account` or `service`\n  help: write `trust = { account = \"self\" }` or `trust = { service = \"lambda.amazonaws.com\" }`",
+            ],
+        );
+        check_errors(
+            "stack = \"s\"\n[roles.r]\ntrust = { account = \"12345\" }\n",
+            &[],
+            &["m/baseline.toml:3:21: invalid account id `12345`: expected 12 digits"],
+        );
+    }
+
+    #[test]
+    fn policy_file_errors_name_the_policy_file() {
+        check_errors(
+            "stack = \"s\"\n[policies]\np = \"p.json\"\nq = \"missing.json\"\n",
+            &[(
+                "p.json",
+                "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n}",
+            )],
+            &[
+                "m/p.json:4:1: malformed JSON: expected value [grammar]\n  help: see the IAM JSON policy grammar in the IAM User Guide",
+                "m/baseline.toml:4:5: cannot read policy file `missing.json`: entity not found",
+            ],
+        );
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\ncdé f", 0), (1, 1));
+        assert_eq!(line_column("ab\ncdé f", 3), (2, 1));
+        assert_eq!(line_column("ab\ncdé f", 8), (2, 5));
+    }
+
+    #[test]
+    fn bucket_names() {
+        assert!(is_bucket_name("iamkit-123456789012-ap-northeast-1"));
+        assert!(!is_bucket_name("Upper"));
+        assert!(!is_bucket_name("-edge"));
+        assert!(!is_bucket_name("a..b"));
+        assert!(!is_bucket_name("ab"));
+    }
+}

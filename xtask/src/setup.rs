@@ -1,0 +1,257 @@
+//! `cargo xtask setup`: the article's account from `policies/baseline.toml`: plan, then apply.
+
+use std::{
+    collections::BTreeMap,
+    io::IsTerminal,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, Result, bail};
+use iamkit_provision::{
+    Action, ApplyOptions, Change, Clients, Code, Desired, Manifest, Plan, apply, load_manifest,
+    observe, plan, whoami,
+};
+
+use crate::target::{self, TargetArgs};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    target: TargetArgs,
+    /// The manifest (default: policies/baseline.toml).
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    /// Print the plan and stop: nothing is written.
+    #[arg(long)]
+    dry_run: bool,
+    /// `text` for people (coloured on a terminal), `json` for scripts.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    output: Output,
+    /// Take over resources that have the manifest's names but not this stack's mark (tag them,
+    /// move groups under the stack's path) instead of stopping.
+    #[arg(long)]
+    adopt: bool,
+    /// Where console passwords are written, one mode-0600 file per user (default:
+    /// target/credentials).
+    #[arg(long)]
+    credentials_dir: Option<PathBuf>,
+    /// The Lambda deployment package (default: target/lambda/hello/bootstrap.zip, written by
+    /// the Lambda packaging task). Without it, the function is not created or updated.
+    #[arg(long)]
+    lambda_zip: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let root = crate::project_root();
+    let manifest = read_manifest(args.manifest.as_deref())?;
+    let code = read_code(args.lambda_zip.as_deref())?;
+    let target = target::resolve(&args.target)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let clients = connect(&args.target, &target, &manifest).await;
+        let mut desired = desired(&clients, &manifest, code).await?;
+        desired.adopt = args.adopt;
+        let observed = observe(&clients, &desired).await?;
+        let plan = plan(&desired, &observed);
+        for note in &plan.notes {
+            eprintln!("note: {note}");
+        }
+        if args.output == Output::Text {
+            print_plan(&plan, "setup");
+        }
+        if !plan.conflicts.is_empty() {
+            if args.output == Output::Json {
+                println!("{}", serde_json::to_string_pretty(&plan)?);
+            }
+            bail!(iamkit_provision::Error::NotOurs(plan.conflicts.clone()));
+        }
+        if args.dry_run || plan.is_empty() {
+            if args.output == Output::Json {
+                println!("{}", serde_json::to_string_pretty(&plan)?);
+            }
+            return Ok(());
+        }
+        let credentials_dir = args
+            .credentials_dir
+            .clone()
+            .unwrap_or_else(|| target_dir(&root).join("credentials"));
+        let options = ApplyOptions::new(credentials_dir);
+        let json = args.output == Output::Json;
+        let report = apply(&clients, &plan, &options, &mut |change: &Change| {
+            progress(change, json);
+        })
+        .await?;
+        if json {
+            let out = serde_json::json!({
+                "plan": plan,
+                "applied": report.changes,
+                "credentials": report.credentials,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        } else {
+            println!("\nApply complete: {} changes made.", report.changes);
+        }
+        for path in &report.credentials {
+            eprintln!(
+                "console password written to {} (readable only by you); it must be changed at first sign-in",
+                path.display()
+            );
+        }
+        Ok(())
+    })
+}
+
+/// Reads and lints the manifest and its policies; any error stops before AWS is called.
+pub fn read_manifest(path: Option<&Path>) -> Result<Manifest> {
+    let default = crate::project_root().join("policies/baseline.toml");
+    let path = path.unwrap_or(&default);
+    let manifest = load_manifest(path).map_err(|errors| {
+        for error in &errors.0 {
+            eprintln!("error: {error}");
+        }
+        anyhow::anyhow!(
+            "{} problem(s) in the manifest or its policies: nothing was sent to AWS",
+            errors.0.len()
+        )
+    })?;
+    let mut manifest = manifest;
+    let accepted = path.with_file_name(crate::lint::ACCEPTED);
+    if let Ok(text) = std::fs::read_to_string(&accepted) {
+        let suppressions = crate::lint::read_accepted(&text)
+            .with_context(|| format!("reading {}", accepted.display()))?;
+        iamkit_policy::lint::accept(&mut manifest.findings, &suppressions);
+    }
+    if !manifest.findings.is_empty() {
+        eprintln!(
+            "lint: {} (`cargo xtask lint` explains them and lists the accepted ones)",
+            iamkit_policy::lint::summary(&manifest.findings)
+        );
+    }
+    Ok(manifest)
+}
+
+/// Clients for the target, in `--region`, else the manifest's region, else the default.
+pub async fn connect(
+    args: &TargetArgs,
+    target: &iamkit_provision::Target,
+    manifest: &Manifest,
+) -> Clients {
+    let region = args.region.as_deref().or(manifest.region.as_deref());
+    iamkit_provision::connect(target, region).await
+}
+
+/// The desired state for the caller's account; warns when the caller is the root user.
+pub async fn desired(
+    clients: &Clients,
+    manifest: &Manifest,
+    code: BTreeMap<String, Code>,
+) -> Result<Desired> {
+    let me = whoami(clients).await?;
+    if me.is_root() {
+        eprintln!(
+            "warning: these are the account's root credentials. The point of this baseline is to stop using them: \
+             after setup, sign in as dev-user, and delete the root access keys (`verify` checks)"
+        );
+    }
+    let region = clients
+        .config
+        .region()
+        .map(|r| r.as_ref().to_owned())
+        .unwrap_or_else(|| iamkit_provision::DEFAULT_REGION.to_owned());
+    Ok(Desired::new(manifest, &me, &region, &code)?)
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn read_code(path: Option<&Path>) -> Result<BTreeMap<String, Code>> {
+    let default = target_dir(&crate::project_root()).join("lambda/hello/bootstrap.zip");
+    let (path, explicit) = match path {
+        Some(path) => (path.to_path_buf(), true),
+        None => (default, false),
+    };
+    match std::fs::read(&path) {
+        Ok(zip) => Ok(BTreeMap::from([("hello".to_owned(), Code::from_zip(zip))])),
+        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!(
+                "note: no Lambda package at {}: the function is left as it is",
+                path.display()
+            );
+            Ok(BTreeMap::new())
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn paint(action: Action, text: &str) -> String {
+    if !colour() {
+        return text.to_owned();
+    }
+    let code = match action {
+        Action::Create => "32",
+        Action::Update => "33",
+        Action::Delete => "31",
+        Action::Adopt => "36",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// Prints the plan like `terraform plan`: one line per change, then the totals.
+pub fn print_plan(plan: &Plan, task: &str) {
+    println!(
+        "{task}: stack `{}` in account {} ({})",
+        plan.stack, plan.account, plan.region
+    );
+    for conflict in &plan.conflicts {
+        println!("  ! {conflict}");
+    }
+    if plan.is_empty() {
+        if plan.conflicts.is_empty() && task == "teardown" {
+            println!("\nNothing to remove: the stack has no resources in this account.");
+        } else if plan.conflicts.is_empty() {
+            println!("\nNo changes. The account matches the manifest.");
+        }
+        return;
+    }
+    println!();
+    for change in &plan.changes {
+        let line = format!("  {} {}", change.action.sign(), change.address);
+        match &change.detail {
+            Some(detail) => println!("{}  ({detail})", paint(change.action, &line)),
+            None => println!("{}", paint(change.action, &line)),
+        }
+    }
+    println!(
+        "\nPlan: {} to adopt, {} to create, {} to update, {} to delete.",
+        plan.count(Action::Adopt),
+        plan.count(Action::Create),
+        plan.count(Action::Update),
+        plan.count(Action::Delete)
+    );
+}
+
+/// One line per change made: to stdout for people, to stderr when stdout is JSON.
+pub fn progress(change: &Change, json: bool) {
+    let line = paint(
+        change.action,
+        &format!("{} {}: done", change.action.sign(), change.address),
+    );
+    if json {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+}
