@@ -1,6 +1,7 @@
 //! End-to-end tests against the local AWS emulator: one test binary, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure with a message
 
+mod bad_input;
 mod emulator;
 mod lambda;
 mod mfa;
