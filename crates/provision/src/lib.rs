@@ -48,7 +48,7 @@ mod plan;
 mod policy_check;
 
 pub use apply::{ApplyOptions, ApplyReport, apply};
-pub use clients::{Clients, DEFAULT_REGION, Target, connect, from_config};
+pub use clients::{Clients, DEFAULT_REGION, MAX_ATTEMPTS, Target, connect, from_config};
 pub use desired::{
     Code, Desired, DesiredBucket, DesiredFunction, DesiredGroup, DesiredPolicy, DesiredRole,
     DesiredUser, Identity, STACK_TAG, trust_policy,
