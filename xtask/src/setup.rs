@@ -35,8 +35,8 @@ pub struct Args {
     /// target/credentials).
     #[arg(long)]
     credentials_dir: Option<PathBuf>,
-    /// The Lambda deployment package (default: target/lambda/hello/bootstrap.zip, written by
-    /// the Lambda packaging task). Without it, the function is not created or updated.
+    /// The Lambda deployment package to deploy (default: build and zip the hello-world Lambda,
+    /// as `cargo xtask package-lambda` does).
     #[arg(long)]
     lambda_zip: Option<PathBuf>,
 }
@@ -173,23 +173,28 @@ fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
+/// The function's package: `--lambda-zip`, else the hello-world Lambda built and zipped now
+/// (quick when it is up to date).
 fn read_code(path: Option<&Path>) -> Result<BTreeMap<String, Code>> {
-    let default = target_dir(&crate::project_root()).join("lambda/hello/bootstrap.zip");
-    let (path, explicit) = match path {
-        Some(path) => (path.to_path_buf(), true),
-        None => (default, false),
-    };
-    match std::fs::read(&path) {
-        Ok(zip) => Ok(BTreeMap::from([("hello".to_owned(), Code::from_zip(zip))])),
-        Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!(
-                "note: no Lambda package at {}: the function is left as it is",
-                path.display()
-            );
-            Ok(BTreeMap::new())
+    let code = match path {
+        Some(path) => {
+            let zip = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            Code::from_zip(zip)
         }
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
-    }
+        None => {
+            let packaged = crate::lambda::package()?;
+            let zip = std::fs::read(&packaged.zip)
+                .with_context(|| format!("reading {}", packaged.zip.display()))?;
+            eprintln!(
+                "lambda package {} (sha256 {})",
+                packaged.zip.display(),
+                packaged.sha256
+            );
+            Code::new(zip, &packaged.sha256)
+                .with_context(|| format!("{} changed while it was read", packaged.zip.display()))?
+        }
+    };
+    Ok(BTreeMap::from([("hello".to_owned(), code)]))
 }
 
 fn colour() -> bool {

@@ -311,7 +311,7 @@ pub fn parse_manifest(
     let mut policies = BTreeMap::new();
     let mut findings = Vec::new();
     for (name, relative) in &raw.policies {
-        errors.name(name, "policy", 128);
+        errors.name(name, iamkit_arn::validate_policy_name);
         let policy_file = dir.join(relative.get_ref());
         match read(Path::new(relative.get_ref())) {
             Ok(source) => {
@@ -344,7 +344,7 @@ pub fn parse_manifest(
 
     let mut groups = BTreeMap::new();
     for (name, group) in &raw.groups {
-        errors.name(name, "group", 128);
+        errors.name(name, iamkit_arn::validate_group_name);
         errors.references(&group.policies, &policy_names, "policy", "policies");
         groups.insert(
             name.get_ref().clone(),
@@ -357,7 +357,7 @@ pub fn parse_manifest(
 
     let mut users = BTreeMap::new();
     for (name, user) in &raw.users {
-        errors.name(name, "user", 64);
+        errors.name(name, iamkit_arn::validate_user_name);
         errors.references(&user.groups, &group_names, "group", "groups");
         if user.groups.len() > 10 {
             errors.at(
@@ -381,7 +381,7 @@ pub fn parse_manifest(
 
     let mut roles = BTreeMap::new();
     for (name, role) in &raw.roles {
-        errors.name(name, "role", 64);
+        errors.name(name, iamkit_arn::validate_role_name);
         errors.references(&role.policies, &policy_names, "policy", "policies");
         let trust = errors.trust(&role.trust);
         if let Some(trust) = trust {
@@ -474,15 +474,13 @@ impl Errors<'_> {
         });
     }
 
-    fn name(&mut self, name: &Spanned<String>, kind: &str, max: usize) {
-        if !is_iam_name(name.get_ref(), max) {
-            self.at(
-                Some(name.span()),
-                format!("invalid {kind} name `{}`", name.get_ref()),
-                Some(&format!(
-                    "use 1 to {max} letters, digits and the characters `+=,.@_-`"
-                )),
-            );
+    fn name(
+        &mut self,
+        name: &Spanned<String>,
+        validate: fn(&str) -> Result<(), iamkit_arn::ArnError>,
+    ) {
+        if let Err(e) = validate(name.get_ref()) {
+            self.at(Some(name.span()), e.to_string(), e.help());
         }
     }
 
@@ -577,13 +575,6 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
     (line, column)
-}
-
-fn is_iam_name(name: &str, max: usize) -> bool {
-    (1..=max).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }
 
 fn is_stack_name(name: &str) -> bool {
@@ -701,7 +692,7 @@ mod tests {
             &[],
             &[
                 "m/baseline.toml:1:9: invalid stack name `Bad Stack`\n  help: use 1 to 32 lowercase letters, digits and hyphens, starting with a letter",
-                "m/baseline.toml:2:8: invalid user name `a b`\n  help: use 1 to 64 letters, digits and the characters `+=,.@_-`",
+                "m/baseline.toml:2:8: invalid user name `a b`: character ` ` at column 2 is not allowed; use only letters, digits and `_+=,.@-`",
             ],
         );
     }
