@@ -1,5 +1,6 @@
 //! `cargo xtask`: iamkit's tasks. It parses arguments, prints, and calls the crates.
 
+mod bench;
 mod catalog;
 mod ci;
 mod demo;
@@ -39,6 +40,8 @@ enum Task {
     Demo,
     /// Install the emulator if needed, then run every test in the workspace.
     Test(test::Args),
+    /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine and the linter.
+    Bench(bench::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
     /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
@@ -69,6 +72,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.task {
         Task::Demo => demo::run(),
         Task::Test(args) => test::run(args),
+        Task::Bench(args) => bench::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Mfa(args) => mfa::run(args),
         Task::Setup(args) => setup::run(args),
