@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a panic is a failure with a message
 
 mod aws;
+mod bad_input;
 mod emulator;
 mod lambda;
 mod mfa;

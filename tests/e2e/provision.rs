@@ -1159,3 +1159,5 @@ async fn setup_killed_with_sigkill_converges_when_run_again() {
         assert!(ours(&account.plain).await.is_empty(), "after {at_least}");
     }
 }
+
+mod faults;

@@ -1,6 +1,7 @@
 //! `cargo xtask`: iamkit's tasks. It parses arguments, prints, and calls the crates.
 
 mod actionlint;
+mod bench;
 mod catalog;
 mod ci;
 mod demo;
@@ -41,6 +42,8 @@ enum Task {
     Demo(demo::Args),
     /// Install the emulator if needed, then run every test in the workspace.
     Test(test::Args),
+    /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine and the linter.
+    Bench(bench::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
     /// Virtual MFA devices: enrol a user from the terminal, report, remove; root MFA status.
@@ -76,6 +79,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.task {
         Task::Demo(args) => demo::run(args),
         Task::Test(args) => test::run(args),
+        Task::Bench(args) => bench::run(args),
         Task::Emulator(args) => emulator::run(args),
         Task::Mfa(args) => mfa::run(args),
         Task::Setup(args) => setup::run(args),

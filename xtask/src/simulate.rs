@@ -92,7 +92,7 @@ pub fn run(args: Args) -> ExitCode {
 
 /// Evaluates every case again and again until `budget` has passed; returns the number of
 /// decisions and the time taken.
-fn bench(cases: &[Case], budget: Duration) -> (u64, Duration) {
+pub(crate) fn bench(cases: &[Case], budget: Duration) -> (u64, Duration) {
     let start = Instant::now();
     let mut decisions = 0u64;
     if cases.is_empty() {

@@ -1,6 +1,8 @@
 //! The one place where AWS clients are built.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig, meta::region::RegionProviderChain};
+use aws_config::{
+    BehaviorVersion, Region, SdkConfig, meta::region::RegionProviderChain, retry::RetryConfig,
+};
 use aws_credential_types::Credentials;
 
 /// The article's region, used when neither `--region` nor the environment names one.
@@ -42,6 +44,11 @@ pub struct Clients {
     pub lambda: aws_sdk_lambda::Client,
 }
 
+/// How many times the SDK sends a request that fails with a retryable error (throttling, a
+/// 5xx, a dropped connection) before giving up: the SDK's default of 3 lets a read fail when a
+/// fifth of the requests are throttled (the Terraform AWS provider allows 25).
+pub const MAX_ATTEMPTS: u32 = 10;
+
 /// Builds the clients. The region is `region` if given, else the environment's (`AWS_REGION`,
 /// and on AWS the profile's), else [`DEFAULT_REGION`].
 pub async fn connect(target: &Target, region: Option<&str>) -> Clients {
@@ -51,7 +58,8 @@ pub async fn connect(target: &Target, region: Option<&str>) -> Clients {
 
 async fn load_config(target: &Target, region: Option<&str>) -> SdkConfig {
     let explicit = region.map(|r| Region::new(r.to_owned()));
-    let loader = aws_config::defaults(BehaviorVersion::latest());
+    let loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
     match target {
         Target::Aws => {
             let region = RegionProviderChain::first_try(explicit)
@@ -116,5 +124,9 @@ mod tests {
         );
         assert_eq!(clients.config.endpoint_url(), Some("http://127.0.0.1:1"));
         assert!(!clients.target.is_aws());
+        assert_eq!(
+            clients.config.retry_config().map(RetryConfig::max_attempts),
+            Some(MAX_ATTEMPTS)
+        );
     }
 }

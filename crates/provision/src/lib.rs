@@ -54,7 +54,7 @@ mod preflight;
 pub mod verify;
 
 pub use apply::{ApplyOptions, ApplyReport, apply};
-pub use clients::{Clients, DEFAULT_REGION, Target, connect, from_config};
+pub use clients::{Clients, DEFAULT_REGION, MAX_ATTEMPTS, Target, connect, from_config};
 pub use desired::{
     Code, Desired, DesiredBucket, DesiredFunction, DesiredGroup, DesiredPolicy, DesiredRole,
     DesiredUser, GITHUB_OIDC_HOST, Identity, STACK_TAG, trust_policy,

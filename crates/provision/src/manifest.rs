@@ -234,18 +234,54 @@ struct RawFunction {
 /// and fields, names, references between sections, and each policy document. Every problem is
 /// reported, with its file, line and column.
 pub fn load_manifest(path: &Path) -> Result<Manifest, ManifestErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = read_text(path).map_err(|e| {
         ManifestErrors(vec![ManifestError {
             file: path.to_owned(),
-            location: None,
+            location: not_utf8_at(&e),
             message: format!("cannot read the manifest: {e}"),
             help: None,
         }])
     })?;
     let dir = path.parent().unwrap_or(Path::new(".")).to_owned();
-    parse_manifest(path, &text, &mut |file| {
-        std::fs::read_to_string(dir.join(file))
+    parse_manifest(path, &text, &mut |file| read_text(&dir.join(file)))
+}
+
+/// Bytes that are not UTF-8, at a 1-based line and column (in characters) of a file.
+#[derive(Debug, thiserror::Error)]
+#[error("not UTF-8 text: byte {byte:#04x} at line {line}, column {column} is not valid UTF-8")]
+struct NotUtf8 {
+    byte: u8,
+    line: usize,
+    column: usize,
+}
+
+/// Reads a text file; bytes that are not UTF-8 are an `InvalidData` error carrying their place.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let before = bytes.get(..valid).unwrap_or_default();
+        // The prefix is valid UTF-8 by definition of `valid_up_to`.
+        let text = std::str::from_utf8(before).unwrap_or_default();
+        let (line, column) = line_column(text, text.len());
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            NotUtf8 {
+                byte: bytes.get(valid).copied().unwrap_or_default(),
+                line,
+                column,
+            },
+        )
     })
+}
+
+/// The line and column of an error from [`read_text`] about bytes that are not UTF-8.
+fn not_utf8_at(error: &std::io::Error) -> Option<(usize, usize)> {
+    error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<NotUtf8>())
+        .map(|e| (e.line, e.column))
 }
 
 /// Parses manifest `text` (from `file`); `read` returns the text of a policy file named in it,
@@ -305,6 +341,13 @@ pub fn parse_manifest(
                     },
                 );
             }
+            // Text that is not UTF-8 has a place in the policy file itself.
+            Err(e) if not_utf8_at(&e).is_some() => errors.list.push(ManifestError {
+                file: policy_file,
+                location: not_utf8_at(&e),
+                message: format!("cannot read the policy: {e}"),
+                help: Some("save the file as UTF-8".to_owned()),
+            }),
             Err(e) => errors.at(
                 Some(relative.span()),
                 format!("cannot read policy file `{}`: {e}", relative.get_ref()),
@@ -838,5 +881,48 @@ mod tests {
         assert!(!is_bucket_name("-edge"));
         assert!(!is_bucket_name("a..b"));
         assert!(!is_bucket_name("ab"));
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_reported_at_their_place_in_their_file() {
+        let dir = std::env::temp_dir().join(format!("iamkit-not-utf8-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("m.toml"),
+            "stack = \"s\"\n[policies]\np = \"p.json\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("p.json"), b"{\n  \"Version\": \"caf\xe9\"\n}\n").unwrap();
+        let errors = load_manifest(&dir.join("m.toml")).unwrap_err().0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].file, dir.join("p.json"));
+        assert_eq!(errors[0].location, Some((2, 18)));
+        assert!(errors[0].message.contains("byte 0xe9"), "{}", errors[0]);
+
+        std::fs::write(dir.join("m.toml"), b"stack = \"s\"\n# \xff\n").unwrap();
+        let errors = load_manifest(&dir.join("m.toml")).unwrap_err().0;
+        assert_eq!(errors[0].file, dir.join("m.toml"));
+        assert_eq!(errors[0].location, Some((2, 3)));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_policy_file_far_over_the_quota_is_refused_without_linting() {
+        let resources: Vec<String> = (0..20_000)
+            .map(|i| format!("\"arn:aws:s3:::b{i}/*\""))
+            .collect();
+        let text = format!(
+            "{{\"Version\":\"2012-10-17\",\"Statement\":{{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":[{}]}}}}",
+            resources.join(",")
+        );
+        let manifest = "stack = \"s\"\n[policies]\np = \"p.json\"\n";
+        let errors = parse(manifest, &[("p.json", &text)]).unwrap_err().0;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].location, Some((1, 1)));
+        assert!(
+            errors[0].message.contains("[policy-too-large]"),
+            "{}",
+            errors[0]
+        );
     }
 }

@@ -10,11 +10,34 @@ use crate::manifest::ManifestError;
 /// The placeholder the article writes for the account id.
 pub const ACCOUNT_PLACEHOLDER: &str = iamkit_arn::Template::ACCOUNT_ID;
 
+/// IAM's quota on a managed policy, in characters not counting white space.
+const MANAGED_POLICY_QUOTA: usize = 6_144;
+
+/// Above this many bytes a file is refused without being linted: even with white space it is
+/// far over [`MANAGED_POLICY_QUOTA`].
+const TOO_LARGE_TO_LINT: usize = 16 * MANAGED_POLICY_QUOTA;
+
 /// Lints the policy `text` read from `file` as an identity policy template (`<account-id>`
 /// placeholders allowed). Error findings (an invalid document, an unknown action, a
 /// placeholder left in, ...) stop the run; the other findings are returned for the caller to
 /// show (`cargo xtask lint` explains and accepts them).
 pub(crate) fn check(file: &Path, text: &str) -> (Vec<ManifestError>, Vec<Finding>) {
+    // Far over the quota: say so at once rather than lint megabytes that IAM would refuse.
+    if text.len() > TOO_LARGE_TO_LINT {
+        let error = ManifestError {
+            file: file.to_owned(),
+            location: Some((1, 1)),
+            message: format!(
+                "the policy file has {} bytes; IAM allows {MANAGED_POLICY_QUOTA} characters for a managed policy [policy-too-large]",
+                text.len()
+            ),
+            help: Some(
+                "split it into several policies, or use wildcards where they stay precise"
+                    .to_owned(),
+            ),
+        };
+        return (vec![error], Vec::new());
+    }
     let options = LintOptions {
         kind: PolicyKind::Identity,
         template: true,

@@ -1,0 +1,265 @@
+//! `cargo xtask bench`: how fast the flows are, with the command behind each figure.
+//!
+//! Setup runs against a fresh local emulator through the test harness's proxy
+//! (`iamkit_e2e::proxy`), which counts requests and adds a fixed latency to each: at 0 ms it
+//! measures our own overhead and the emulator's; at 50 ms it shows how much of the work runs
+//! in parallel. The proxy stays in the test harness (no product crate ships fault injection);
+//! xtask, which is not shipped either, borrows it rather than keep a second copy.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    hint::black_box,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result};
+use iamkit_e2e::proxy::{Faults, Proxy};
+use iamkit_emulator::{Emulator, Install, Lifetime};
+use iamkit_policy::lint::{self, LintOptions, PolicyKind};
+use iamkit_provision::{
+    ApplyOptions, Clients, Code, Desired, Manifest, Plan, Target, apply, observe, plan, teardown,
+    whoami,
+};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The latency added to every request in the second setup run, in milliseconds.
+    #[arg(long, default_value_t = 50)]
+    latency_ms: u64,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    println!("machine: {cores} cores ({})", std::env::consts::ARCH);
+    println!("all figures: `cargo xtask bench` (debug build unless run with --release)\n");
+    let manifest = crate::setup::read_manifest(None)?;
+    lint_nine(&manifest);
+    decisions()?;
+    println!();
+
+    let install = Install::new(Install::default_dir());
+    install.ensure(&mut |line| eprintln!("{line}"))?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(flows(
+        &install,
+        &manifest,
+        Duration::from_millis(args.latency_ms),
+    ))
+}
+
+/// Lints the nine policies, as setup does before anything is sent.
+fn lint_nine(manifest: &Manifest) {
+    let options = LintOptions {
+        kind: PolicyKind::Identity,
+        template: true,
+        ..LintOptions::default()
+    };
+    let lint_all = || {
+        for (name, policy) in &manifest.policies {
+            black_box(lint::lint(name, &policy.text, &options));
+        }
+    };
+    // Reading the manifest has linted them once already: the catalog is decoded.
+    let rounds = 200u32;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        lint_all();
+    }
+    let each = started.elapsed() / rounds;
+    println!(
+        "lint of the {} policies: {} per run (mean of {rounds}; also `cargo xtask lint`)",
+        manifest.policies.len(),
+        ms(each)
+    );
+}
+
+/// Engine decisions per second over the evaluation case files, policies compiled once.
+fn decisions() -> Result<()> {
+    let dir = crate::project_root().join("crates/eval/tests/cases");
+    for file in ["blog.json", "conditions-string.json"] {
+        let path = dir.join(file);
+        let source = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let cases = iamkit_eval::cases::parse(&source)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let (count, elapsed) = crate::simulate::bench(&cases, Duration::from_secs(2));
+        println!(
+            "engine: {:.0} decisions/s over the {} cases of crates/eval/tests/cases/{file}, one thread (also: `cargo xtask simulate crates/eval/tests/cases/{file} --bench`)",
+            count as f64 / elapsed.as_secs_f64(),
+            cases.len()
+        );
+    }
+    Ok(())
+}
+
+/// The flows against a fresh emulator, through a counting proxy.
+async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Result<()> {
+    let emulator = Emulator::start(install, Lifetime::WithThisProcess)?;
+    let proxy = Proxy::start(&emulator.endpoint()).await?;
+    let target = Target::Emulator {
+        endpoint: proxy.endpoint(),
+    };
+    let region = manifest
+        .region
+        .as_deref()
+        .unwrap_or(iamkit_provision::DEFAULT_REGION);
+    let clients = iamkit_provision::connect(&target, Some(region)).await;
+    let dir = std::env::temp_dir().join(format!("iamkit-bench-{}", std::process::id()));
+    let options = ApplyOptions::new(&dir);
+    // The smallest valid zip (an empty one): the emulator stores it and never runs it.
+    let mut zip = vec![0x50, 0x4b, 0x05, 0x06];
+    zip.extend([0u8; 18]);
+    let code = BTreeMap::from([("hello".to_owned(), Code::from_zip(zip))]);
+    println!(
+        "setup from empty on a fresh emulator, the Lambda package an empty zip, parallelism {}:",
+        options.parallelism
+    );
+
+    // The emulator's first answers are slow (Python imports on first use): warm it up.
+    let warm = setup(&clients, &proxy, manifest, &code, &options, Duration::ZERO).await?;
+    println!(
+        "  cold emulator, first setup (not counted): {}",
+        ms(warm.wall)
+    );
+    teardown(&clients, &warm.desired, &options, &mut |_| {}).await?;
+
+    for latency in [Duration::ZERO, latency] {
+        let run = setup(&clients, &proxy, manifest, &code, &options, latency).await?;
+        run.print(latency);
+        // A rerun on the converged account.
+        proxy.reset_counts();
+        let started = Instant::now();
+        let rerun = setup(&clients, &proxy, manifest, &code, &options, latency).await?;
+        println!(
+            "  rerun on the converged account ({} ms/request): {} requests, {} writes, {} changes planned, {}",
+            latency.as_millis(),
+            rerun.requests,
+            rerun.writes,
+            rerun.changes,
+            ms(started.elapsed())
+        );
+        println!(
+            "  verify ({} ms/request): not available on this branch",
+            latency.as_millis()
+        );
+        proxy.reset_counts();
+        let started = Instant::now();
+        teardown(&clients, &run.desired, &options, &mut |_| {}).await?;
+        println!(
+            "  teardown ({} ms/request): {}, {} requests, {} writes",
+            latency.as_millis(),
+            ms(started.elapsed()),
+            proxy.counts().total,
+            proxy.counts().writes
+        );
+    }
+
+    // What the parallelism bound costs: the same setup with every change of a step at once.
+    let unbounded = ApplyOptions {
+        parallelism: 64,
+        ..options.clone()
+    };
+    let run = setup(&clients, &proxy, manifest, &code, &unbounded, latency).await?;
+    println!("with parallelism 64 instead (not the default; IAM throttles bursts):");
+    run.print(latency);
+    teardown(&clients, &run.desired, &options, &mut |_| {}).await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+struct Run {
+    desired: Desired,
+    wall: Duration,
+    read: Duration,
+    requests: usize,
+    read_requests: usize,
+    writes: usize,
+    changes: usize,
+    depth: usize,
+    by_step: Vec<(u8, usize)>,
+}
+
+impl Run {
+    fn print(&self, latency: Duration) {
+        let ideal = latency * self.depth as u32;
+        let ratio = if ideal.is_zero() {
+            "-".to_owned()
+        } else {
+            format!("{:.2}", self.wall.as_secs_f64() / ideal.as_secs_f64())
+        };
+        println!(
+            "  {} ms/request: {} wall ({} reading: {} requests), {} requests, {} writes, {} changes in steps {:?} (step, changes); depth {}, ratio to depth x {} ms: {ratio}",
+            latency.as_millis(),
+            ms(self.wall),
+            ms(self.read),
+            self.read_requests,
+            self.requests,
+            self.writes,
+            self.changes,
+            self.by_step,
+            self.depth,
+            latency.as_millis()
+        );
+    }
+}
+
+/// One `cargo xtask setup`, as its library calls, timed and counted.
+async fn setup(
+    clients: &Clients,
+    proxy: &Proxy,
+    manifest: &Manifest,
+    code: &BTreeMap<String, Code>,
+    options: &ApplyOptions,
+    latency: Duration,
+) -> Result<Run> {
+    proxy.set_faults(Faults {
+        latency,
+        ..Faults::default()
+    });
+    let started = Instant::now();
+    let me = whoami(clients).await?;
+    let region = clients
+        .config
+        .region()
+        .map_or(iamkit_provision::DEFAULT_REGION, |r| r.as_ref());
+    let desired = Desired::new(manifest, &me, region, code)?;
+    let observed = observe(clients, &desired).await?;
+    let plan = plan(&desired, &observed);
+    let read = started.elapsed();
+    let read_requests = proxy.counts().total;
+    if !plan.is_empty() {
+        apply(clients, &plan, options, &mut |_| {}).await?;
+    }
+    let wall = started.elapsed();
+    let counts = proxy.counts();
+    Ok(Run {
+        desired,
+        wall,
+        read,
+        requests: counts.total,
+        read_requests,
+        writes: counts.writes,
+        changes: plan.changes.len(),
+        depth: depth(&plan),
+        by_step: by_step(&plan),
+    })
+}
+
+/// The depth of the dependency graph: one level for the identity call, one for the reads
+/// (independent of each other), and one per step of the plan (a step waits for the one before).
+fn depth(plan: &Plan) -> usize {
+    let steps: BTreeSet<u8> = plan.changes.iter().map(|c| c.op.step()).collect();
+    2 + steps.len()
+}
+
+fn by_step(plan: &Plan) -> Vec<(u8, usize)> {
+    let mut steps = BTreeMap::new();
+    for change in &plan.changes {
+        *steps.entry(change.op.step()).or_insert(0) += 1;
+    }
+    steps.into_iter().collect()
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}
