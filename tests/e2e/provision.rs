@@ -1161,3 +1161,42 @@ async fn setup_killed_with_sigkill_converges_when_run_again() {
 }
 
 mod faults;
+
+/// Teardown removes the virtual MFA device `mfa enroll` created, also when an interrupted
+/// enrolment left it created but never enabled (it is then not assigned to the user, and only
+/// the user's `iamkit:mfa-device` tag says it is ours).
+#[tokio::test]
+async fn teardown_removes_the_mfa_device_we_enrolled_even_when_it_was_never_enabled() {
+    let account = account().await;
+    let manifest = baseline();
+    let desired = desired(&account, &manifest, &code(1)).await;
+    setup(&account, &desired).await;
+
+    let stray = iamkit_provision::mfa::begin_enroll(&account.plain, "dev-user")
+        .await
+        .unwrap();
+    let iam = &account.plain.iam;
+    let devices = iam.list_virtual_mfa_devices().send().await.unwrap();
+    assert_eq!(devices.virtual_mfa_devices().len(), 1);
+    assert!(
+        iam.list_mfa_devices()
+            .user_name("dev-user")
+            .send()
+            .await
+            .unwrap()
+            .mfa_devices()
+            .is_empty(),
+        "the interrupted enrolment left the device unassigned"
+    );
+
+    teardown(&account.clients, &desired, &account.options, &mut |_| {})
+        .await
+        .unwrap();
+    let left = iam.list_virtual_mfa_devices().send().await.unwrap();
+    assert!(
+        left.virtual_mfa_devices().is_empty(),
+        "{} is still there",
+        stray.serial
+    );
+    assert!(ours(&account.plain).await.is_empty());
+}

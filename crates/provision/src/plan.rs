@@ -826,6 +826,22 @@ pub fn teardown_plan(desired: &Desired, observed: &Observed) -> Plan {
                 ),
             );
         }
+        // Devices assigned to the user go with it (IAM refuses to delete a user with one).
+        // The device `cargo xtask mfa enroll` created is recorded on the user, and goes too
+        // when an interrupted enrolment left it unassigned.
+        let our_device = user.tags.get(crate::mfa::DEVICE_TAG).map(|device| {
+            format!(
+                "arn:{}:iam::{}:mfa/{device}",
+                desired.partition, desired.account
+            )
+        });
+        let mut devices: BTreeSet<String> = user
+            .mfa_devices
+            .iter()
+            .filter(|serial| serial.contains(":mfa/"))
+            .cloned()
+            .collect();
+        devices.extend(our_device);
         for serial in &user.mfa_devices {
             push(
                 &mut plan,
@@ -838,18 +854,16 @@ pub fn teardown_plan(desired: &Desired, observed: &Observed) -> Plan {
                     },
                 ),
             );
-            if serial.contains(":mfa/") {
-                push(
-                    &mut plan,
-                    Change::new(
-                        Action::Delete,
-                        format!("virtual mfa device {serial}"),
-                        Op::DeleteVirtualMfaDevice {
-                            serial: serial.clone(),
-                        },
-                    ),
-                );
-            }
+        }
+        for serial in devices {
+            push(
+                &mut plan,
+                Change::new(
+                    Action::Delete,
+                    format!("virtual mfa device {serial}"),
+                    Op::DeleteVirtualMfaDevice { serial },
+                ),
+            );
         }
         for arn in &user.policies {
             push(
