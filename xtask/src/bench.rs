@@ -7,7 +7,7 @@
 //! xtask, which is not shipped either, borrows it rather than keep a second copy.
 
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::BTreeMap,
     hint::black_box,
     time::{Duration, Instant},
 };
@@ -127,43 +127,83 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         let run = setup(&clients, &proxy, manifest, &code, &options, latency).await?;
         run.print(latency);
         // A rerun on the converged account.
-        proxy.reset_counts();
-        let started = Instant::now();
         let rerun = setup(&clients, &proxy, manifest, &code, &options, latency).await?;
         println!(
-            "  rerun on the converged account ({} ms/request): {} requests, {} writes, {} changes planned, {}",
+            "  rerun on the converged account ({} ms/request): {} wall ({} reading), {} requests, {} writes, {} changes planned",
             latency.as_millis(),
+            ms(rerun.wall),
+            ms(rerun.read),
             rerun.requests,
             rerun.writes,
             rerun.changes,
-            ms(started.elapsed())
-        );
-        println!(
-            "  verify ({} ms/request): not available on this branch",
-            latency.as_millis()
         );
         proxy.reset_counts();
         let started = Instant::now();
-        teardown(&clients, &run.desired, &options, &mut |_| {}).await?;
+        let (plan, _) = teardown(&clients, &run.desired, &options, &mut |_| {}).await?;
         println!(
-            "  teardown ({} ms/request): {}, {} requests, {} writes",
+            "  teardown ({} ms/request): {}, {} requests, {} writes, {} changes {} rounds deep",
             latency.as_millis(),
             ms(started.elapsed()),
             proxy.counts().total,
-            proxy.counts().writes
+            proxy.counts().writes,
+            plan.changes.len(),
+            plan.depth()
         );
     }
 
-    // What the parallelism bound costs: the same setup with every change of a step at once.
-    let unbounded = ApplyOptions {
-        parallelism: 64,
+    // What the bound on parallelism buys: the same setup with the bound of earlier versions.
+    let narrow = ApplyOptions {
+        parallelism: 4,
         ..options.clone()
     };
-    let run = setup(&clients, &proxy, manifest, &code, &unbounded, latency).await?;
-    println!("with parallelism 64 instead (not the default; IAM throttles bursts):");
+    let run = setup(&clients, &proxy, manifest, &code, &narrow, latency).await?;
+    println!("with parallelism 4 instead of {}:", options.parallelism);
     run.print(latency);
     teardown(&clients, &run.desired, &options, &mut |_| {}).await?;
+
+    verify(&clients, &proxy, manifest, &options, latency).await?;
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// `cargo xtask verify` on the set-up account, with the real Lambda package (verify invokes it).
+async fn verify(
+    clients: &Clients,
+    proxy: &Proxy,
+    manifest: &Manifest,
+    options: &ApplyOptions,
+    latency: Duration,
+) -> Result<()> {
+    let packaged = crate::lambda::package()?;
+    let zip = std::fs::read(&packaged.zip)?;
+    let code = BTreeMap::from([(crate::lambda::FUNCTION.to_owned(), Code::from_zip(zip))]);
+    let run = setup(clients, proxy, manifest, &code, options, Duration::ZERO).await?;
+    println!(
+        "verify, after a setup with the real package ({:.2} MB):",
+        packaged.zip_size as f64 / (1024.0 * 1024.0)
+    );
+    for latency in [Duration::ZERO, latency] {
+        proxy.set_faults(Faults {
+            latency,
+            ..Faults::default()
+        });
+        proxy.reset_counts();
+        let started = Instant::now();
+        let report = crate::verify::run_on(clients, manifest, None, Some(&packaged)).await?;
+        let s = report.summary;
+        println!(
+            "  {} ms/request: {}, {} requests ({} passed, {} failed, {} warnings, {} skipped)",
+            latency.as_millis(),
+            ms(started.elapsed()),
+            proxy.counts().total,
+            s.pass,
+            s.fail,
+            s.warn,
+            s.skipped
+        );
+    }
+    proxy.set_faults(Faults::default());
+    teardown(clients, &run.desired, options, &mut |_| {}).await?;
     Ok(())
 }
 
@@ -216,6 +256,7 @@ async fn setup(
         latency,
         ..Faults::default()
     });
+    proxy.reset_counts();
     let started = Instant::now();
     let me = whoami(clients).await?;
     let region = clients
@@ -245,11 +286,11 @@ async fn setup(
     })
 }
 
-/// The depth of the dependency graph: one level for the identity call, one for the reads
-/// (independent of each other), and one per step of the plan (a step waits for the one before).
+/// The depth of the dependency graph: one level for the identity call (the account id names
+/// the policies and the bucket), one for the reads (independent of each other), and the
+/// longest chain of changes that wait for each other (`Plan::depth`).
 fn depth(plan: &Plan) -> usize {
-    let steps: BTreeSet<u8> = plan.changes.iter().map(|c| c.op.step()).collect();
-    2 + steps.len()
+    2 + plan.depth()
 }
 
 fn by_step(plan: &Plan) -> Vec<(u8, usize)> {

@@ -1,8 +1,9 @@
-//! Carries a plan out: step by step, the changes of a step in parallel with a bound, transient
-//! errors retried with backoff until a deadline.
+//! Carries a plan out: each change starts as soon as the changes it waits for are done (see
+//! [`Plan::waits_for`]), with a bound on how many run at once; transient errors are retried
+//! with backoff until a deadline.
 
 use std::{
-    collections::BTreeMap,
+    collections::VecDeque,
     future::Future,
     path::PathBuf,
     time::{Duration, Instant},
@@ -14,7 +15,7 @@ use aws_smithy_types::{
 };
 // One error type for every service client; the IAM crate's re-export names it.
 use aws_sdk_iam::error::SdkError;
-use futures_util::{StreamExt, stream};
+use futures_util::{StreamExt, stream::FuturesUnordered};
 
 use crate::{
     Clients,
@@ -24,10 +25,14 @@ use crate::{
     plan::{Change, Op, Plan},
 };
 
+/// How many changes [`apply`] runs at once unless told otherwise: enough for every change of
+/// the baseline that waits for nothing (15) to start together. Terraform's default is 10.
+pub const DEFAULT_PARALLELISM: usize = 16;
+
 /// How [`apply`] runs.
 #[derive(Clone, Debug)]
 pub struct ApplyOptions {
-    /// How many changes of one step run at once (IAM throttles bursts).
+    /// How many changes run at once. IAM throttles bursts; a throttled change is retried.
     pub parallelism: usize,
     /// How long an IAM change is retried on a transient error (Terraform: 2 minutes).
     pub iam_deadline: Duration,
@@ -41,7 +46,7 @@ impl ApplyOptions {
     /// The defaults, writing console passwords under `credentials_dir`.
     pub fn new(credentials_dir: impl Into<PathBuf>) -> ApplyOptions {
         ApplyOptions {
-            parallelism: 4,
+            parallelism: DEFAULT_PARALLELISM,
             iam_deadline: Duration::from_secs(120),
             lambda_deadline: Duration::from_secs(300),
             credentials_dir: credentials_dir.into(),
@@ -59,8 +64,9 @@ pub struct ApplyReport {
 }
 
 /// Makes the changes of `plan`, calling `progress` after each one. Refuses a plan with
-/// conflicts. On failure, the step in progress finishes and the run stops: running setup
-/// (or teardown) again continues from where it stopped.
+/// conflicts. A change starts when every change it waits for has succeeded. On failure, no
+/// new change starts, the ones in flight finish, and the run stops: running setup (or
+/// teardown) again continues from where it stopped.
 pub async fn apply(
     clients: &Clients,
     plan: &Plan,
@@ -70,36 +76,64 @@ pub async fn apply(
     if !plan.conflicts.is_empty() {
         return Err(Error::NotOurs(plan.conflicts.clone()));
     }
-    let mut steps: BTreeMap<u8, Vec<&Change>> = BTreeMap::new();
-    for change in &plan.changes {
-        steps.entry(change.op.step()).or_default().push(change);
-    }
-    let mut report = ApplyReport::default();
-    for changes in steps.into_values() {
-        let mut results = stream::iter(changes)
-            .map(|change| async move { (change, run(clients, plan, options, &change.op).await) })
-            .buffer_unordered(options.parallelism.max(1));
-        let mut failures = Vec::new();
-        while let Some((change, result)) = results.next().await {
-            match result {
-                Ok(credentials) => {
-                    report.changes += 1;
-                    report.credentials.extend(credentials);
-                    progress(change);
-                }
-                Err(message) => failures.push(Failure {
-                    address: change.address.clone(),
-                    message,
-                }),
+    let waits = plan.waits_for();
+    let mut unfinished: Vec<usize> = waits.iter().map(Vec::len).collect();
+    let mut then: Vec<Vec<usize>> = vec![Vec::new(); waits.len()];
+    for (i, before) in waits.iter().enumerate() {
+        for &j in before {
+            if let Some(after) = then.get_mut(j) {
+                after.push(i);
             }
         }
-        if !failures.is_empty() {
-            failures.sort_by(|a, b| a.address.cmp(&b.address));
-            return Err(Error::Apply {
-                failures,
-                done: report.changes,
+    }
+    let mut ready: VecDeque<usize> = (0..waits.len())
+        .filter(|&i| unfinished.get(i) == Some(&0))
+        .collect();
+    let mut running = FuturesUnordered::new();
+    let mut report = ApplyReport::default();
+    let mut failures = Vec::new();
+    loop {
+        while failures.is_empty() && running.len() < options.parallelism.max(1) {
+            let Some(change) = ready
+                .pop_front()
+                .and_then(|i| Some((i, plan.changes.get(i)?)))
+            else {
+                break;
+            };
+            running.push(async move {
+                let (i, change) = change;
+                (i, change, run(clients, plan, options, &change.op).await)
             });
         }
+        let Some((i, change, result)) = running.next().await else {
+            break;
+        };
+        match result {
+            Ok(credentials) => {
+                report.changes += 1;
+                report.credentials.extend(credentials);
+                progress(change);
+                for &next in then.get(i).into_iter().flatten() {
+                    if let Some(count) = unfinished.get_mut(next) {
+                        *count -= 1;
+                        if *count == 0 {
+                            ready.push_back(next);
+                        }
+                    }
+                }
+            }
+            Err(message) => failures.push(Failure {
+                address: change.address.clone(),
+                message,
+            }),
+        }
+    }
+    if !failures.is_empty() {
+        failures.sort_by(|a, b| a.address.cmp(&b.address));
+        return Err(Error::Apply {
+            failures,
+            done: report.changes,
+        });
     }
     Ok(report)
 }
@@ -229,17 +263,11 @@ async fn run(
             .map_err(describe)?;
         }
         Op::TagBucket { name } => tag_bucket(s3, name, stack, budget).await?,
-        Op::TagFunction { name } => {
-            let arn = retry(budget, || lambda.get_function().function_name(name).send())
-                .await
-                .map_err(describe)?
-                .configuration
-                .and_then(|c| c.function_arn)
-                .unwrap_or_default();
+        Op::TagFunction { arn, .. } => {
             retry(budget, || {
                 lambda
                     .tag_resource()
-                    .resource(&arn)
+                    .resource(arn)
                     .tags(STACK_TAG, stack)
                     .send()
             })
@@ -329,19 +357,28 @@ async fn run(
             .map_err(describe)?;
         }
         Op::CreateBucket { name } => {
-            let mut request = s3.create_bucket().bucket(name);
+            // Tagged as it is created, so no moment exists when it is ours but unmarked.
+            let tag = aws_sdk_s3::types::Tag::builder()
+                .key(STACK_TAG)
+                .value(stack)
+                .build()
+                .map_err(describe_build)?;
+            let mut configuration =
+                aws_sdk_s3::types::CreateBucketConfiguration::builder().tags(tag.clone());
             // us-east-1 is the one region that takes no location constraint.
             if plan.region != "us-east-1" {
-                request = request.create_bucket_configuration(
-                    aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                        .location_constraint(plan.region.as_str().into())
-                        .build(),
-                );
+                configuration = configuration.location_constraint(plan.region.as_str().into());
             }
+            let request = s3
+                .create_bucket()
+                .bucket(name)
+                .create_bucket_configuration(configuration.build());
             retry(budget, || request.clone().send())
                 .await
                 .map_err(describe)?;
-            tag_bucket(s3, name, stack, budget).await?;
+            // moto 5.2.5 ignores tags in CreateBucket; on AWS this puts the same tag set again.
+            // A new bucket has no other tags to keep, so there is nothing to read first.
+            put_bucket_tags(s3, name, vec![tag], budget).await?;
         }
         Op::AttachGroupPolicy { group, arn } => {
             retry(budget, || {
@@ -409,23 +446,9 @@ async fn run(
             })
             .await,
         )?,
-        Op::CreateLoginProfile { user } => {
-            let minimum = match retry(budget, || iam.get_account_password_policy().send()).await {
-                Ok(out) => out
-                    .password_policy()
-                    .and_then(|p| p.minimum_password_length())
-                    .and_then(|n| usize::try_from(n).ok())
-                    .unwrap_or(0),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_no_such_entity_exception()) =>
-                {
-                    0
-                }
-                Err(e) => return Err(describe(e)),
-            };
-            let password = password::generate(minimum.max(password::DEFAULT_LENGTH))
-                .map_err(|e| format!("no random numbers: {e}"))?;
+        Op::CreateLoginProfile { user, length } => {
+            let password =
+                password::generate(*length).map_err(|e| format!("no random numbers: {e}"))?;
             // The file first: a run killed after it leaves a password nobody uses, never an
             // account whose password nobody knows.
             let path = password::write_credentials(
@@ -604,7 +627,7 @@ async fn tag_bucket(
     stack: &str,
     budget: Duration,
 ) -> Result<(), String> {
-    use aws_sdk_s3::types::{Tag, Tagging};
+    use aws_sdk_s3::types::Tag;
     let mut tags = match retry(budget, || s3.get_bucket_tagging().bucket(name).send()).await {
         Ok(out) => out.tag_set,
         Err(e) if e.code() == Some("NoSuchTagSet") => Vec::new(),
@@ -618,7 +641,17 @@ async fn tag_bucket(
             .build()
             .map_err(describe_build)?,
     );
-    let tagging = Tagging::builder()
+    put_bucket_tags(s3, name, tags, budget).await
+}
+
+/// Replaces the bucket's tag set with `tags`.
+async fn put_bucket_tags(
+    s3: &aws_sdk_s3::Client,
+    name: &str,
+    tags: Vec<aws_sdk_s3::types::Tag>,
+    budget: Duration,
+) -> Result<(), String> {
+    let tagging = aws_sdk_s3::types::Tagging::builder()
         .set_tag_set(Some(tags))
         .build()
         .map_err(describe_build)?;

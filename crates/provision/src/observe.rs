@@ -1,9 +1,15 @@
 //! The account's current state, for everything the manifest names: read only.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    future::Future,
+};
 
-use futures_util::{StreamExt, TryStreamExt, stream};
+use aws_sdk_iam::error::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use futures_util::future::try_join_all;
 use serde_json::Value;
+use tokio::sync::Semaphore;
 
 use crate::{
     Clients,
@@ -15,8 +21,8 @@ use crate::{
 /// Tags by key.
 pub type Tags = BTreeMap<String, String>;
 
-/// How many reads run at once.
-const READ_PARALLELISM: usize = 8;
+/// How many reads run at once. Reads are cheap for IAM, and the SDK retries a throttled one.
+pub const READ_PARALLELISM: usize = 32;
 
 /// What exists of the manifest's resources (absent ones are simply missing from the maps).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -33,6 +39,9 @@ pub struct Observed {
     pub bucket: Option<ObservedBucket>,
     /// Lambda functions by name.
     pub functions: BTreeMap<String, ObservedFunction>,
+    /// The minimum length the account's password policy sets, if it has one (read only when
+    /// the manifest gives a user a console password).
+    pub password_min_length: Option<usize>,
 }
 
 /// A managed policy as it is.
@@ -139,6 +148,8 @@ pub struct ObservedBucket {
 pub struct ObservedFunction {
     /// Its tags.
     pub tags: Tags,
+    /// Its ARN.
+    pub arn: String,
     /// Its execution role's ARN.
     pub role: String,
     /// Its runtime.
@@ -173,100 +184,85 @@ pub async fn whoami(clients: &Clients) -> Result<Identity, Error> {
 
 /// Reads the current state of everything `desired` names, and any other group under the
 /// stack's path. Reads only.
+///
+/// Every read needs only names the manifest gives, so all of them start at once (at most
+/// [`READ_PARALLELISM`] in flight): each resource is probed with one call, and only when it
+/// exists are its details read, together. From an empty account that is one round of
+/// requests; from a converged one, two.
 pub async fn observe(clients: &Clients, desired: &Desired) -> Result<Observed, Error> {
-    let policies = stream::iter(desired.policies.iter())
-        .map(|(name, p)| async move {
-            Ok::<_, Error>(
-                observe_policy(clients, &p.arn)
-                    .await?
-                    .map(|o| (name.clone(), o)),
-            )
-        })
-        .buffer_unordered(READ_PARALLELISM)
-        .try_collect::<Vec<_>>();
-
-    let group_names = async {
-        let mut names: BTreeSet<String> = desired.groups.keys().cloned().collect();
-        let pages = clients
-            .iam
-            .list_groups()
-            .path_prefix(desired.group_path())
-            .into_paginator()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| Error::aws("ListGroups", &desired.group_path(), e))?;
-        for page in pages {
-            // Filtered again here: moto ignores `PathPrefix`.
-            names.extend(
-                page.groups()
-                    .iter()
-                    .filter(|g| g.path() == desired.group_path())
-                    .map(|g| g.group_name().to_owned()),
-            );
-        }
-        Ok::<_, Error>(names)
-    };
-    let (policies, group_names) = tokio::join!(policies, group_names);
-    let policies = policies?;
-    let group_names = group_names?;
-
-    let groups = stream::iter(group_names.iter())
-        .map(|name| async move {
-            Ok::<_, Error>(
-                observe_group(clients, name)
-                    .await?
-                    .map(|o| (name.clone(), o)),
-            )
-        })
-        .buffer_unordered(READ_PARALLELISM)
-        .try_collect::<Vec<_>>();
-    let users = stream::iter(desired.users.keys())
-        .map(|name| async move {
-            Ok::<_, Error>(
-                observe_user(clients, name)
-                    .await?
-                    .map(|o| (name.clone(), o)),
-            )
-        })
-        .buffer_unordered(READ_PARALLELISM)
-        .try_collect::<Vec<_>>();
-    let roles = stream::iter(desired.roles.keys())
-        .map(|name| async move {
-            Ok::<_, Error>(
-                observe_role(clients, name)
-                    .await?
-                    .map(|o| (name.clone(), o)),
-            )
-        })
-        .buffer_unordered(READ_PARALLELISM)
-        .try_collect::<Vec<_>>();
-    let functions = stream::iter(desired.functions.keys())
-        .map(|name| async move {
-            Ok::<_, Error>(
-                observe_function(clients, name)
-                    .await?
-                    .map(|o| (name.clone(), o)),
-            )
-        })
-        .buffer_unordered(READ_PARALLELISM)
-        .try_collect::<Vec<_>>();
+    let gate = &Gate(Semaphore::new(READ_PARALLELISM));
+    let policies = try_join_all(desired.policies.iter().map(|(name, p)| async move {
+        Ok::<_, Error>(
+            observe_policy(clients, gate, &p.arn)
+                .await?
+                .map(|o| (name.clone(), o)),
+        )
+    }));
+    let groups = observe_groups(clients, gate, desired);
+    let users = try_join_all(desired.users.keys().map(|name| async move {
+        Ok::<_, Error>(
+            observe_user(clients, gate, name)
+                .await?
+                .map(|o| (name.clone(), o)),
+        )
+    }));
+    let roles = try_join_all(desired.roles.keys().map(|name| async move {
+        Ok::<_, Error>(
+            observe_role(clients, gate, name)
+                .await?
+                .map(|o| (name.clone(), o)),
+        )
+    }));
+    let functions = try_join_all(desired.functions.keys().map(|name| async move {
+        Ok::<_, Error>(
+            observe_function(clients, gate, name)
+                .await?
+                .map(|o| (name.clone(), o)),
+        )
+    }));
     let bucket = async {
         match &desired.bucket {
-            Some(bucket) => observe_bucket(clients, &bucket.name).await,
+            Some(bucket) => observe_bucket(clients, gate, &bucket.name).await,
             None => Ok(None),
         }
     };
-    let (groups, users, roles, functions, bucket) =
-        tokio::join!(groups, users, roles, functions, bucket);
+    let password_length = async {
+        if desired.users.values().any(|u| u.console) {
+            password_min_length(clients, gate).await
+        } else {
+            Ok(None)
+        }
+    };
+    let (policies, groups, users, roles, functions, bucket, password_min_length) = tokio::try_join!(
+        policies,
+        groups,
+        users,
+        roles,
+        functions,
+        bucket,
+        password_length
+    )?;
     Ok(Observed {
         policies: policies.into_iter().flatten().collect(),
-        groups: groups?.into_iter().flatten().collect(),
-        users: users?.into_iter().flatten().collect(),
-        roles: roles?.into_iter().flatten().collect(),
-        functions: functions?.into_iter().flatten().collect(),
-        bucket: bucket?,
+        groups,
+        users: users.into_iter().flatten().collect(),
+        roles: roles.into_iter().flatten().collect(),
+        functions: functions.into_iter().flatten().collect(),
+        bucket,
+        password_min_length,
     })
+}
+
+/// Bounds how many reads are in flight, across every resource.
+struct Gate(Semaphore);
+
+impl Gate {
+    /// Runs `read` once fewer than [`READ_PARALLELISM`] others are running.
+    async fn pass<T>(&self, read: impl Future<Output = T>) -> T {
+        // The semaphore is never closed, so a permit always comes.
+        let _permit = self.0.acquire().await.ok();
+        read.await
+    }
 }
 
 fn tags_of<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
@@ -275,16 +271,37 @@ fn tags_of<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
         .collect()
 }
 
-async fn observe_policy(clients: &Clients, arn: &str) -> Result<Option<ObservedPolicy>, Error> {
+fn is_no_such_entity<E, R>(e: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    e.code() == Some("NoSuchEntity")
+}
+
+/// The minimum length the account's password policy sets, if it has one.
+async fn password_min_length(clients: &Clients, gate: &Gate) -> Result<Option<usize>, Error> {
+    match gate
+        .pass(clients.iam.get_account_password_policy().send())
+        .await
+    {
+        Ok(out) => Ok(out
+            .password_policy()
+            .and_then(|p| p.minimum_password_length())
+            .and_then(|n| usize::try_from(n).ok())),
+        Err(e) if is_no_such_entity(&e) => Ok(None),
+        Err(e) => Err(Error::aws("GetAccountPasswordPolicy", "account", e)),
+    }
+}
+
+async fn observe_policy(
+    clients: &Clients,
+    gate: &Gate,
+    arn: &str,
+) -> Result<Option<ObservedPolicy>, Error> {
     let iam = &clients.iam;
-    let policy = match iam.get_policy().policy_arn(arn).send().await {
+    let policy = match gate.pass(iam.get_policy().policy_arn(arn).send()).await {
         Ok(out) => out.policy,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            return Ok(None);
-        }
+        Err(e) if is_no_such_entity(&e) => return Ok(None),
         Err(e) => return Err(Error::aws("GetPolicy", arn, e)),
     };
     let default_version = policy
@@ -292,40 +309,50 @@ async fn observe_policy(clients: &Clients, arn: &str) -> Result<Option<ObservedP
         .and_then(|p| p.default_version_id())
         .unwrap_or("v1")
         .to_owned();
-    let tags = iam
-        .list_policy_tags()
-        .policy_arn(arn)
-        .send()
+    let tags = async {
+        gate.pass(iam.list_policy_tags().policy_arn(arn).send())
+            .await
+            .map_err(|e| Error::aws("ListPolicyTags", arn, e))
+    };
+    let versions = async {
+        gate.pass(
+            iam.list_policy_versions()
+                .policy_arn(arn)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("ListPolicyTags", arn, e))?;
-    let versions = iam
-        .list_policy_versions()
-        .policy_arn(arn)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+        .map_err(|e| Error::aws("ListPolicyVersions", arn, e))
+    };
+    let document = async {
+        gate.pass(
+            iam.get_policy_version()
+                .policy_arn(arn)
+                .version_id(&default_version)
+                .send(),
+        )
         .await
-        .map_err(|e| Error::aws("ListPolicyVersions", arn, e))?;
-    let document = iam
-        .get_policy_version()
-        .policy_arn(arn)
-        .version_id(&default_version)
-        .send()
+        .map_err(|e| Error::aws("GetPolicyVersion", arn, e))
+    };
+    let entities = async {
+        gate.pass(
+            iam.list_entities_for_policy()
+                .policy_arn(arn)
+                .into_paginator()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("GetPolicyVersion", arn, e))?
+        .map_err(|e| Error::aws("ListEntitiesForPolicy", arn, e))
+    };
+    let (tags, versions, document, pages) = tokio::try_join!(tags, versions, document, entities)?;
+    let document = document
         .policy_version
         .and_then(|v| v.document)
         .and_then(|d| document::parse_returned(&d));
     let mut attached_to = Entities::default();
-    let pages = iam
-        .list_entities_for_policy()
-        .policy_arn(arn)
-        .into_paginator()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| Error::aws("ListEntitiesForPolicy", arn, e))?;
     for page in pages {
         attached_to.groups.extend(
             page.policy_groups()
@@ -366,23 +393,75 @@ fn version_number(id: &str) -> u64 {
     id.trim_start_matches('v').parse().unwrap_or(0)
 }
 
-async fn observe_group(clients: &Clients, name: &str) -> Result<Option<ObservedGroup>, Error> {
+/// The manifest's groups, and any other group under the stack's path (one the manifest no
+/// longer names, which teardown must still remove). The listing runs alongside the manifest's
+/// groups; only a group it finds beyond them is read after it.
+async fn observe_groups(
+    clients: &Clients,
+    gate: &Gate,
+    desired: &Desired,
+) -> Result<BTreeMap<String, ObservedGroup>, Error> {
+    let path = desired.group_path();
+    let listed = async {
+        let pages = gate
+            .pass(
+                clients
+                    .iam
+                    .list_groups()
+                    .path_prefix(&path)
+                    .into_paginator()
+                    .send()
+                    .try_collect(),
+            )
+            .await
+            .map_err(|e| Error::aws("ListGroups", &path, e))?;
+        // Filtered again here: moto ignores `PathPrefix`.
+        Ok::<_, Error>(
+            pages
+                .iter()
+                .flat_map(|page| page.groups())
+                .filter(|g| g.path() == path)
+                .map(|g| g.group_name().to_owned())
+                .collect::<BTreeSet<_>>(),
+        )
+    };
+    let read = |names: Vec<String>| {
+        try_join_all(names.into_iter().map(|name| async move {
+            Ok::<_, Error>(
+                observe_group(clients, gate, &name)
+                    .await?
+                    .map(|o| (name, o)),
+            )
+        }))
+    };
+    let named = read(desired.groups.keys().cloned().collect());
+    let (listed, named) = tokio::try_join!(listed, named)?;
+    let others = listed
+        .into_iter()
+        .filter(|name| !desired.groups.contains_key(name))
+        .collect();
+    let others = read(others).await?;
+    Ok(named.into_iter().chain(others).flatten().collect())
+}
+
+async fn observe_group(
+    clients: &Clients,
+    gate: &Gate,
+    name: &str,
+) -> Result<Option<ObservedGroup>, Error> {
     let iam = &clients.iam;
-    let pages = match iam
-        .get_group()
-        .group_name(name)
-        .into_paginator()
-        .send()
-        .try_collect()
+    let pages = match gate
+        .pass(
+            iam.get_group()
+                .group_name(name)
+                .into_paginator()
+                .send()
+                .try_collect(),
+        )
         .await
     {
         Ok(pages) => pages,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            return Ok(None);
-        }
+        Err(e) if is_no_such_entity(&e) => return Ok(None),
         Err(e) => return Err(Error::aws("GetGroup", name, e)),
     };
     let mut group = ObservedGroup::default();
@@ -394,109 +473,134 @@ async fn observe_group(clients: &Clients, name: &str) -> Result<Option<ObservedG
             .members
             .extend(page.users().iter().map(|u| u.user_name().to_owned()));
     }
-    let attached = iam
-        .list_attached_group_policies()
-        .group_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+    let attached = async {
+        gate.pass(
+            iam.list_attached_group_policies()
+                .group_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("ListAttachedGroupPolicies", name, e))?;
+        .map_err(|e| Error::aws("ListAttachedGroupPolicies", name, e))
+    };
+    let inline = async {
+        gate.pass(
+            iam.list_group_policies()
+                .group_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
+        .await
+        .map_err(|e| Error::aws("ListGroupPolicies", name, e))
+    };
+    let (attached, inline) = tokio::try_join!(attached, inline)?;
     group.policies = attached
         .iter()
         .filter_map(|p| p.policy_arn().map(str::to_owned))
         .collect();
-    group.inline = iam
-        .list_group_policies()
-        .group_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| Error::aws("ListGroupPolicies", name, e))?
-        .into_iter()
-        .collect();
+    group.inline = inline.into_iter().collect();
     Ok(Some(group))
 }
 
-async fn observe_user(clients: &Clients, name: &str) -> Result<Option<ObservedUser>, Error> {
+async fn observe_user(
+    clients: &Clients,
+    gate: &Gate,
+    name: &str,
+) -> Result<Option<ObservedUser>, Error> {
     let iam = &clients.iam;
-    match iam.get_user().user_name(name).send().await {
+    match gate.pass(iam.get_user().user_name(name).send()).await {
         Ok(_) => {}
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            return Ok(None);
-        }
+        Err(e) if is_no_such_entity(&e) => return Ok(None),
         Err(e) => return Err(Error::aws("GetUser", name, e)),
     }
-    let tags = iam
-        .list_user_tags()
-        .user_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+    let tags = async {
+        gate.pass(
+            iam.list_user_tags()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("ListUserTags", name, e))?;
-    let groups = iam
-        .list_groups_for_user()
-        .user_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| Error::aws("ListGroupsForUser", name, e))?;
-    let login_profile = match iam.get_login_profile().user_name(name).send().await {
-        Ok(_) => true,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            false
-        }
-        Err(e) => return Err(Error::aws("GetLoginProfile", name, e)),
+        .map_err(|e| Error::aws("ListUserTags", name, e))
     };
-    let keys = iam
-        .list_access_keys()
-        .user_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+    let groups = async {
+        gate.pass(
+            iam.list_groups_for_user()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("ListAccessKeys", name, e))?;
-    let mfa = iam
-        .list_mfa_devices()
-        .user_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+        .map_err(|e| Error::aws("ListGroupsForUser", name, e))
+    };
+    let login_profile = async {
+        match gate
+            .pass(iam.get_login_profile().user_name(name).send())
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if is_no_such_entity(&e) => Ok(false),
+            Err(e) => Err(Error::aws("GetLoginProfile", name, e)),
+        }
+    };
+    let keys = async {
+        gate.pass(
+            iam.list_access_keys()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("ListMFADevices", name, e))?;
-    let attached = iam
-        .list_attached_user_policies()
-        .user_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+        .map_err(|e| Error::aws("ListAccessKeys", name, e))
+    };
+    let mfa = async {
+        gate.pass(
+            iam.list_mfa_devices()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("ListAttachedUserPolicies", name, e))?;
-    let inline = iam
-        .list_user_policies()
-        .user_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+        .map_err(|e| Error::aws("ListMFADevices", name, e))
+    };
+    let attached = async {
+        gate.pass(
+            iam.list_attached_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("ListUserPolicies", name, e))?;
+        .map_err(|e| Error::aws("ListAttachedUserPolicies", name, e))
+    };
+    let inline = async {
+        gate.pass(
+            iam.list_user_policies()
+                .user_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
+        .await
+        .map_err(|e| Error::aws("ListUserPolicies", name, e))
+    };
+    let (tags, groups, login_profile, keys, mfa, attached, inline) =
+        tokio::try_join!(tags, groups, login_profile, keys, mfa, attached, inline)?;
     Ok(Some(ObservedUser {
         tags: tags_of(tags.iter().map(|t| (t.key(), t.value()))),
         groups: groups.iter().map(|g| g.group_name().to_owned()).collect(),
@@ -514,54 +618,66 @@ async fn observe_user(clients: &Clients, name: &str) -> Result<Option<ObservedUs
     }))
 }
 
-async fn observe_role(clients: &Clients, name: &str) -> Result<Option<ObservedRole>, Error> {
+async fn observe_role(
+    clients: &Clients,
+    gate: &Gate,
+    name: &str,
+) -> Result<Option<ObservedRole>, Error> {
     let iam = &clients.iam;
-    let role = match iam.get_role().role_name(name).send().await {
+    let role = match gate.pass(iam.get_role().role_name(name).send()).await {
         Ok(out) => out.role,
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_no_such_entity_exception()) =>
-        {
-            return Ok(None);
-        }
+        Err(e) if is_no_such_entity(&e) => return Ok(None),
         Err(e) => return Err(Error::aws("GetRole", name, e)),
     };
-    let tags = iam
-        .list_role_tags()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+    let tags = async {
+        gate.pass(
+            iam.list_role_tags()
+                .role_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("ListRoleTags", name, e))?;
-    let attached = iam
-        .list_attached_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+        .map_err(|e| Error::aws("ListRoleTags", name, e))
+    };
+    let attached = async {
+        gate.pass(
+            iam.list_attached_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("ListAttachedRolePolicies", name, e))?;
-    let inline = iam
-        .list_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+        .map_err(|e| Error::aws("ListAttachedRolePolicies", name, e))
+    };
+    let inline = async {
+        gate.pass(
+            iam.list_role_policies()
+                .role_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("ListRolePolicies", name, e))?;
-    let profiles = iam
-        .list_instance_profiles_for_role()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+        .map_err(|e| Error::aws("ListRolePolicies", name, e))
+    };
+    let profiles = async {
+        gate.pass(
+            iam.list_instance_profiles_for_role()
+                .role_name(name)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect(),
+        )
         .await
-        .map_err(|e| Error::aws("ListInstanceProfilesForRole", name, e))?;
+        .map_err(|e| Error::aws("ListInstanceProfilesForRole", name, e))
+    };
+    let (tags, attached, inline, profiles) = tokio::try_join!(tags, attached, inline, profiles)?;
     Ok(Some(ObservedRole {
         arn: role
             .as_ref()
@@ -584,9 +700,13 @@ async fn observe_role(clients: &Clients, name: &str) -> Result<Option<ObservedRo
     }))
 }
 
-async fn observe_bucket(clients: &Clients, name: &str) -> Result<Option<ObservedBucket>, Error> {
+async fn observe_bucket(
+    clients: &Clients,
+    gate: &Gate,
+    name: &str,
+) -> Result<Option<ObservedBucket>, Error> {
     let s3 = &clients.s3;
-    match s3.head_bucket().bucket(name).send().await {
+    match gate.pass(s3.head_bucket().bucket(name).send()).await {
         Ok(_) => {}
         Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => return Ok(None),
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => {
@@ -599,20 +719,19 @@ async fn observe_bucket(clients: &Clients, name: &str) -> Result<Option<Observed
         }
         Err(e) => return Err(Error::aws("HeadBucket", name, e)),
     }
-    let tags = match s3.get_bucket_tagging().bucket(name).send().await {
-        Ok(out) => tags_of(out.tag_set().iter().map(|t| (t.key(), t.value()))),
-        Err(e) if aws_sdk_s3::error::ProvideErrorMetadata::code(&e) == Some("NoSuchTagSet") => {
-            Tags::new()
+    let tags = async {
+        match gate.pass(s3.get_bucket_tagging().bucket(name).send()).await {
+            Ok(out) => Ok(tags_of(out.tag_set().iter().map(|t| (t.key(), t.value())))),
+            Err(e) if e.code() == Some("NoSuchTagSet") => Ok(Tags::new()),
+            Err(e) => Err(Error::aws("GetBucketTagging", name, e)),
         }
-        Err(e) => return Err(Error::aws("GetBucketTagging", name, e)),
     };
-    let listed = s3
-        .list_objects_v2()
-        .bucket(name)
-        .max_keys(1)
-        .send()
-        .await
-        .map_err(|e| Error::aws("ListObjectsV2", name, e))?;
+    let listed = async {
+        gate.pass(s3.list_objects_v2().bucket(name).max_keys(1).send())
+            .await
+            .map_err(|e| Error::aws("ListObjectsV2", name, e))
+    };
+    let (tags, listed) = tokio::try_join!(tags, listed)?;
     Ok(Some(ObservedBucket {
         name: name.to_owned(),
         accessible: true,
@@ -623,13 +742,11 @@ async fn observe_bucket(clients: &Clients, name: &str) -> Result<Option<Observed
 
 async fn observe_function(
     clients: &Clients,
+    gate: &Gate,
     name: &str,
 ) -> Result<Option<ObservedFunction>, Error> {
-    let out = match clients
-        .lambda
-        .get_function()
-        .function_name(name)
-        .send()
+    let out = match gate
+        .pass(clients.lambda.get_function().function_name(name).send())
         .await
     {
         Ok(out) => out,
@@ -647,6 +764,10 @@ async fn observe_function(
             .tags()
             .map(|t| tags_of(t.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
             .unwrap_or_default(),
+        arn: config
+            .and_then(|c| c.function_arn())
+            .unwrap_or_default()
+            .to_owned(),
         role: config.and_then(|c| c.role()).unwrap_or_default().to_owned(),
         runtime: config
             .and_then(|c| c.runtime())

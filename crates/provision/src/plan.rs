@@ -55,6 +55,7 @@ pub enum Op {
     },
     TagFunction {
         name: String,
+        arn: String,
     },
     MoveGroup {
         name: String,
@@ -115,8 +116,10 @@ pub enum Op {
         user: String,
         group: String,
     },
+    /// `length`: the generated password's, at least the account password policy's minimum.
     CreateLoginProfile {
         user: String,
+        length: usize,
     },
     DeleteLoginProfile {
         user: String,
@@ -193,22 +196,25 @@ pub enum Op {
 }
 
 impl Op {
-    /// The step this operation runs in: every operation of a step may run in parallel, and a
-    /// step starts when the one before it has finished. The order is the one AWS requires:
-    /// a policy is created before it is attached, and detached before it is deleted.
+    /// The step this operation belongs to. The steps order the operations on one resource the
+    /// way AWS requires: a policy is created before it is attached, and detached before it is
+    /// deleted. Operations on unrelated resources do not wait for each other (see
+    /// [`Plan::waits_for`]).
     pub fn step(&self) -> u8 {
         use Op::*;
         match self {
-            // Setup: mark what we take over, then create resources, then relate them, then
-            // the function, which needs its role.
+            // Setup: mark what we take over, then create resources, then relate them (the
+            // function needs its role to exist, not the role's policies), then new code for
+            // a function whose configuration may change first (Lambda takes one update at
+            // a time).
             TagUser { .. } | TagRole { .. } | TagPolicy { .. } | TagFunction { .. } => 0,
             MoveGroup { .. } | TagBucket { .. } => 0,
             CreatePolicy { .. } | UpdatePolicy { .. } | CreateGroup { .. } | CreateUser { .. } => 1,
             CreateRole { .. } | UpdateTrust { .. } | CreateBucket { .. } => 1,
             AttachGroupPolicy { .. } | AttachRolePolicy { .. } | AddUserToGroup { .. } => 2,
-            CreateLoginProfile { .. } => 2,
-            CreateFunction { .. } | UpdateFunctionCode { .. } => 3,
-            UpdateFunctionConfiguration { .. } => 3,
+            CreateLoginProfile { .. } | CreateFunction { .. } => 2,
+            UpdateFunctionConfiguration { .. } => 2,
+            UpdateFunctionCode { .. } => 3,
             // Teardown (and relations setup removes): everything that hangs on a user, group,
             // role or policy goes first.
             DetachGroupPolicy { .. } | DetachRolePolicy { .. } | DetachUserPolicy { .. } => 4,
@@ -219,6 +225,55 @@ impl Op {
             DeleteVirtualMfaDevice { .. } | DeleteBucket { .. } | DeleteUser { .. } => 5,
             DeleteRole { .. } | DeleteGroup { .. } => 5,
             DeletePolicy { .. } => 6,
+        }
+    }
+
+    /// The resources this operation reads or changes, by kind and name. Two operations that
+    /// share one run in the order of their steps.
+    pub fn resources(&self) -> Vec<Resource<'_>> {
+        use Op::*;
+        use Resource as R;
+        match self {
+            TagUser { name } | CreateUser { name } | DeleteUser { name } => vec![R::User(name)],
+            TagRole { name } | CreateRole { name, .. } | UpdateTrust { name, .. } => {
+                vec![R::Role(name)]
+            }
+            DeleteRole { name } => vec![R::Role(name)],
+            TagPolicy { arn }
+            | UpdatePolicy { arn, .. }
+            | DeletePolicyVersion { arn, .. }
+            | DeletePolicy { arn } => vec![R::Policy(policy_name(arn))],
+            CreatePolicy { name, .. } => vec![R::Policy(name)],
+            TagBucket { name } | CreateBucket { name } => vec![R::Bucket(name)],
+            EmptyBucket { name } | DeleteBucket { name } => vec![R::Bucket(name)],
+            TagFunction { name, .. }
+            | UpdateFunctionCode { name, .. }
+            | DeleteFunction { name } => vec![R::Function(name)],
+            CreateFunction { name, role_arn, .. }
+            | UpdateFunctionConfiguration { name, role_arn, .. } => {
+                vec![R::Function(name), R::Role(role_name(role_arn))]
+            }
+            MoveGroup { name, .. } | CreateGroup { name, .. } | DeleteGroup { name } => {
+                vec![R::Group(name)]
+            }
+            AttachGroupPolicy { group, arn } | DetachGroupPolicy { group, arn } => {
+                vec![R::Group(group), R::Policy(policy_name(arn))]
+            }
+            AttachRolePolicy { role, arn } | DetachRolePolicy { role, arn } => {
+                vec![R::Role(role), R::Policy(policy_name(arn))]
+            }
+            DetachUserPolicy { user, arn } => vec![R::User(user), R::Policy(policy_name(arn))],
+            AddUserToGroup { user, group } | RemoveUserFromGroup { user, group } => {
+                vec![R::User(user), R::Group(group)]
+            }
+            CreateLoginProfile { user, .. } | DeleteLoginProfile { user } => vec![R::User(user)],
+            DeleteAccessKey { user, .. } => vec![R::User(user)],
+            DeleteUserPolicy { user, .. } => vec![R::User(user)],
+            DeactivateMfaDevice { user, serial } => vec![R::User(user), R::MfaDevice(serial)],
+            DeleteVirtualMfaDevice { serial } => vec![R::MfaDevice(serial)],
+            DeleteGroupPolicy { group, .. } => vec![R::Group(group)],
+            DeleteRolePolicy { role, .. } => vec![R::Role(role)],
+            RemoveRoleFromInstanceProfile { role, .. } => vec![R::Role(role)],
         }
     }
 
@@ -233,6 +288,25 @@ impl Op {
                 | Op::TagFunction { .. }
         )
     }
+}
+
+/// A resource an operation touches: its kind and name (a policy by its name, which is unique in
+/// an account whatever its path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[allow(missing_docs)] // the variants are the kinds of resource
+pub enum Resource<'a> {
+    Policy(&'a str),
+    Group(&'a str),
+    User(&'a str),
+    Role(&'a str),
+    Bucket(&'a str),
+    Function(&'a str),
+    MfaDevice(&'a str),
+}
+
+/// `arn:aws:iam::123456789012:role/path/name` -> `name`.
+fn role_name(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 /// One change to one resource or relation.
@@ -318,6 +392,40 @@ impl Plan {
     /// How many changes of `action`.
     pub fn count(&self, action: Action) -> usize {
         self.changes.iter().filter(|c| c.action == action).count()
+    }
+
+    /// For each change (by index), the changes it waits for: every change of an earlier step
+    /// that touches one of its resources. Changes that wait for nothing may run at once.
+    pub fn waits_for(&self) -> Vec<Vec<usize>> {
+        let ops: Vec<(u8, Vec<Resource<'_>>)> = self
+            .changes
+            .iter()
+            .map(|c| (c.op.step(), c.op.resources()))
+            .collect();
+        ops.iter()
+            .map(|(step, mine)| {
+                ops.iter()
+                    .enumerate()
+                    .filter(|(_, (before, theirs))| {
+                        before < step && theirs.iter().any(|r| mine.contains(r))
+                    })
+                    .map(|(j, _)| j)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The number of changes on the longest chain of changes that wait for each other: with
+    /// enough parallelism, how many rounds of requests `apply` needs (0 for an empty plan).
+    pub fn depth(&self) -> usize {
+        // Changes are sorted by step and a change waits only for earlier steps, so one pass
+        // in order sees every change after those it waits for.
+        let mut level: Vec<usize> = Vec::with_capacity(self.changes.len());
+        for before in self.waits_for() {
+            let deepest = before.iter().filter_map(|&j| level.get(j)).max();
+            level.push(1 + deepest.copied().unwrap_or(0));
+        }
+        level.into_iter().max().unwrap_or(0)
     }
 }
 
@@ -515,7 +623,13 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
                 Change::new(
                     Action::Create,
                     format!("{address}: console password"),
-                    Op::CreateLoginProfile { user: name.clone() },
+                    Op::CreateLoginProfile {
+                        user: name.clone(),
+                        length: observed
+                            .password_min_length
+                            .unwrap_or(0)
+                            .max(crate::password::DEFAULT_LENGTH),
+                    },
                 )
                 .because("generated; to be changed at first sign-in"),
             );
@@ -672,7 +786,10 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
                 )),
             },
             Some(seen) => {
-                let tag = Op::TagFunction { name: name.clone() };
+                let tag = Op::TagFunction {
+                    name: name.clone(),
+                    arn: seen.arn.clone(),
+                };
                 if !ours_or_adopted(&mut plan, &address, tagged(&seen.tags, stack), tag) {
                     plan.conflict(
                         address,

@@ -185,20 +185,17 @@ impl Arns<'_> {
             TagUser { name } => vec![("iam:TagUser", self.user(name))],
             TagRole { name } => vec![("iam:TagRole", self.role(name))],
             TagPolicy { arn } => vec![("iam:TagPolicy", arn.clone())],
-            TagBucket { name } | CreateBucket { name } => {
-                let mut v = vec![
-                    ("s3:GetBucketTagging", self.bucket(name)),
-                    ("s3:PutBucketTagging", self.bucket(name)),
-                ];
-                if matches!(op, CreateBucket { .. }) {
-                    v.push(("s3:CreateBucket", self.bucket(name)));
-                }
-                v
-            }
-            TagFunction { name } => vec![
-                ("lambda:GetFunction", self.function(name)),
-                ("lambda:TagResource", self.function(name)),
+            TagBucket { name } => vec![
+                ("s3:GetBucketTagging", self.bucket(name)),
+                ("s3:PutBucketTagging", self.bucket(name)),
             ],
+            // Tags given to CreateBucket need s3:TagResource as well.
+            CreateBucket { name } => vec![
+                ("s3:CreateBucket", self.bucket(name)),
+                ("s3:TagResource", self.bucket(name)),
+                ("s3:PutBucketTagging", self.bucket(name)),
+            ],
+            TagFunction { name, .. } => vec![("lambda:TagResource", self.function(name))],
             MoveGroup { name, .. } => vec![("iam:UpdateGroup", self.iam(&format!("group/{name}")))],
             CreatePolicy { name, .. } => vec![
                 ("iam:CreatePolicy", self.policy(name)),
@@ -236,10 +233,7 @@ impl Arns<'_> {
             RemoveUserFromGroup { group, .. } => {
                 vec![("iam:RemoveUserFromGroup", self.group(group))]
             }
-            CreateLoginProfile { user } => vec![
-                ("iam:GetAccountPasswordPolicy", "*".to_owned()),
-                ("iam:CreateLoginProfile", self.user(user)),
-            ],
+            CreateLoginProfile { user, .. } => vec![("iam:CreateLoginProfile", self.user(user))],
             DeleteLoginProfile { user } => vec![("iam:DeleteLoginProfile", self.user(user))],
             CreateFunction { name, role_arn, .. } => vec![
                 ("lambda:CreateFunction", self.function(name)),

@@ -652,32 +652,22 @@ async fn a_sixth_policy_version_is_made_room_for_before_it_is_created() {
     assert_eq!(create.num_calls(), 1);
 }
 
-/// An account without a custom password policy answers GetAccountPasswordPolicy with
-/// `NoSuchEntity` (HTTP 404); the login profile is then created with a generated password
-/// and `PasswordResetRequired`, written first to a file only its owner can read.
+/// The login profile is created with a generated password of the planned length (observe
+/// read the account's password policy) and `PasswordResetRequired`, written first to a file
+/// only its owner can read.
 #[tokio::test]
-async fn the_login_profile_requires_a_password_reset_and_no_password_policy_is_fine() {
-    let policy = mock!(aws_sdk_iam::Client::get_account_password_policy)
-        .sequence()
-        .http_status(
-            404,
-            Some(query_error(
-                "NoSuchEntity",
-                "The Password Policy with domain name 123456789012 cannot be found.",
-            )),
-        )
-        .build();
+async fn the_login_profile_requires_a_password_reset_and_has_the_planned_length() {
     let create = mock!(aws_sdk_iam::Client::create_login_profile)
         .match_requests(|r| {
             r.user_name() == Some("dev-user")
                 && r.password_reset_required() == Some(true)
-                && r.password().is_some_and(|p| p.len() >= 20)
+                && r.password().is_some_and(|p| p.chars().count() == 24)
         })
         .then_output(|| {
             aws_sdk_iam::operation::create_login_profile::CreateLoginProfileOutput::builder()
                 .build()
         });
-    let clients = clients_with(&[&policy, &create], &[]);
+    let clients = clients_with(&[&create], &[]);
     let dir = std::env::temp_dir().join(format!("iamkit-aws-mock-{}", std::process::id()));
     let mut options = quick();
     options.credentials_dir = dir.clone();
@@ -686,6 +676,7 @@ async fn the_login_profile_requires_a_password_reset_and_no_password_policy_is_f
         "user dev-user: console password",
         Op::CreateLoginProfile {
             user: "dev-user".into(),
+            length: 24,
         },
     )]);
     let report = apply(&clients, &plan, &options, &mut |_| {}).await.unwrap();

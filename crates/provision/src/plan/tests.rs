@@ -131,6 +131,7 @@ fn converged(desired: &Desired) -> Observed {
         "hello".into(),
         ObservedFunction {
             tags: ours(),
+            arn: "arn:aws:lambda:eu-west-1:111122223333:function:hello".into(),
             role: desired.role_arn("boss"),
             runtime: "provided.al2023".into(),
             handler: "bootstrap".into(),
@@ -173,6 +174,85 @@ fn an_empty_account_gets_everything_in_dependency_order() {
         panic!("{:?}", plan.changes[1]);
     };
     assert!(document.contains("arn:aws:s3:::111122223333-data/*"));
+}
+
+/// The addresses of the changes `address` waits for.
+fn waits<'a>(plan: &'a Plan, address: &str) -> Vec<&'a str> {
+    let waits = plan.waits_for();
+    let i = plan
+        .changes
+        .iter()
+        .position(|c| c.address == address)
+        .unwrap();
+    waits[i]
+        .iter()
+        .map(|&j| plan.changes[j].address.as_str())
+        .collect()
+}
+
+#[test]
+fn a_change_waits_only_for_the_changes_to_its_own_resources() {
+    let plan = plan(&desired(), &Observed::default());
+    for created in [
+        "policy admin",
+        "group readers",
+        "user ann",
+        "role boss",
+        "bucket kit-111122223333-eu-west-1",
+    ] {
+        assert!(waits(&plan, created).is_empty(), "{created}");
+    }
+    assert_eq!(
+        waits(&plan, "group readers: policy read"),
+        ["policy read", "group readers"]
+    );
+    assert_eq!(
+        waits(&plan, "user ann: member of group readers"),
+        ["group readers", "user ann"]
+    );
+    // The function needs its role, not the role's policies.
+    assert_eq!(waits(&plan, "function hello"), ["role boss"]);
+    // Create, then relate: two rounds however many resources there are.
+    assert_eq!(plan.depth(), 2);
+    assert_eq!(Plan::default().depth(), 0);
+}
+
+#[test]
+fn teardown_waits_per_resource_too() {
+    let desired = desired();
+    let plan = teardown_plan(&desired, &converged(&desired));
+    // A policy waits for its detachments, not for the deletion of the role it was on.
+    assert_eq!(waits(&plan, "policy admin"), ["role boss: policy admin"]);
+    assert_eq!(
+        waits(&plan, "user ann"),
+        [
+            "user ann: member of group readers",
+            "user ann: console password"
+        ]
+    );
+    // Detach, then delete.
+    assert_eq!(plan.depth(), 2);
+}
+
+#[test]
+fn the_password_is_as_long_as_the_account_policy_asks_and_never_shorter_than_the_default() {
+    let length = |minimum: Option<usize>| {
+        let observed = Observed {
+            password_min_length: minimum,
+            ..Observed::default()
+        };
+        plan(&desired(), &observed)
+            .changes
+            .iter()
+            .find_map(|c| match c.op {
+                Op::CreateLoginProfile { length, .. } => Some(length),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(length(None), crate::password::DEFAULT_LENGTH);
+    assert_eq!(length(Some(8)), crate::password::DEFAULT_LENGTH);
+    assert_eq!(length(Some(64)), 64);
 }
 
 #[test]
