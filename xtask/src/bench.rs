@@ -96,6 +96,7 @@ fn decisions() -> Result<()> {
 async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Result<()> {
     let emulator = Emulator::start(install, Lifetime::WithThisProcess)?;
     let proxy = Proxy::start(&emulator.endpoint()).await?;
+    let pid = emulator.pid();
     let target = Target::Emulator {
         endpoint: proxy.endpoint(),
     };
@@ -116,7 +117,16 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
     );
 
     // The emulator's first answers are slow (Python imports on first use): warm it up.
-    let warm = setup(&clients, &proxy, manifest, &code, &options, Duration::ZERO).await?;
+    let warm = setup(
+        &clients,
+        &proxy,
+        pid,
+        manifest,
+        &code,
+        &options,
+        Duration::ZERO,
+    )
+    .await?;
     println!(
         "  cold emulator, first setup (not counted): {}",
         ms(warm.wall)
@@ -124,10 +134,10 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
     teardown(&clients, &warm.desired, &options, &mut |_| {}).await?;
 
     for latency in [Duration::ZERO, latency] {
-        let run = setup(&clients, &proxy, manifest, &code, &options, latency).await?;
+        let run = setup(&clients, &proxy, pid, manifest, &code, &options, latency).await?;
         run.print(latency);
         // A rerun on the converged account.
-        let rerun = setup(&clients, &proxy, manifest, &code, &options, latency).await?;
+        let rerun = setup(&clients, &proxy, pid, manifest, &code, &options, latency).await?;
         println!(
             "  rerun on the converged account ({} ms/request): {} wall ({} reading), {} requests, {} writes, {} changes planned",
             latency.as_millis(),
@@ -156,12 +166,12 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         parallelism: 4,
         ..options.clone()
     };
-    let run = setup(&clients, &proxy, manifest, &code, &narrow, latency).await?;
+    let run = setup(&clients, &proxy, pid, manifest, &code, &narrow, latency).await?;
     println!("with parallelism 4 instead of {}:", options.parallelism);
     run.print(latency);
     teardown(&clients, &run.desired, &options, &mut |_| {}).await?;
 
-    verify(&clients, &proxy, manifest, &options, latency).await?;
+    verify(&clients, &proxy, pid, manifest, &options, latency).await?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
@@ -170,6 +180,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
 async fn verify(
     clients: &Clients,
     proxy: &Proxy,
+    pid: u32,
     manifest: &Manifest,
     options: &ApplyOptions,
     latency: Duration,
@@ -177,7 +188,16 @@ async fn verify(
     let packaged = crate::lambda::package()?;
     let zip = std::fs::read(&packaged.zip)?;
     let code = BTreeMap::from([(crate::lambda::FUNCTION.to_owned(), Code::from_zip(zip))]);
-    let run = setup(clients, proxy, manifest, &code, options, Duration::ZERO).await?;
+    let run = setup(
+        clients,
+        proxy,
+        pid,
+        manifest,
+        &code,
+        options,
+        Duration::ZERO,
+    )
+    .await?;
     println!(
         "verify, after a setup with the real package ({:.2} MB):",
         packaged.zip_size as f64 / (1024.0 * 1024.0)
@@ -210,6 +230,10 @@ async fn verify(
 struct Run {
     desired: Desired,
     wall: Duration,
+    /// CPU time of this process (the provisioner, the SDK and the proxy) during the run.
+    own_cpu: Duration,
+    /// CPU time of the emulator's process during the run.
+    emulator_cpu: Duration,
     read: Duration,
     requests: usize,
     read_requests: usize,
@@ -240,13 +264,38 @@ impl Run {
             self.depth,
             latency.as_millis()
         );
+        println!(
+            "    CPU during the run: emulator {}, this process (provisioner, SDK, proxy) {}",
+            ms(self.emulator_cpu),
+            ms(self.own_cpu)
+        );
     }
+}
+
+/// User plus system CPU time of process `pid` (`self` for this one), from `/proc`; zero where
+/// there is no `/proc`.
+fn cpu_time(pid: &str) -> Duration {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return Duration::ZERO;
+    };
+    // Fields after the command name, which is in parentheses and may hold spaces: state is
+    // field 3, utime 14 and stime 15, in clock ticks (100 a second on Linux).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
+        .sum();
+    Duration::from_millis(ticks * 10)
 }
 
 /// One `cargo xtask setup`, as its library calls, timed and counted.
 async fn setup(
     clients: &Clients,
     proxy: &Proxy,
+    emulator_pid: u32,
     manifest: &Manifest,
     code: &BTreeMap<String, Code>,
     options: &ApplyOptions,
@@ -257,6 +306,7 @@ async fn setup(
         ..Faults::default()
     });
     proxy.reset_counts();
+    let cpu_before = (cpu_time("self"), cpu_time(&emulator_pid.to_string()));
     let started = Instant::now();
     let me = whoami(clients).await?;
     let region = clients
@@ -273,9 +323,12 @@ async fn setup(
     }
     let wall = started.elapsed();
     let counts = proxy.counts();
+    let cpu_after = (cpu_time("self"), cpu_time(&emulator_pid.to_string()));
     Ok(Run {
         desired,
         wall,
+        own_cpu: cpu_after.0.saturating_sub(cpu_before.0),
+        emulator_cpu: cpu_after.1.saturating_sub(cpu_before.1),
         read,
         requests: counts.total,
         read_requests,
