@@ -520,6 +520,32 @@ mod tests {
     }
 
     #[test]
+    fn oidc_claims_are_condition_keys_of_web_identity_requests() {
+        let statement = |action: &str, key: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+                "Principal": {"Federated": "arn:aws:iam::<account-id>:oidc-provider/token.actions.githubusercontent.com"},
+                "Action": action, "Condition": {"StringEquals": {key: "x"}}}})
+            .to_string()
+        };
+        let options = LintOptions::default();
+        let github = "token.actions.githubusercontent.com";
+        for claim in ["aud", "sub"] {
+            let key = format!("{github}:{claim}");
+            let web_identity = statement("sts:AssumeRoleWithWebIdentity", &key);
+            assert!(codes(&web_identity, &options).is_empty(), "{key}");
+            assert_eq!(
+                codes(&statement("sts:AssumeRole", &key), &options),
+                [code::CONDITION_KEY_NOT_APPLICABLE]
+            );
+        }
+        let typo = statement(
+            "sts:AssumeRoleWithWebIdentity",
+            &format!("{github}:subject"),
+        );
+        assert_eq!(codes(&typo, &options), [code::UNKNOWN_CONDITION_KEY]);
+    }
+
+    #[test]
     fn the_kind_decides_the_trust_checks_and_the_size_limit() {
         let trust = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
             "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}}"#;

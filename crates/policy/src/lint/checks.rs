@@ -1147,17 +1147,28 @@ fn key_type(
     let anywhere = catalog
         .service(prefix)
         .and_then(|s| s.condition_key(key))
-        .or_else(|| catalog.services().iter().find_map(|s| s.condition_key(key)));
-    match anywhere {
-        Some(found) if any_action => Some(found.kind),
-        Some(found) => {
+        .or_else(|| catalog.services().iter().find_map(|s| s.condition_key(key)))
+        .map(|found| found.kind);
+    // The catalog lists the claims of a few identity providers only; IAM has them for every
+    // OIDC provider, in requests to assume a role with a web identity.
+    let claim = anywhere.is_none() && is_oidc_claim(key);
+    if claim
+        && actions
+            .iter()
+            .any(|a| a.full_name().eq_ignore_ascii_case(WEB_IDENTITY_ACTION))
+    {
+        return Some(KeyType::String);
+    }
+    match anywhere.or(claim.then_some(KeyType::String)) {
+        Some(kind) if any_action => Some(kind),
+        Some(kind) => {
             ctx.add(
                 code::CONDITION_KEY_NOT_APPLICABLE,
                 At::Key(&cond.pointer),
                 format!("none of the statement's actions supports the condition key `{key}`"),
                 "a request for these actions never carries the key; check the Service Authorization Reference".to_owned(),
             );
-            Some(found.kind)
+            Some(kind)
         }
         None => {
             let help = if prefix.eq_ignore_ascii_case("aws") {
@@ -1174,6 +1185,28 @@ fn key_type(
             None
         }
     }
+}
+
+/// The action whose requests carry an OIDC provider's claims.
+const WEB_IDENTITY_ACTION: &str = "sts:AssumeRoleWithWebIdentity";
+
+/// The claims IAM offers as condition keys for any OIDC provider, prefixed by the provider's
+/// URL without `https://` (`token.actions.githubusercontent.com:sub`).
+const OIDC_CLAIMS: &[&str] = &["amr", "aud", "azp", "email", "oaud", "sub"];
+
+/// Whether `key` is an OIDC provider's claim: a host name (it has a dot, which no service
+/// prefix has), optionally with a path, then `:` and a claim.
+fn is_oidc_claim(key: &str) -> bool {
+    key.rsplit_once(':').is_some_and(|(provider, claim)| {
+        let host = provider.split('/').next().unwrap_or_default();
+        host.contains('.')
+            && !host.starts_with('.')
+            && !host.ends_with('.')
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+            && OIDC_CLAIMS.iter().any(|c| c.eq_ignore_ascii_case(claim))
+    })
 }
 
 /// Statements that are the same apart from their `Sid`.
@@ -1316,6 +1349,17 @@ mod tests {
         ] {
             assert!(!account_may_match(never), "{never}");
         }
+    }
+
+    #[test]
+    fn oidc_claims() {
+        assert!(is_oidc_claim("token.actions.githubusercontent.com:sub"));
+        assert!(is_oidc_claim("token.actions.githubusercontent.com:aud"));
+        assert!(is_oidc_claim("auth.example.com/tenant:email"));
+        assert!(!is_oidc_claim("token.actions.githubusercontent.com:nope"));
+        assert!(!is_oidc_claim("sts:sub"));
+        assert!(!is_oidc_claim("aws:sub"));
+        assert!(!is_oidc_claim(".com:sub"));
     }
 
     #[test]
