@@ -2,15 +2,22 @@
 //!
 //! A folder stands for the `*.json` files directly in it (not `*.schema.json`), plus two files
 //! when they are there: `lint.toml`, whose `[[accept]]` entries accept findings with a written
-//! reason, and the `baseline.toml` manifest, whose groups, users and roles are checked against
-//! the quota of managed policies and whose roles' trust policies are linted as the provisioner
-//! writes them. Exit status 1 when an error or security finding is not accepted.
+//! reason, and the `baseline.toml` manifest, read as `cargo xtask setup` reads it, whose groups
+//! and roles are checked against the quota of managed policies and whose roles' trust policies
+//! are linted as the provisioner writes them (`iamkit_provision::trust_policy`, with the
+//! `<account-id>` placeholder for the account). Exit status 1 when an error or security finding
+//! is not accepted, or when the manifest itself has a problem.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
+use iamkit_arn::Template;
 use iamkit_policy::lint::{self, Attachment, Finding, LintOptions, PolicyKind, Suppression};
+use iamkit_provision::{Trust, parse_manifest, trust_policy};
+
+/// The placeholder the policy templates write for the account id.
+const ACCOUNT_PLACEHOLDER: &str = Template::ACCOUNT_ID;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -113,7 +120,7 @@ fn lint_all(
         let text = std::fs::read_to_string(manifest)
             .with_context(|| format!("reading {}", manifest.display()))?;
         let label = display(manifest, root);
-        let parsed = read_manifest(&text).with_context(|| format!("reading {label}"))?;
+        let parsed = read_manifest(manifest, &text).with_context(|| format!("reading {label}"))?;
         findings.extend(lint::lint_attachments(&label, &parsed.attachments));
         for trust in &parsed.trusts {
             findings.extend(lint_trust(&label, trust, &options));
@@ -133,19 +140,26 @@ fn lint_all(
 fn lint_trust(label: &str, trust: &RoleTrust, options: &LintOptions) -> Vec<Finding> {
     let options = LintOptions {
         kind: PolicyKind::Trust,
+        template: trust.template,
         ..options.clone()
     };
-    let source = serde_json::to_string_pretty(&trust.policy).unwrap_or_default();
-    lint::lint(&format!("role {}", trust.role), &source, &options)
+    lint::lint(&format!("role {}", trust.role), &trust.source, &options)
         .into_iter()
         .map(|finding| Finding {
-            help: if finding.code == lint::code::TRUST_ROOT_WITHOUT_MFA {
-                format!(
+            help: match finding.code {
+                lint::code::TRUST_ROOT_WITHOUT_MFA => format!(
                     "add `require_mfa = true` to the `trust` of role `{}`",
                     trust.role
-                )
-            } else {
-                finding.help
+                ),
+                lint::code::INVALID_ARN_ACCOUNT => format!(
+                    "write a 12-digit account id in the `trust` of role `{}`",
+                    trust.role
+                ),
+                lint::code::UNFILLED_PLACEHOLDER => format!(
+                    "write the account id in the `trust` of role `{}`: the provisioner fills `<account-id>` only in policy files",
+                    trust.role
+                ),
+                _ => finding.help,
             },
             file: label.to_owned(),
             line: trust.line,
@@ -187,7 +201,10 @@ struct ManifestLint {
 #[derive(Debug, PartialEq)]
 struct RoleTrust {
     role: String,
-    policy: serde_json::Value,
+    /// The document, with `<account-id>` for the caller's account.
+    source: String,
+    /// Whether `<account-id>` in it is filled in (see [`trust_document`]).
+    template: bool,
     line: usize,
     column: usize,
 }
@@ -227,135 +244,156 @@ pub(crate) fn read_accepted(text: &str) -> Result<Vec<Suppression>> {
     Ok(out)
 }
 
-/// Reads the managed policies of each group, user and role (tables keyed by name:
-/// `[groups.developer] policies = [...]`) and each role's `trust` (`account = "self"` or an
-/// account id, with `require_mfa`; or `service`). Everything else in the manifest is the
-/// provisioner's and is ignored here.
-fn read_manifest(text: &str) -> Result<ManifestLint> {
-    let table: toml::Table = text.parse()?;
+/// What each policy file the manifest names stands for while the manifest is read here: the
+/// files are linted on their own, so an error in one does not keep the manifest's roles and
+/// attachments from being linted (and is not reported twice).
+const STAND_IN_POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}"#;
+
+/// Reads the manifest as the provisioner does (`iamkit_provision::parse_manifest`): the
+/// managed policies of each group and role, and each role's trust policy, built by
+/// `iamkit_provision::trust_policy`. A problem in the manifest itself (a bad name, a
+/// reference to a policy it does not list, a trust it cannot build) fails the lint, as it
+/// fails `cargo xtask setup`.
+fn read_manifest(path: &Path, text: &str) -> Result<ManifestLint> {
+    let dir = path.parent().unwrap_or(Path::new("")).to_owned();
+    let manifest = parse_manifest(path, text, &mut |file| {
+        std::fs::metadata(dir.join(file)).map(|_| STAND_IN_POLICY.to_owned())
+    })
+    .map_err(|errors| anyhow!("{errors}"))?;
     let mut out = ManifestLint::default();
-    for (key, kind) in [("groups", "group"), ("users", "user"), ("roles", "role")] {
-        let identities: Vec<(String, &toml::Value)> = match table.get(key) {
-            Some(toml::Value::Array(items)) => items
-                .iter()
-                .filter_map(|item| {
-                    let name = item.get("name")?.as_str()?.to_owned();
-                    Some((name, item))
-                })
-                .collect(),
-            Some(toml::Value::Table(map)) => map
-                .iter()
-                .map(|(name, item)| (name.clone(), item))
-                .collect(),
-            _ => Vec::new(),
-        };
-        for (name, item) in identities {
-            let policies = item
-                .get("policies")
-                .or_else(|| item.get("managed_policies"))
-                .and_then(toml::Value::as_array)
-                .map(|list| {
-                    list.iter()
-                        .filter_map(|p| p.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let (line, column) = locate_name(text, &name);
-            if kind == "role"
-                && let Some(policy) = item.get("trust").and_then(trust_policy)
-            {
-                out.trusts.push(RoleTrust {
-                    role: name.clone(),
-                    policy,
-                    line,
-                    column,
-                });
-            }
-            out.attachments.push(Attachment {
-                kind: kind.to_owned(),
-                name,
-                policies,
-                line,
-                column,
-            });
-        }
+    let groups = manifest
+        .groups
+        .iter()
+        .map(|(n, g)| ("group", n, &g.policies));
+    let roles = manifest.roles.iter().map(|(n, r)| ("role", n, &r.policies));
+    // Users get their policies from their groups: the manifest attaches none to them.
+    for (kind, name, policies) in groups.chain(roles) {
+        let (line, column) = locate_name(text, kind, name);
+        out.attachments.push(Attachment {
+            kind: kind.to_owned(),
+            name: name.clone(),
+            policies: policies.clone(),
+            line,
+            column,
+        });
+    }
+    for (name, role) in &manifest.roles {
+        let (source, template) = trust_document(&role.trust)?;
+        let (line, column) = locate_name(text, "role", name);
+        out.trusts.push(RoleTrust {
+            role: name.clone(),
+            source,
+            template,
+            line,
+            column,
+        });
     }
     Ok(out)
 }
 
-/// The trust policy the provisioner writes for a manifest `trust` table (the same document as
-/// `iamkit_provision::trust_policy`, with the `<account-id>` placeholder for this account).
-fn trust_policy(trust: &toml::Value) -> Option<serde_json::Value> {
-    if let Some(service) = trust.get("service").and_then(toml::Value::as_str) {
-        return Some(serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-            }],
-        }));
-    }
-    let account = trust.get("account")?.as_str()?;
-    let account = if account == "self" {
-        "<account-id>"
-    } else {
-        account
+/// Account ids that stand for the account `cargo xtask setup` will find, which the lint,
+/// offline, does not know. Two, in case the manifest itself names one of them.
+const SENTINELS: [&str; 2] = ["000000000000", "999999999999"];
+
+/// The trust policy `iamkit_provision::trust_policy` writes for `trust` (in partition `aws`),
+/// with the caller's account id as the `<account-id>` placeholder, so that findings show the
+/// placeholder rather than a made-up id. Also whether the text is a template: it is not when
+/// the manifest wrote `<account-id>` itself (in a `provider`), which the provisioner writes to
+/// AWS as it is.
+fn trust_document(trust: &Trust) -> Result<(String, bool)> {
+    let build = |account: &str| -> Result<String> {
+        let own = account.parse()?;
+        Ok(serde_json::to_string_pretty(&trust_policy(
+            trust, "aws", &own,
+        ))?)
     };
-    let mut statement = serde_json::json!({
-        "Effect": "Allow",
-        "Principal": {"AWS": format!("arn:aws:iam::{account}:root")},
-        "Action": "sts:AssumeRole",
-    });
-    let require_mfa = trust.get("require_mfa").and_then(toml::Value::as_bool) == Some(true);
-    if require_mfa && let Some(object) = statement.as_object_mut() {
-        object.insert(
-            "Condition".to_owned(),
-            serde_json::json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
-        );
-    }
-    Some(serde_json::json!({"Version": "2012-10-17", "Statement": [statement]}))
+    let [first, second] = SENTINELS;
+    let (a, b) = (build(first)?, build(second)?);
+    let template = !a.contains(ACCOUNT_PLACEHOLDER);
+    // The two builds differ only where the caller's account is written: a sentinel that the
+    // other build does not hold stands only for it there.
+    let source = if !b.contains(first) {
+        a.replace(first, ACCOUNT_PLACEHOLDER)
+    } else if !a.contains(second) {
+        b.replace(second, ACCOUNT_PLACEHOLDER)
+    } else {
+        a
+    };
+    Ok((source, template))
 }
 
-/// The line and column where `name` is first written as a quoted string or a table name.
-fn locate_name(text: &str, name: &str) -> (usize, usize) {
+/// The line and column of `name`'s table (`[roles.admin]`), or else of where `name` is first
+/// written as a quoted string or a table name.
+fn locate_name(text: &str, kind: &str, name: &str) -> (usize, usize) {
+    let header = format!("[{kind}s.{name}]");
     let quoted = format!("\"{name}\"");
     let dotted = format!(".{name}]");
-    for (i, line) in text.lines().enumerate() {
-        let found = line
-            .find(&quoted)
-            .or_else(|| line.find(&dotted).map(|at| at + 1));
-        if let Some(column) = found {
-            return (
+    let position = |needle: &str, skip: usize| {
+        text.lines().enumerate().find_map(|(i, line)| {
+            let column = line.find(needle)? + skip;
+            Some((
                 i + 1,
                 line.get(..column).map_or(0, |s| s.chars().count()) + 1,
-            );
-        }
-    }
-    (1, 1)
+            ))
+        })
+    };
+    position(&header, kind.len() + 3)
+        .or_else(|| {
+            position(&quoted, 0)
+                .into_iter()
+                .chain(position(&dotted, 1))
+                .min()
+        })
+        .unwrap_or((1, 1))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A manifest next to the baseline's policy files, which it may name.
+    fn read(text: &str) -> Result<ManifestLint> {
+        read_manifest(&crate::project_root().join("policies/test.toml"), text)
+    }
+
+    const HEAD: &str = r#"stack = "iamkit"
+
+[policies]
+develop-lambda = "develop-lambda.json"
+develop-s3 = "develop-s3.json"
+manage-iam = "manage-iam.json"
+"#;
+
+    fn codes(parsed: &ManifestLint, role: &str) -> Vec<&'static str> {
+        let trust = parsed.trusts.iter().find(|t| t.role == role).unwrap();
+        lint_trust("policies/baseline.toml", trust, &LintOptions::default())
+            .iter()
+            .map(|f| f.code)
+            .collect()
+    }
+
     #[test]
     fn manifest_attachments_and_trust_policies() {
-        let text = r#"
+        let text = format!(
+            r#"{HEAD}
 [groups.developer]
 policies = ["develop-lambda", "develop-s3"]
 
 [roles.admin]
-trust = { account = "self" }
+trust = {{ account = "self" }}
 policies = ["manage-iam"]
 
 [roles.exec-lambda]
-trust = { service = "lambda.amazonaws.com" }
+trust = {{ service = "lambda.amazonaws.com" }}
 
 [roles.audited]
-trust = { account = "123456789012", require_mfa = true }
-"#;
-        let parsed = read_manifest(text).unwrap();
+trust = {{ account = "123456789012", require_mfa = true }}
+
+[roles.ci]
+trust = {{ github = "octo/iamkit", branch = "main" }}
+"#
+        );
+        let parsed = read(&text).unwrap();
         let names: Vec<(&str, &str, usize)> = parsed
             .attachments
             .iter()
@@ -364,32 +402,120 @@ trust = { account = "123456789012", require_mfa = true }
         assert_eq!(
             names,
             [
-                ("group", "developer", 2),
-                ("role", "admin", 5),
-                ("role", "audited", 12),
-                ("role", "exec-lambda", 9)
+                ("group", "developer", 8),
+                ("role", "admin", 11),
+                ("role", "audited", 18),
+                ("role", "ci", 21),
+                ("role", "exec-lambda", 15),
             ]
         );
-        assert_eq!(parsed.trusts.len(), 3);
-        let options = LintOptions::default();
-        let codes = |role: &str| -> Vec<&'static str> {
-            let trust = parsed.trusts.iter().find(|t| t.role == role).unwrap();
-            lint_trust("policies/baseline.toml", trust, &options)
-                .iter()
-                .map(|f| f.code)
-                .collect()
-        };
-        assert_eq!(codes("admin"), ["trust-root-without-mfa"]);
-        assert!(codes("audited").is_empty());
-        assert!(codes("exec-lambda").is_empty());
+        assert_eq!(parsed.trusts.len(), 4);
+        assert_eq!(codes(&parsed, "admin"), ["trust-root-without-mfa"]);
+        assert!(codes(&parsed, "audited").is_empty());
+        assert!(codes(&parsed, "exec-lambda").is_empty());
+        // GitHub's OIDC trust is linted too, with the caller's account as the placeholder.
+        assert!(codes(&parsed, "ci").is_empty());
+        let ci = parsed.trusts.iter().find(|t| t.role == "ci").unwrap();
+        let document: serde_json::Value = serde_json::from_str(&ci.source).unwrap();
+        assert_eq!(
+            document["Statement"][0]["Principal"]["Federated"],
+            "arn:aws:iam::<account-id>:oidc-provider/token.actions.githubusercontent.com"
+        );
+        assert_eq!(
+            document["Statement"][0]["Action"],
+            "sts:AssumeRoleWithWebIdentity"
+        );
         let admin = parsed.trusts.iter().find(|t| t.role == "admin").unwrap();
-        let finding = &lint_trust("policies/baseline.toml", admin, &options)[0];
-        assert_eq!((finding.line, finding.column), (5, 8));
+        let finding = &lint_trust("policies/baseline.toml", admin, &LintOptions::default())[0];
+        assert_eq!((finding.line, finding.column), (11, 8));
         assert!(finding.message.starts_with("role `admin` trust policy: "));
         assert_eq!(
             finding.help,
             "add `require_mfa = true` to the `trust` of role `admin`"
         );
+    }
+
+    /// Each kind of trust is linted as exactly the document the provisioner writes: filling
+    /// the placeholder with an account gives what `trust_policy` writes for that account.
+    #[test]
+    fn trust_documents_are_the_provisioners() {
+        let own = "123456789012";
+        let trusts = [
+            Trust::Account {
+                account: None,
+                require_mfa: true,
+            },
+            Trust::Account {
+                account: Some("000000000000".parse().unwrap()),
+                require_mfa: false,
+            },
+            Trust::Service("lambda.amazonaws.com".to_owned()),
+            Trust::GithubOidc {
+                provider: None,
+                repository: "octo/iamkit".to_owned(),
+                branch: "main".to_owned(),
+            },
+            Trust::GithubOidc {
+                provider: Some(
+                    "arn:aws:iam::999999999999:oidc-provider/token.actions.githubusercontent.com"
+                        .to_owned(),
+                ),
+                repository: "octo/iamkit".to_owned(),
+                branch: "main".to_owned(),
+            },
+        ];
+        for trust in &trusts {
+            let (source, template) = trust_document(trust).unwrap();
+            assert!(template, "{trust:?}");
+            let filled: serde_json::Value =
+                serde_json::from_str(&source.replace(ACCOUNT_PLACEHOLDER, own)).unwrap();
+            assert_eq!(
+                filled,
+                trust_policy(trust, "aws", &own.parse().unwrap()),
+                "{trust:?}"
+            );
+        }
+        let (own_root, _) = trust_document(&trusts[0]).unwrap();
+        assert!(
+            own_root.contains("arn:aws:iam::<account-id>:root"),
+            "{own_root}"
+        );
+        let (other_root, _) = trust_document(&trusts[1]).unwrap();
+        assert!(
+            other_root.contains("arn:aws:iam::000000000000:root"),
+            "{other_root}"
+        );
+    }
+
+    #[test]
+    fn a_github_provider_is_linted_as_written() {
+        let role = |provider: &str| {
+            format!(
+                "{HEAD}\n[roles.ci]\ntrust = {{ github = \"octo/iamkit\", branch = \"main\", provider = \"{provider}\" }}\n"
+            )
+        };
+        let host = "oidc-provider/token.actions.githubusercontent.com";
+        let short = read(&role(&format!("arn:aws:iam::12345:{host}"))).unwrap();
+        assert_eq!(codes(&short, "ci"), ["invalid-arn-account"]);
+        let finding = &lint_trust(
+            "policies/baseline.toml",
+            &short.trusts[0],
+            &LintOptions::default(),
+        )[0];
+        assert_eq!((finding.line, finding.column), (8, 8));
+        // The provisioner writes a placeholder in `provider` to AWS as it is.
+        let placeholder = read(&role(&format!("arn:aws:iam::<account-id>:{host}"))).unwrap();
+        assert!(!placeholder.trusts[0].template);
+        assert_eq!(codes(&placeholder, "ci"), ["unfilled-placeholder"]);
+    }
+
+    #[test]
+    fn a_problem_in_the_manifest_fails_the_lint() {
+        let text = format!("{HEAD}\n[roles.admin]\ntrust = {{ account = \"12345\" }}\n");
+        let error = read(&text).unwrap_err();
+        assert!(error.to_string().contains("test.toml:9:"), "{error}");
+        let text = format!("{HEAD}\n[groups.developer]\npolicies = [\"missing\"]\n");
+        assert!(read(&text).is_err());
     }
 
     #[test]

@@ -272,6 +272,7 @@ checks! {
     UNKNOWN_SERVICE = "unknown-service", Error, "an action names a service prefix the catalog does not know";
     UNKNOWN_ACTION = "unknown-action", Error, "an action the service does not have";
     WILDCARD_MATCHES_NOTHING = "wildcard-matches-nothing", Error, "a wildcard action that matches no action";
+    INVALID_ARN_ACCOUNT = "invalid-arn-account", Error, "an ARN whose account is not a 12-digit account id (`arn:aws:iam::12345:role/x`): it matches nothing";
     RESOURCE_MISMATCH = "resource-mismatch", Warning, "actions that can never apply to any resource the statement lists";
     STAR_ONLY_ACTION_SCOPED = "star-only-action-scoped", Warning, "an action that takes only `\"Resource\": \"*\"` given a scoped ARN: it grants nothing";
     PASS_ROLE_STAR = "pass-role-star", Security, "`iam:PassRole` (directly or through a wildcard) on every role";
@@ -414,6 +415,134 @@ mod tests {
             ..LintOptions::default()
         };
         assert_eq!(codes(source, &filled), [code::UNFILLED_PLACEHOLDER]);
+    }
+
+    fn identity(element: &str, resource: &str) -> String {
+        serde_json::json!({"Version": "2012-10-17", "Statement": {"Effect": "Deny",
+            "Action": "sts:AssumeRole", element: resource}})
+        .to_string()
+    }
+
+    #[test]
+    fn an_arn_account_that_is_not_twelve_digits_is_an_error() {
+        let options = LintOptions::default();
+        for bad in [
+            "arn:aws:iam::12345:role/admin",
+            "arn:aws:iam::12345678901a:user/x",
+            "arn:aws:iam::1234-5678-9012:role/admin",
+        ] {
+            for element in ["Resource", "NotResource"] {
+                let findings = lint("p.json", &identity(element, bad), &options);
+                let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+                assert_eq!(codes, [code::INVALID_ARN_ACCOUNT], "{element} {bad}");
+                assert_eq!(findings[0].pointer, format!("/Statement/{element}"));
+                assert_eq!(findings[0].severity, Severity::Error);
+            }
+        }
+        let dashes = lint(
+            "p.json",
+            &identity("Resource", "arn:aws:iam::1234-5678-9012:role/admin"),
+            &options,
+        );
+        assert_eq!(
+            dashes[0].help,
+            "write the account id without separators: `123456789012`"
+        );
+    }
+
+    #[test]
+    fn arn_accounts_that_may_match_stay_quiet() {
+        let filled = LintOptions {
+            template: false,
+            ..LintOptions::default()
+        };
+        for fine in [
+            "arn:aws:s3:::bucket",
+            "arn:aws:s3:::bucket/a:b",
+            "arn:aws:iam::123456789012:role/admin",
+            "arn:aws:iam::*:role/x",
+            "arn:aws:iam::1234*:role/x",
+            "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            "*",
+        ] {
+            assert!(
+                codes(&identity("Resource", fine), &filled).is_empty(),
+                "{fine}"
+            );
+        }
+        // IAM allows policy variables only after the fifth colon: the grammar says so, once.
+        let variable = identity("Resource", "arn:aws:iam::${aws:PrincipalAccount}:role/x");
+        assert_eq!(codes(&variable, &filled), [code::GRAMMAR]);
+        let template = identity("NotResource", "arn:aws:iam::<account-id>:role/admin");
+        assert!(codes(&template, &LintOptions::default()).is_empty());
+        // Outside a template the placeholder is reported once, as a placeholder.
+        assert_eq!(codes(&template, &filled), [code::UNFILLED_PLACEHOLDER]);
+    }
+
+    #[test]
+    fn principal_arn_accounts() {
+        let trust = |kind: &str, principal: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+                "Principal": {kind: principal}, "Action": "sts:AssumeRoleWithWebIdentity"}})
+            .to_string()
+        };
+        let oidc = "oidc-provider/token.actions.githubusercontent.com";
+        assert_eq!(
+            codes(
+                &trust("Federated", &format!("arn:aws:iam::12345:{oidc}")),
+                &LintOptions::default()
+            ),
+            [code::INVALID_ARN_ACCOUNT]
+        );
+        assert!(
+            codes(
+                &trust("Federated", &format!("arn:aws:iam::<account-id>:{oidc}")),
+                &LintOptions::default()
+            )
+            .is_empty()
+        );
+        let findings = lint(
+            "p.json",
+            &trust("AWS", "arn:aws:iam::12345:root"),
+            &LintOptions::default(),
+        );
+        let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+        assert_eq!(codes, [code::INVALID_ARN_ACCOUNT]);
+        assert_eq!(findings[0].pointer, "/Statement/Principal/AWS");
+        // A bare account id that is not twelve digits is no ARN: the grammar reports it.
+        assert_eq!(
+            lint("p.json", &trust("AWS", "12345"), &LintOptions::default())
+                .iter()
+                .map(|f| f.code)
+                .collect::<Vec<_>>(),
+            [code::GRAMMAR]
+        );
+    }
+
+    #[test]
+    fn oidc_claims_are_condition_keys_of_web_identity_requests() {
+        let statement = |action: &str, key: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+                "Principal": {"Federated": "arn:aws:iam::<account-id>:oidc-provider/token.actions.githubusercontent.com"},
+                "Action": action, "Condition": {"StringEquals": {key: "x"}}}})
+            .to_string()
+        };
+        let options = LintOptions::default();
+        let github = "token.actions.githubusercontent.com";
+        for claim in ["aud", "sub"] {
+            let key = format!("{github}:{claim}");
+            let web_identity = statement("sts:AssumeRoleWithWebIdentity", &key);
+            assert!(codes(&web_identity, &options).is_empty(), "{key}");
+            assert_eq!(
+                codes(&statement("sts:AssumeRole", &key), &options),
+                [code::CONDITION_KEY_NOT_APPLICABLE]
+            );
+        }
+        let typo = statement(
+            "sts:AssumeRoleWithWebIdentity",
+            &format!("{github}:subject"),
+        );
+        assert_eq!(codes(&typo, &options), [code::UNKNOWN_CONDITION_KEY]);
     }
 
     #[test]

@@ -178,6 +178,7 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
             }
         }
         conditions(&mut ctx, catalog, stmt, actions);
+        arn_accounts(&mut ctx, stmt);
     }
     duplicates(&mut ctx, &doc);
 
@@ -972,6 +973,96 @@ fn is_account_root(text: &str) -> bool {
     matches!(parts.as_slice(), ["arn", _, "iam", "", acct, "root"] if account(acct))
 }
 
+/// ARNs in `Resource`, `NotResource` and `AWS` or `Federated` principals whose account can
+/// never be an account's: IAM stores such a resource, but it matches nothing.
+fn arn_accounts(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>) {
+    let resources = stmt.resources.iter().flat_map(|list| {
+        let consequence = match list.polarity {
+            Polarity::Is => "this resource matches nothing",
+            Polarity::Not => "this entry excludes nothing",
+        };
+        list.items.iter().map(move |item| (item, consequence))
+    });
+    let principals = stmt
+        .principals
+        .iter()
+        .filter(|(kind, _)| matches!(*kind, "AWS" | "Federated"))
+        .map(|(_, item)| (item, "no principal has this ARN"));
+    for (item, consequence) in resources.chain(principals) {
+        let Some(account) = arn_account(item.text).filter(|a| !account_may_match(a)) else {
+            continue;
+        };
+        let digits: String = account
+            .chars()
+            .filter(|c| !matches!(c, '-' | ' '))
+            .collect();
+        let help = if digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            format!("write the account id without separators: `{digits}`")
+        } else {
+            "an account id is twelve digits, such as `123456789012`; write `*` for any account, or `<account-id>` in a template".to_owned()
+        };
+        ctx.add(
+            code::INVALID_ARN_ACCOUNT,
+            At::Value(&item.pointer),
+            format!(
+                "the account `{account}` in `{}` is not a 12-digit account id: {consequence}",
+                item.text
+            ),
+            help,
+        );
+    }
+}
+
+/// The account field (the fifth) of an ARN-shaped text with a resource part. Colons inside a
+/// policy variable (`${aws:PrincipalAccount}`) do not separate fields.
+fn arn_account(text: &str) -> Option<&str> {
+    if !text.starts_with("arn:") {
+        return None;
+    }
+    let mut field = 0;
+    let mut start = 0;
+    let mut in_variable = false;
+    let mut previous = ' ';
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' if previous == '$' => in_variable = true,
+            '}' if in_variable => in_variable = false,
+            ':' if !in_variable => {
+                if field == 4 {
+                    return text.get(start..i);
+                }
+                field += 1;
+                start = i + 1;
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    // A text that stops before its resource is the parser's to report.
+    None
+}
+
+/// Whether an ARN's account field can match a real account: empty (S3), `aws` (AWS managed
+/// policies), twelve digits, a wildcard pattern that some twelve digits match, a policy
+/// variable, or a `<placeholder>` (filled in later, or reported on its own).
+fn account_may_match(account: &str) -> bool {
+    if account.is_empty()
+        || account.contains("${")
+        || !find_placeholders(account).is_empty()
+        || Pattern::new(account).matches("aws")
+    {
+        return true;
+    }
+    // `*` may stand for nothing; every other character stands for one digit.
+    let length = account.chars().filter(|&c| c != '*').count();
+    let open = account.contains('*');
+    account
+        .chars()
+        .all(|c| matches!(c, '*' | '?') || c.is_ascii_digit())
+        && length <= 12
+        && (open || length == 12)
+}
+
 /// Condition keys and operators.
 fn conditions(
     ctx: &mut Ctx<'_>,
@@ -1056,17 +1147,28 @@ fn key_type(
     let anywhere = catalog
         .service(prefix)
         .and_then(|s| s.condition_key(key))
-        .or_else(|| catalog.services().iter().find_map(|s| s.condition_key(key)));
-    match anywhere {
-        Some(found) if any_action => Some(found.kind),
-        Some(found) => {
+        .or_else(|| catalog.services().iter().find_map(|s| s.condition_key(key)))
+        .map(|found| found.kind);
+    // The catalog lists the claims of a few identity providers only; IAM has them for every
+    // OIDC provider, in requests to assume a role with a web identity.
+    let claim = anywhere.is_none() && is_oidc_claim(key);
+    if claim
+        && actions
+            .iter()
+            .any(|a| a.full_name().eq_ignore_ascii_case(WEB_IDENTITY_ACTION))
+    {
+        return Some(KeyType::String);
+    }
+    match anywhere.or(claim.then_some(KeyType::String)) {
+        Some(kind) if any_action => Some(kind),
+        Some(kind) => {
             ctx.add(
                 code::CONDITION_KEY_NOT_APPLICABLE,
                 At::Key(&cond.pointer),
                 format!("none of the statement's actions supports the condition key `{key}`"),
                 "a request for these actions never carries the key; check the Service Authorization Reference".to_owned(),
             );
-            Some(found.kind)
+            Some(kind)
         }
         None => {
             let help = if prefix.eq_ignore_ascii_case("aws") {
@@ -1083,6 +1185,28 @@ fn key_type(
             None
         }
     }
+}
+
+/// The action whose requests carry an OIDC provider's claims.
+const WEB_IDENTITY_ACTION: &str = "sts:AssumeRoleWithWebIdentity";
+
+/// The claims IAM offers as condition keys for any OIDC provider, prefixed by the provider's
+/// URL without `https://` (`token.actions.githubusercontent.com:sub`).
+const OIDC_CLAIMS: &[&str] = &["amr", "aud", "azp", "email", "oaud", "sub"];
+
+/// Whether `key` is an OIDC provider's claim: a host name (it has a dot, which no service
+/// prefix has), optionally with a path, then `:` and a claim.
+fn is_oidc_claim(key: &str) -> bool {
+    key.rsplit_once(':').is_some_and(|(provider, claim)| {
+        let host = provider.split('/').next().unwrap_or_default();
+        host.contains('.')
+            && !host.starts_with('.')
+            && !host.ends_with('.')
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+            && OIDC_CLAIMS.iter().any(|c| c.eq_ignore_ascii_case(claim))
+    })
 }
 
 /// Statements that are the same apart from their `Sid`.
@@ -1182,6 +1306,60 @@ mod tests {
         assert!(is_account_root("123456789012"));
         assert!(!is_account_root("arn:aws:iam::123456789012:user/dev-user"));
         assert!(!is_account_root("12345"));
+    }
+
+    #[test]
+    fn account_fields() {
+        assert_eq!(arn_account("arn:aws:iam::12345:role/admin"), Some("12345"));
+        assert_eq!(arn_account("arn:aws:s3:::bucket/a:b"), Some(""));
+        assert_eq!(
+            arn_account("arn:aws:iam::${aws:PrincipalAccount}:role/x"),
+            Some("${aws:PrincipalAccount}")
+        );
+        assert_eq!(arn_account("arn:aws:s3:*"), None);
+        assert_eq!(arn_account("arn:aws:iam::12345"), None);
+        assert_eq!(arn_account("*"), None);
+        assert_eq!(arn_account("cognito-identity.amazonaws.com"), None);
+    }
+
+    #[test]
+    fn accounts_that_may_match() {
+        for fine in [
+            "",
+            "aws",
+            "123456789012",
+            "*",
+            "1234*",
+            "123456789012*",
+            "12345678901?",
+            "${aws:PrincipalAccount}",
+            "<account-id>",
+            "<other>",
+        ] {
+            assert!(account_may_match(fine), "{fine}");
+        }
+        for never in [
+            "12345",
+            "12345678901a",
+            "1234567890123",
+            "1234-5678-9012",
+            "1234567890123*",
+            "12a*",
+            "self",
+        ] {
+            assert!(!account_may_match(never), "{never}");
+        }
+    }
+
+    #[test]
+    fn oidc_claims() {
+        assert!(is_oidc_claim("token.actions.githubusercontent.com:sub"));
+        assert!(is_oidc_claim("token.actions.githubusercontent.com:aud"));
+        assert!(is_oidc_claim("auth.example.com/tenant:email"));
+        assert!(!is_oidc_claim("token.actions.githubusercontent.com:nope"));
+        assert!(!is_oidc_claim("sts:sub"));
+        assert!(!is_oidc_claim("aws:sub"));
+        assert!(!is_oidc_claim(".com:sub"));
     }
 
     #[test]
