@@ -341,9 +341,11 @@ pub fn trust_policy(trust: &Trust, partition: &str, own: &AccountId) -> Value {
             repository,
             branch,
         } => {
-            let provider = provider.clone().unwrap_or_else(|| {
-                format!("arn:{partition}:iam::{own}:oidc-provider/{GITHUB_OIDC_HOST}")
-            });
+            // The manifest may write the provider with the `<account-id>` placeholder.
+            let provider = provider.as_ref().map_or_else(
+                || format!("arn:{partition}:iam::{own}:oidc-provider/{GITHUB_OIDC_HOST}"),
+                |p| p.replace("<account-id>", &own.to_string()),
+            );
             json!({
                 "Effect": "Allow",
                 "Principal": {"Federated": provider},
@@ -422,6 +424,18 @@ mod tests {
             lambda["Statement"][0]["Principal"]["Service"],
             "lambda.amazonaws.com"
         );
+        let written = trust_policy(
+            &Trust::GithubOidc {
+                provider: Some(format!(
+                    "arn:aws:iam::<account-id>:oidc-provider/{GITHUB_OIDC_HOST}"
+                )),
+                repository: "octo/iamkit".into(),
+                branch: "main".into(),
+            },
+            "aws",
+            &own,
+        );
+        assert_eq!(written, github);
     }
 
     #[test]
