@@ -911,6 +911,76 @@ async fn interrupted_setup(account: &Account, desired: &Desired, after: usize) -
     done
 }
 
+/// A plan made before an earlier run's creations became visible (IAM reads lag its writes,
+/// and a killed run's last requests can land after the next run has read): applying it finds
+/// the resources there. What carries the stack's mark counts as created, the password is set
+/// again so that its file is true; a resource without the mark is refused and left as it is.
+#[tokio::test]
+async fn a_stale_plan_accepts_what_is_ours_and_refuses_what_is_not() {
+    let account = account().await;
+    let manifest = baseline();
+    let desired = desired(&account, &manifest, &code(1)).await;
+    let stale = plan_for(&account, &desired).await;
+    setup(&account, &desired).await;
+    account.recorder.take();
+    let report = apply(&account.clients, &stale, &account.options, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.changes, stale.changes.len());
+    let writes = account.recorder.writes();
+    let again = |operation: &str| writes.iter().filter(|c| c.operation == operation).count();
+    assert_eq!(again("CreatePolicy"), 9);
+    assert_eq!(again("UpdateLoginProfile"), 1);
+    assert!(plan_for(&account, &desired).await.is_empty());
+    teardown(&account.clients, &desired, &account.options, &mut |_| {})
+        .await
+        .unwrap();
+
+    // A user of the manifest's name, not ours, appears after the reads.
+    let stale = plan_for(&account, &desired).await;
+    account
+        .plain
+        .iam
+        .create_user()
+        .user_name("dev-user")
+        .send()
+        .await
+        .unwrap();
+    let err = apply(&account.clients, &stale, &account.options, &mut |_| {})
+        .await
+        .unwrap_err();
+    let Error::Apply { failures, .. } = &err else {
+        panic!("{err}");
+    };
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.address == "user dev-user" && f.message.contains("not ours")),
+        "{failures:?}"
+    );
+    let tags = account
+        .plain
+        .iam
+        .list_user_tags()
+        .user_name("dev-user")
+        .send()
+        .await
+        .unwrap();
+    assert!(tags.tags().is_empty());
+    teardown(&account.clients, &desired, &account.options, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(ours(&account.plain).await.is_empty());
+    account
+        .plain
+        .iam
+        .delete_user()
+        .user_name("dev-user")
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn setup_interrupted_at_any_point_converges_on_rerun_and_tears_down_clean() {
     let account = account().await;

@@ -157,7 +157,21 @@ pub(crate) fn is_transient(code: Option<&str>, message: Option<&str>) -> bool {
 }
 
 /// Calls `send` until it succeeds, fails with a non-transient error, or `budget` runs out.
-async fn retry<T, E, R, F, Fut>(budget: Duration, mut send: F) -> Result<T, SdkError<E, R>>
+async fn retry<T, E, R, F, Fut>(budget: Duration, send: F) -> Result<T, SdkError<E, R>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata,
+{
+    retry_on(budget, is_transient, send).await
+}
+
+/// [`retry`], with `transient` deciding which errors are waited out.
+async fn retry_on<T, E, R, F, Fut>(
+    budget: Duration,
+    transient: impl Fn(Option<&str>, Option<&str>) -> bool,
+    mut send: F,
+) -> Result<T, SdkError<E, R>>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, SdkError<E, R>>>,
@@ -170,7 +184,7 @@ where
             Ok(value) => return Ok(value),
             Err(e) => {
                 let now = Instant::now();
-                if now >= deadline || !is_transient(e.code(), e.message()) {
+                if now >= deadline || !transient(e.code(), e.message()) {
                     return Err(e);
                 }
                 tokio::time::sleep(backoff.min(deadline - now)).await;
@@ -210,6 +224,29 @@ where
             Ok(())
         }
         Err(e) => Err(describe(e)),
+    }
+}
+
+/// IAM's answer to creating a resource whose name is taken.
+const EXISTS: &str = "EntityAlreadyExists";
+
+/// Whether `tags` hold the stack's mark.
+fn has_iam_tag(tags: &[aws_sdk_iam::types::Tag], stack: &str) -> bool {
+    tags.iter()
+        .any(|t| t.key() == STACK_TAG && t.value() == stack)
+}
+
+/// A create found its resource already there. That is success when the resource is the
+/// stack's: an earlier run created it a moment ago and the reads did not show it yet (IAM
+/// reads lag its writes, and a killed run's last requests may land after the next run has
+/// read). Otherwise the name is somebody else's.
+fn already_ours(ours: bool) -> Result<(), String> {
+    if ours {
+        Ok(())
+    } else {
+        Err(format!(
+            "it exists already without the `{STACK_TAG}` mark of this stack: not ours, left as it is"
+        ))
     }
 }
 
@@ -281,17 +318,29 @@ async fn run(
             .await
             .map_err(describe)?;
         }
-        Op::CreatePolicy { name, document } => {
+        Op::CreatePolicy {
+            name,
+            arn,
+            document,
+        } => {
             let tag = iam_tag(stack)?;
-            retry(budget, || {
+            let created = retry(budget, || {
                 iam.create_policy()
                     .policy_name(name)
                     .policy_document(document)
                     .tags(tag.clone())
                     .send()
             })
-            .await
-            .map_err(describe)?;
+            .await;
+            if let Err(e) = created {
+                if e.code() != Some(EXISTS) {
+                    return Err(describe(e));
+                }
+                let tags = retry(budget, || iam.list_policy_tags().policy_arn(arn).send())
+                    .await
+                    .map_err(describe)?;
+                already_ours(has_iam_tag(tags.tags(), stack))?;
+            }
         }
         Op::UpdatePolicy {
             arn,
@@ -320,31 +369,56 @@ async fn run(
             .map_err(describe)?;
         }
         Op::CreateGroup { name, path } => {
-            retry(budget, || {
+            let created = retry(budget, || {
                 iam.create_group().group_name(name).path(path).send()
             })
-            .await
-            .map_err(describe)?;
+            .await;
+            if let Err(e) = created {
+                if e.code() != Some(EXISTS) {
+                    return Err(describe(e));
+                }
+                // Groups cannot be tagged: the stack's path is their mark.
+                let group = retry(budget, || iam.get_group().group_name(name).send())
+                    .await
+                    .map_err(describe)?;
+                already_ours(group.group().is_some_and(|g| g.path() == path))?;
+            }
         }
         Op::CreateUser { name } => {
             let tag = iam_tag(stack)?;
-            retry(budget, || {
+            let created = retry(budget, || {
                 iam.create_user().user_name(name).tags(tag.clone()).send()
             })
-            .await
-            .map_err(describe)?;
+            .await;
+            if let Err(e) = created {
+                if e.code() != Some(EXISTS) {
+                    return Err(describe(e));
+                }
+                let tags = retry(budget, || iam.list_user_tags().user_name(name).send())
+                    .await
+                    .map_err(describe)?;
+                already_ours(has_iam_tag(tags.tags(), stack))?;
+            }
         }
         Op::CreateRole { name, trust } => {
             let tag = iam_tag(stack)?;
-            retry(budget, || {
+            let created = retry(budget, || {
                 iam.create_role()
                     .role_name(name)
                     .assume_role_policy_document(trust)
                     .tags(tag.clone())
                     .send()
             })
-            .await
-            .map_err(describe)?;
+            .await;
+            if let Err(e) = created {
+                if e.code() != Some(EXISTS) {
+                    return Err(describe(e));
+                }
+                let tags = retry(budget, || iam.list_role_tags().role_name(name).send())
+                    .await
+                    .map_err(describe)?;
+                already_ours(has_iam_tag(tags.tags(), stack))?;
+            }
         }
         Op::UpdateTrust { name, trust } => {
             retry(budget, || {
@@ -356,7 +430,7 @@ async fn run(
             .await
             .map_err(describe)?;
         }
-        Op::CreateBucket { name } => {
+        Op::CreateBucket { name, derived } => {
             // Tagged as it is created, so no moment exists when it is ours but unmarked.
             let tag = aws_sdk_s3::types::Tag::builder()
                 .key(STACK_TAG)
@@ -373,9 +447,32 @@ async fn run(
                 .create_bucket()
                 .bucket(name)
                 .create_bucket_configuration(configuration.build());
-            retry(budget, || request.clone().send())
-                .await
-                .map_err(describe)?;
+            match retry(budget, || request.clone().send()).await {
+                Ok(_) => {}
+                Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => {
+                    // This account has it: ours if marked, or, for the name setup derives,
+                    // if empty and untagged (what an interrupted setup leaves; see `plan`).
+                    let tags =
+                        match retry(budget, || s3.get_bucket_tagging().bucket(name).send()).await {
+                            Ok(out) => out.tag_set,
+                            Err(e) if e.code() == Some("NoSuchTagSet") => Vec::new(),
+                            Err(e) => return Err(describe(e)),
+                        };
+                    if tags
+                        .iter()
+                        .any(|t| t.key() == STACK_TAG && t.value() == stack)
+                    {
+                        return Ok(None);
+                    }
+                    let listed = retry(budget, || {
+                        s3.list_objects_v2().bucket(name).max_keys(1).send()
+                    })
+                    .await
+                    .map_err(describe)?;
+                    already_ours(*derived && tags.is_empty() && listed.contents().is_empty())?;
+                }
+                Err(e) => return Err(describe(e)),
+            }
             // moto 5.2.5 ignores tags in CreateBucket; on AWS this puts the same tag set again.
             // A new bucket has no other tags to keep, so there is nothing to read first.
             put_bucket_tags(s3, name, vec![tag], budget).await?;
@@ -458,15 +555,31 @@ async fn run(
                 &password,
             )
             .map_err(|e| e.to_string())?;
-            retry(budget, || {
+            let created = retry(budget, || {
                 iam.create_login_profile()
                     .user_name(user)
                     .password(&password)
                     .password_reset_required(true)
                     .send()
             })
-            .await
-            .map_err(describe)?;
+            .await;
+            if let Err(e) = created {
+                if e.code() != Some(EXISTS) {
+                    return Err(describe(e));
+                }
+                // An earlier run set a password a moment ago, and its file was just replaced
+                // by this one: make the file true again. The user is the stack's (the plan
+                // creates a password only for those).
+                retry(budget, || {
+                    iam.update_login_profile()
+                        .user_name(user)
+                        .password(&password)
+                        .password_reset_required(true)
+                        .send()
+                })
+                .await
+                .map_err(describe)?;
+            }
             return Ok(Some(path));
         }
         Op::DeleteLoginProfile { user } => {
@@ -482,7 +595,12 @@ async fn run(
             let package = aws_sdk_lambda::types::FunctionCode::builder()
                 .zip_file(Blob::new(code.zip().to_vec()))
                 .build();
-            retry(budget, || {
+            // CreateFunction answers `ResourceConflictException` when the function exists:
+            // not worth waiting out there.
+            let transient = |code: Option<&str>, message: Option<&str>| {
+                code != Some("ResourceConflictException") && is_transient(code, message)
+            };
+            let created = retry_on(budget, transient, || {
                 lambda
                     .create_function()
                     .function_name(name)
@@ -493,8 +611,20 @@ async fn run(
                     .tags(STACK_TAG, stack)
                     .send()
             })
-            .await
-            .map_err(describe)?;
+            .await;
+            if let Err(e) = created {
+                if e.code() != Some("ResourceConflictException") {
+                    return Err(describe(e));
+                }
+                let out = retry(budget, || lambda.get_function().function_name(name).send())
+                    .await
+                    .map_err(describe)?;
+                already_ours(
+                    out.tags()
+                        .and_then(|t| t.get(STACK_TAG))
+                        .is_some_and(|v| v == stack),
+                )?;
+            }
         }
         Op::UpdateFunctionCode { name, code } => {
             retry(budget, || {

@@ -344,7 +344,7 @@ pub fn trust_policy(trust: &Trust, partition: &str, own: &AccountId) -> Value {
             // The manifest may write the provider with the `<account-id>` placeholder.
             let provider = provider.as_ref().map_or_else(
                 || format!("arn:{partition}:iam::{own}:oidc-provider/{GITHUB_OIDC_HOST}"),
-                |p| p.replace("<account-id>", &own.to_string()),
+                |p| p.replace("<account-id>", own.as_ref()),
             );
             json!({
                 "Effect": "Allow",

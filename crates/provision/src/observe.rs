@@ -185,34 +185,15 @@ pub async fn whoami(clients: &Clients) -> Result<Identity, Error> {
 /// Reads the current state of everything `desired` names, and any other group under the
 /// stack's path. Reads only.
 ///
-/// Every read needs only names the manifest gives, so all of them start at once (at most
-/// [`READ_PARALLELISM`] in flight): each resource is probed with one call, and only when it
-/// exists are its details read, together. From an empty account that is one round of
-/// requests; from a converged one, two.
+/// One `GetAccountAuthorizationDetails` (a page per 1,000 entries) gives every user, group,
+/// role and customer-managed policy with its tags, relations and documents; in the same round
+/// go the reads of the bucket, the functions and the password policy. A second round reads
+/// what that call does not give, only for resources that exist: policy tags, and a user's
+/// console password, access keys and MFA devices. At most [`READ_PARALLELISM`] reads are in
+/// flight.
 pub async fn observe(clients: &Clients, desired: &Desired) -> Result<Observed, Error> {
     let gate = &Gate(Semaphore::new(READ_PARALLELISM));
-    let policies = try_join_all(desired.policies.iter().map(|(name, p)| async move {
-        Ok::<_, Error>(
-            observe_policy(clients, gate, &p.arn)
-                .await?
-                .map(|o| (name.clone(), o)),
-        )
-    }));
-    let groups = observe_groups(clients, gate, desired);
-    let users = try_join_all(desired.users.keys().map(|name| async move {
-        Ok::<_, Error>(
-            observe_user(clients, gate, name)
-                .await?
-                .map(|o| (name.clone(), o)),
-        )
-    }));
-    let roles = try_join_all(desired.roles.keys().map(|name| async move {
-        Ok::<_, Error>(
-            observe_role(clients, gate, name)
-                .await?
-                .map(|o| (name.clone(), o)),
-        )
-    }));
+    let details = account_details(clients, gate);
     let functions = try_join_all(desired.functions.keys().map(|name| async move {
         Ok::<_, Error>(
             observe_function(clients, gate, name)
@@ -233,24 +214,44 @@ pub async fn observe(clients: &Clients, desired: &Desired) -> Result<Observed, E
             Ok(None)
         }
     };
-    let (policies, groups, users, roles, functions, bucket, password_min_length) = tokio::try_join!(
-        policies,
-        groups,
-        users,
-        roles,
-        functions,
-        bucket,
-        password_length
-    )?;
-    Ok(Observed {
-        policies: policies.into_iter().flatten().collect(),
-        groups,
-        users: users.into_iter().flatten().collect(),
-        roles: roles.into_iter().flatten().collect(),
-        functions: functions.into_iter().flatten().collect(),
-        bucket,
-        password_min_length,
-    })
+    let (details, functions, bucket, password_min_length) =
+        tokio::try_join!(details, functions, bucket, password_length)?;
+    let mut observed = details.observed(desired);
+
+    let policy_tags = try_join_all(observed.policies.iter().map(|(name, policy)| async move {
+        let tags = gate
+            .pass(
+                clients
+                    .iam
+                    .list_policy_tags()
+                    .policy_arn(&policy.arn)
+                    .send(),
+            )
+            .await
+            .map_err(|e| Error::aws("ListPolicyTags", &policy.arn, e))?;
+        Ok::<_, Error>((
+            name.clone(),
+            tags_of(tags.tags().iter().map(|t| (t.key(), t.value()))),
+        ))
+    }));
+    let users = try_join_all(observed.users.keys().map(|name| async move {
+        Ok::<_, Error>((name.clone(), user_extras(clients, gate, name).await?))
+    }));
+    let (policy_tags, users) = tokio::try_join!(policy_tags, users)?;
+    for (name, tags) in policy_tags {
+        if let Some(policy) = observed.policies.get_mut(&name) {
+            policy.tags = tags;
+        }
+    }
+    for (name, extras) in users {
+        if let Some(user) = observed.users.get_mut(&name) {
+            (user.login_profile, user.access_keys, user.mfa_devices) = extras;
+        }
+    }
+    observed.functions = functions.into_iter().flatten().collect();
+    observed.bucket = bucket;
+    observed.password_min_length = password_min_length;
+    Ok(observed)
 }
 
 /// Bounds how many reads are in flight, across every resource.
@@ -293,99 +294,189 @@ async fn password_min_length(clients: &Clients, gate: &Gate) -> Result<Option<us
     }
 }
 
-async fn observe_policy(
-    clients: &Clients,
-    gate: &Gate,
-    arn: &str,
-) -> Result<Option<ObservedPolicy>, Error> {
-    let iam = &clients.iam;
-    let policy = match gate.pass(iam.get_policy().policy_arn(arn).send()).await {
-        Ok(out) => out.policy,
-        Err(e) if is_no_such_entity(&e) => return Ok(None),
-        Err(e) => return Err(Error::aws("GetPolicy", arn, e)),
-    };
-    let default_version = policy
-        .as_ref()
-        .and_then(|p| p.default_version_id())
-        .unwrap_or("v1")
-        .to_owned();
-    let tags = async {
-        gate.pass(iam.list_policy_tags().policy_arn(arn).send())
-            .await
-            .map_err(|e| Error::aws("ListPolicyTags", arn, e))
-    };
-    let versions = async {
-        gate.pass(
-            iam.list_policy_versions()
-                .policy_arn(arn)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| Error::aws("ListPolicyVersions", arn, e))
-    };
-    let document = async {
-        gate.pass(
-            iam.get_policy_version()
-                .policy_arn(arn)
-                .version_id(&default_version)
-                .send(),
-        )
-        .await
-        .map_err(|e| Error::aws("GetPolicyVersion", arn, e))
-    };
-    let entities = async {
-        gate.pass(
-            iam.list_entities_for_policy()
-                .policy_arn(arn)
+/// Every user, group, role and customer-managed policy of the account, as
+/// `GetAccountAuthorizationDetails` gives them.
+#[derive(Default)]
+struct Details {
+    users: Vec<aws_sdk_iam::types::UserDetail>,
+    groups: Vec<aws_sdk_iam::types::GroupDetail>,
+    roles: Vec<aws_sdk_iam::types::RoleDetail>,
+    policies: Vec<aws_sdk_iam::types::ManagedPolicyDetail>,
+}
+
+async fn account_details(clients: &Clients, gate: &Gate) -> Result<Details, Error> {
+    use aws_sdk_iam::types::EntityType;
+    let pages = gate
+        .pass(
+            clients
+                .iam
+                .get_account_authorization_details()
+                .filter(EntityType::User)
+                .filter(EntityType::Group)
+                .filter(EntityType::Role)
+                .filter(EntityType::LocalManagedPolicy)
+                .max_items(1000)
                 .into_paginator()
                 .send()
                 .try_collect(),
         )
         .await
-        .map_err(|e| Error::aws("ListEntitiesForPolicy", arn, e))
-    };
-    let (tags, versions, document, pages) = tokio::try_join!(tags, versions, document, entities)?;
-    let document = document
-        .policy_version
-        .and_then(|v| v.document)
-        .and_then(|d| document::parse_returned(&d));
-    let mut attached_to = Entities::default();
+        .map_err(|e| Error::aws("GetAccountAuthorizationDetails", "account", e))?;
+    let mut details = Details::default();
     for page in pages {
-        attached_to.groups.extend(
-            page.policy_groups()
-                .iter()
-                .filter_map(|g| g.group_name().map(str::to_owned)),
-        );
-        attached_to.users.extend(
-            page.policy_users()
-                .iter()
-                .filter_map(|u| u.user_name().map(str::to_owned)),
-        );
-        attached_to.roles.extend(
-            page.policy_roles()
-                .iter()
-                .filter_map(|r| r.role_name().map(str::to_owned)),
-        );
+        details
+            .users
+            .extend(page.user_detail_list.unwrap_or_default());
+        details
+            .groups
+            .extend(page.group_detail_list.unwrap_or_default());
+        details
+            .roles
+            .extend(page.role_detail_list.unwrap_or_default());
+        details.policies.extend(page.policies.unwrap_or_default());
     }
-    let mut versions: Vec<PolicyVersion> = versions
+    Ok(details)
+}
+
+fn attached(policies: &[aws_sdk_iam::types::AttachedPolicy]) -> BTreeSet<String> {
+    policies
         .iter()
-        .map(|v| PolicyVersion {
-            id: v.version_id().unwrap_or_default().to_owned(),
-            is_default: v.is_default_version(),
-            created: v.create_date().map_or(0, |d| d.secs()),
-        })
-        .collect();
-    versions.sort_by_key(|v| (v.created, version_number(&v.id)));
-    Ok(Some(ObservedPolicy {
-        arn: arn.to_owned(),
-        tags: tags_of(tags.tags().iter().map(|t| (t.key(), t.value()))),
-        document,
-        versions,
-        attached_to,
-    }))
+        .filter_map(|p| p.policy_arn().map(str::to_owned))
+        .collect()
+}
+
+fn inline(policies: &[aws_sdk_iam::types::PolicyDetail]) -> BTreeSet<String> {
+    policies
+        .iter()
+        .filter_map(|p| p.policy_name().map(str::to_owned))
+        .collect()
+}
+
+impl Details {
+    /// The IAM part of [`Observed`] for `desired`: policy tags and the users' console
+    /// passwords, access keys and MFA devices are left for [`observe`] to fill in.
+    fn observed(&self, desired: &Desired) -> Observed {
+        let mut observed = Observed::default();
+        for (name, want) in &desired.policies {
+            let Some(policy) = self.policies.iter().find(|p| p.arn() == Some(&want.arn)) else {
+                continue;
+            };
+            let mut versions: Vec<PolicyVersion> = policy
+                .policy_version_list()
+                .iter()
+                .map(|v| PolicyVersion {
+                    id: v.version_id().unwrap_or_default().to_owned(),
+                    is_default: v.is_default_version(),
+                    created: v.create_date().map_or(0, |d| d.secs()),
+                })
+                .collect();
+            versions.sort_by_key(|v| (v.created, version_number(&v.id)));
+            let document = policy
+                .policy_version_list()
+                .iter()
+                .find(|v| v.is_default_version())
+                .and_then(|v| v.document())
+                .and_then(document::parse_returned);
+            let holds = |list: &[aws_sdk_iam::types::AttachedPolicy]| {
+                list.iter().any(|p| p.policy_arn() == Some(&want.arn))
+            };
+            let attached_to = Entities {
+                groups: self
+                    .groups
+                    .iter()
+                    .filter(|g| holds(g.attached_managed_policies()))
+                    .filter_map(|g| g.group_name().map(str::to_owned))
+                    .collect(),
+                users: self
+                    .users
+                    .iter()
+                    .filter(|u| holds(u.attached_managed_policies()))
+                    .filter_map(|u| u.user_name().map(str::to_owned))
+                    .collect(),
+                roles: self
+                    .roles
+                    .iter()
+                    .filter(|r| holds(r.attached_managed_policies()))
+                    .filter_map(|r| r.role_name().map(str::to_owned))
+                    .collect(),
+            };
+            observed.policies.insert(
+                name.clone(),
+                ObservedPolicy {
+                    arn: want.arn.clone(),
+                    tags: Tags::new(),
+                    document,
+                    versions,
+                    attached_to,
+                },
+            );
+        }
+
+        let path = desired.group_path();
+        for group in &self.groups {
+            let Some(name) = group.group_name() else {
+                continue;
+            };
+            if !desired.groups.contains_key(name) && group.path() != Some(path.as_str()) {
+                continue;
+            }
+            let members = self
+                .users
+                .iter()
+                .filter(|u| u.group_list().iter().any(|g| g == name))
+                .filter_map(|u| u.user_name().map(str::to_owned))
+                .collect();
+            observed.groups.insert(
+                name.to_owned(),
+                ObservedGroup {
+                    path: group.path().unwrap_or_default().to_owned(),
+                    members,
+                    policies: attached(group.attached_managed_policies()),
+                    inline: inline(group.group_policy_list()),
+                },
+            );
+        }
+
+        for user in &self.users {
+            let Some(name) = user.user_name().filter(|n| desired.users.contains_key(*n)) else {
+                continue;
+            };
+            observed.users.insert(
+                name.to_owned(),
+                ObservedUser {
+                    tags: tags_of(user.tags().iter().map(|t| (t.key(), t.value()))),
+                    groups: user.group_list().iter().cloned().collect(),
+                    policies: attached(user.attached_managed_policies()),
+                    inline: inline(user.user_policy_list()),
+                    ..ObservedUser::default()
+                },
+            );
+        }
+
+        for role in &self.roles {
+            let Some(name) = role.role_name().filter(|n| desired.roles.contains_key(*n)) else {
+                continue;
+            };
+            observed.roles.insert(
+                name.to_owned(),
+                ObservedRole {
+                    arn: role.arn().unwrap_or_default().to_owned(),
+                    tags: tags_of(role.tags().iter().map(|t| (t.key(), t.value()))),
+                    trust: role
+                        .assume_role_policy_document()
+                        .and_then(document::parse_returned),
+                    policies: attached(role.attached_managed_policies()),
+                    inline: inline(role.role_policy_list()),
+                    instance_profiles: role
+                        .instance_profile_list()
+                        .iter()
+                        .map(|p| p.instance_profile_name().to_owned())
+                        .collect(),
+                },
+            );
+        }
+        observed
+    }
 }
 
 /// `v12` -> 12, to order versions created in the same second.
@@ -393,154 +484,14 @@ fn version_number(id: &str) -> u64 {
     id.trim_start_matches('v').parse().unwrap_or(0)
 }
 
-/// The manifest's groups, and any other group under the stack's path (one the manifest no
-/// longer names, which teardown must still remove). The listing runs alongside the manifest's
-/// groups; only a group it finds beyond them is read after it.
-async fn observe_groups(
-    clients: &Clients,
-    gate: &Gate,
-    desired: &Desired,
-) -> Result<BTreeMap<String, ObservedGroup>, Error> {
-    let path = desired.group_path();
-    let listed = async {
-        let pages = gate
-            .pass(
-                clients
-                    .iam
-                    .list_groups()
-                    .path_prefix(&path)
-                    .into_paginator()
-                    .send()
-                    .try_collect(),
-            )
-            .await
-            .map_err(|e| Error::aws("ListGroups", &path, e))?;
-        // Filtered again here: moto ignores `PathPrefix`.
-        Ok::<_, Error>(
-            pages
-                .iter()
-                .flat_map(|page| page.groups())
-                .filter(|g| g.path() == path)
-                .map(|g| g.group_name().to_owned())
-                .collect::<BTreeSet<_>>(),
-        )
-    };
-    let read = |names: Vec<String>| {
-        try_join_all(names.into_iter().map(|name| async move {
-            Ok::<_, Error>(
-                observe_group(clients, gate, &name)
-                    .await?
-                    .map(|o| (name, o)),
-            )
-        }))
-    };
-    let named = read(desired.groups.keys().cloned().collect());
-    let (listed, named) = tokio::try_join!(listed, named)?;
-    let others = listed
-        .into_iter()
-        .filter(|name| !desired.groups.contains_key(name))
-        .collect();
-    let others = read(others).await?;
-    Ok(named.into_iter().chain(others).flatten().collect())
-}
-
-async fn observe_group(
+/// What `GetAccountAuthorizationDetails` does not say of a user: whether it has a console
+/// password, its access key ids and its MFA devices' serial numbers.
+async fn user_extras(
     clients: &Clients,
     gate: &Gate,
     name: &str,
-) -> Result<Option<ObservedGroup>, Error> {
+) -> Result<(bool, BTreeSet<String>, BTreeSet<String>), Error> {
     let iam = &clients.iam;
-    let pages = match gate
-        .pass(
-            iam.get_group()
-                .group_name(name)
-                .into_paginator()
-                .send()
-                .try_collect(),
-        )
-        .await
-    {
-        Ok(pages) => pages,
-        Err(e) if is_no_such_entity(&e) => return Ok(None),
-        Err(e) => return Err(Error::aws("GetGroup", name, e)),
-    };
-    let mut group = ObservedGroup::default();
-    for page in &pages {
-        if let Some(g) = page.group() {
-            g.path().clone_into(&mut group.path);
-        }
-        group
-            .members
-            .extend(page.users().iter().map(|u| u.user_name().to_owned()));
-    }
-    let attached = async {
-        gate.pass(
-            iam.list_attached_group_policies()
-                .group_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| Error::aws("ListAttachedGroupPolicies", name, e))
-    };
-    let inline = async {
-        gate.pass(
-            iam.list_group_policies()
-                .group_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| Error::aws("ListGroupPolicies", name, e))
-    };
-    let (attached, inline) = tokio::try_join!(attached, inline)?;
-    group.policies = attached
-        .iter()
-        .filter_map(|p| p.policy_arn().map(str::to_owned))
-        .collect();
-    group.inline = inline.into_iter().collect();
-    Ok(Some(group))
-}
-
-async fn observe_user(
-    clients: &Clients,
-    gate: &Gate,
-    name: &str,
-) -> Result<Option<ObservedUser>, Error> {
-    let iam = &clients.iam;
-    match gate.pass(iam.get_user().user_name(name).send()).await {
-        Ok(_) => {}
-        Err(e) if is_no_such_entity(&e) => return Ok(None),
-        Err(e) => return Err(Error::aws("GetUser", name, e)),
-    }
-    let tags = async {
-        gate.pass(
-            iam.list_user_tags()
-                .user_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| Error::aws("ListUserTags", name, e))
-    };
-    let groups = async {
-        gate.pass(
-            iam.list_groups_for_user()
-                .user_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| Error::aws("ListGroupsForUser", name, e))
-    };
     let login_profile = async {
         match gate
             .pass(iam.get_login_profile().user_name(name).send())
@@ -575,129 +526,14 @@ async fn observe_user(
         .await
         .map_err(|e| Error::aws("ListMFADevices", name, e))
     };
-    let attached = async {
-        gate.pass(
-            iam.list_attached_user_policies()
-                .user_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| Error::aws("ListAttachedUserPolicies", name, e))
-    };
-    let inline = async {
-        gate.pass(
-            iam.list_user_policies()
-                .user_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| Error::aws("ListUserPolicies", name, e))
-    };
-    let (tags, groups, login_profile, keys, mfa, attached, inline) =
-        tokio::try_join!(tags, groups, login_profile, keys, mfa, attached, inline)?;
-    Ok(Some(ObservedUser {
-        tags: tags_of(tags.iter().map(|t| (t.key(), t.value()))),
-        groups: groups.iter().map(|g| g.group_name().to_owned()).collect(),
+    let (login_profile, keys, mfa) = tokio::try_join!(login_profile, keys, mfa)?;
+    Ok((
         login_profile,
-        access_keys: keys
-            .iter()
+        keys.iter()
             .filter_map(|k| k.access_key_id().map(str::to_owned))
             .collect(),
-        mfa_devices: mfa.iter().map(|d| d.serial_number().to_owned()).collect(),
-        policies: attached
-            .iter()
-            .filter_map(|p| p.policy_arn().map(str::to_owned))
-            .collect(),
-        inline: inline.into_iter().collect(),
-    }))
-}
-
-async fn observe_role(
-    clients: &Clients,
-    gate: &Gate,
-    name: &str,
-) -> Result<Option<ObservedRole>, Error> {
-    let iam = &clients.iam;
-    let role = match gate.pass(iam.get_role().role_name(name).send()).await {
-        Ok(out) => out.role,
-        Err(e) if is_no_such_entity(&e) => return Ok(None),
-        Err(e) => return Err(Error::aws("GetRole", name, e)),
-    };
-    let tags = async {
-        gate.pass(
-            iam.list_role_tags()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| Error::aws("ListRoleTags", name, e))
-    };
-    let attached = async {
-        gate.pass(
-            iam.list_attached_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| Error::aws("ListAttachedRolePolicies", name, e))
-    };
-    let inline = async {
-        gate.pass(
-            iam.list_role_policies()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| Error::aws("ListRolePolicies", name, e))
-    };
-    let profiles = async {
-        gate.pass(
-            iam.list_instance_profiles_for_role()
-                .role_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect(),
-        )
-        .await
-        .map_err(|e| Error::aws("ListInstanceProfilesForRole", name, e))
-    };
-    let (tags, attached, inline, profiles) = tokio::try_join!(tags, attached, inline, profiles)?;
-    Ok(Some(ObservedRole {
-        arn: role
-            .as_ref()
-            .map(|r| r.arn().to_owned())
-            .unwrap_or_default(),
-        tags: tags_of(tags.iter().map(|t| (t.key(), t.value()))),
-        trust: role
-            .as_ref()
-            .and_then(|r| r.assume_role_policy_document())
-            .and_then(document::parse_returned),
-        policies: attached
-            .iter()
-            .filter_map(|p| p.policy_arn().map(str::to_owned))
-            .collect(),
-        inline: inline.into_iter().collect(),
-        instance_profiles: profiles
-            .iter()
-            .map(|p| p.instance_profile_name().to_owned())
-            .collect(),
-    }))
+        mfa.iter().map(|d| d.serial_number().to_owned()).collect(),
+    ))
 }
 
 async fn observe_bucket(

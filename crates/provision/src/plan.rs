@@ -63,6 +63,7 @@ pub enum Op {
     },
     CreatePolicy {
         name: String,
+        arn: String,
         document: String,
     },
     UpdatePolicy {
@@ -85,8 +86,10 @@ pub enum Op {
         name: String,
         trust: String,
     },
+    /// `derived`: the name is the one setup derives (not the manifest's).
     CreateBucket {
         name: String,
+        derived: bool,
     },
     AttachGroupPolicy {
         group: String,
@@ -244,7 +247,7 @@ impl Op {
             | DeletePolicyVersion { arn, .. }
             | DeletePolicy { arn } => vec![R::Policy(policy_name(arn))],
             CreatePolicy { name, .. } => vec![R::Policy(name)],
-            TagBucket { name } | CreateBucket { name } => vec![R::Bucket(name)],
+            TagBucket { name } | CreateBucket { name, .. } => vec![R::Bucket(name)],
             EmptyBucket { name } | DeleteBucket { name } => vec![R::Bucket(name)],
             TagFunction { name, .. }
             | UpdateFunctionCode { name, .. }
@@ -448,6 +451,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
                 address,
                 Op::CreatePolicy {
                     name: name.clone(),
+                    arn: policy.arn.clone(),
                     document: pretty(&policy.document),
                 },
             ));
@@ -724,6 +728,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
                 address,
                 Op::CreateBucket {
                     name: bucket.name.clone(),
+                    derived: bucket.derived,
                 },
             )),
             Some(seen) if !seen.accessible => plan.conflict(

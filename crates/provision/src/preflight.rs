@@ -190,7 +190,7 @@ impl Arns<'_> {
                 ("s3:PutBucketTagging", self.bucket(name)),
             ],
             // Tags given to CreateBucket need s3:TagResource as well.
-            CreateBucket { name } => vec![
+            CreateBucket { name, .. } => vec![
                 ("s3:CreateBucket", self.bucket(name)),
                 ("s3:TagResource", self.bucket(name)),
                 ("s3:PutBucketTagging", self.bucket(name)),
@@ -233,7 +233,11 @@ impl Arns<'_> {
             RemoveUserFromGroup { group, .. } => {
                 vec![("iam:RemoveUserFromGroup", self.group(group))]
             }
-            CreateLoginProfile { user, .. } => vec![("iam:CreateLoginProfile", self.user(user))],
+            // UpdateLoginProfile when an earlier run set a password the reads did not show.
+            CreateLoginProfile { user, .. } => vec![
+                ("iam:CreateLoginProfile", self.user(user)),
+                ("iam:UpdateLoginProfile", self.user(user)),
+            ],
             DeleteLoginProfile { user } => vec![("iam:DeleteLoginProfile", self.user(user))],
             CreateFunction { name, role_arn, .. } => vec![
                 ("lambda:CreateFunction", self.function(name)),

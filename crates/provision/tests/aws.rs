@@ -449,138 +449,76 @@ fn desired_of(manifest: &str, files: &[(&str, &str)]) -> iamkit_provision::Desir
 
 const POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}"#;
 
-/// GetPolicyVersion returns the document percent-encoded (RFC 3986), as AWS documents it; it
-/// is decoded and compared by meaning, so an unchanged policy plans no update. ListGroups
-/// answers in pages (`IsTruncated`, `Marker`): groups on the second page are seen too.
+/// GetAccountAuthorizationDetails returns policy documents percent-encoded (RFC 3986), as AWS
+/// documents it; they are decoded and compared by meaning, so an unchanged policy plans no
+/// update. It answers in pages (`IsTruncated`, `Marker`): groups on the second page are seen
+/// too.
 #[tokio::test]
-async fn get_policy_version_documents_are_url_encoded_and_list_groups_is_paginated() {
+async fn authorization_details_are_url_encoded_and_paginated() {
     let desired = desired_of(
         "stack = \"s\"\n[policies]\np = \"p.json\"\n",
         &[("p.json", POLICY)],
     );
     let arn = desired.policies["p"].arn.clone();
-    let get_policy = mock!(aws_sdk_iam::Client::get_policy).then_output({
-        let arn = arn.clone();
-        move || {
-            aws_sdk_iam::operation::get_policy::GetPolicyOutput::builder()
-                .policy(
-                    aws_sdk_iam::types::Policy::builder()
-                        .policy_name("p")
-                        .arn(arn.clone())
-                        .default_version_id("v1")
-                        .build(),
+    let tags = mock!(aws_sdk_iam::Client::list_policy_tags)
+        .match_requests({
+            let arn = arn.clone();
+            move |r| r.policy_arn() == Some(&arn)
+        })
+        .then_output(|| {
+            aws_sdk_iam::operation::list_policy_tags::ListPolicyTagsOutput::builder()
+                .tags(
+                    aws_sdk_iam::types::Tag::builder()
+                        .key("iamkit:stack")
+                        .value("s")
+                        .build()
+                        .unwrap(),
                 )
                 .build()
-        }
-    });
-    let tags = mock!(aws_sdk_iam::Client::list_policy_tags).then_output(|| {
-        aws_sdk_iam::operation::list_policy_tags::ListPolicyTagsOutput::builder()
-            .tags(
-                aws_sdk_iam::types::Tag::builder()
-                    .key("iamkit:stack")
-                    .value("s")
-                    .build()
-                    .unwrap(),
-            )
-            .build()
-            .unwrap()
-    });
-    let versions = mock!(aws_sdk_iam::Client::list_policy_versions).then_output(|| {
-        aws_sdk_iam::operation::list_policy_versions::ListPolicyVersionsOutput::builder()
-            .versions(
-                aws_sdk_iam::types::PolicyVersion::builder()
-                    .version_id("v1")
-                    .is_default_version(true)
-                    .build(),
-            )
-            .build()
-    });
-    // The wire response, with the document as AWS encodes it.
+                .unwrap()
+        });
+    let group = |name: &str| {
+        format!(
+            "<member><Path>/iamkit/s/</Path><GroupName>{name}</GroupName><GroupId>AGPA</GroupId><Arn>arn:aws:iam::123456789012:group/iamkit/s/{name}</Arn><CreateDate>2024-01-01T00:00:00Z</CreateDate><GroupPolicyList/><AttachedManagedPolicies/></member>"
+        )
+    };
+    // The wire responses, with the document as AWS encodes it.
     let encoded: String =
         percent_encoding::utf8_percent_encode(POLICY, percent_encoding::NON_ALPHANUMERIC)
             .to_string();
-    let body = format!(
-        "<GetPolicyVersionResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetPolicyVersionResult><PolicyVersion><Document>{encoded}</Document><IsDefaultVersion>true</IsDefaultVersion><VersionId>v1</VersionId><CreateDate>2024-01-01T00:00:00Z</CreateDate></PolicyVersion></GetPolicyVersionResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetPolicyVersionResponse>"
-    );
-    let version = mock!(aws_sdk_iam::Client::get_policy_version)
-        .sequence()
-        .http_status(200, Some(body))
-        .build();
-    let entities = mock!(aws_sdk_iam::Client::list_entities_for_policy).then_output(|| {
-        aws_sdk_iam::operation::list_entities_for_policy::ListEntitiesForPolicyOutput::builder()
-            .build()
-    });
-    let group = |name: &str| {
-        aws_sdk_iam::types::Group::builder()
-            .path("/iamkit/s/")
-            .group_name(name)
-            .group_id("AGPA")
-            .arn(format!("arn:aws:iam::123456789012:group/iamkit/s/{name}"))
-            .create_date(aws_smithy_types::DateTime::from_secs(0))
-            .build()
-            .unwrap()
+    let page = |groups: String, policies: String, next: Option<&str>| {
+        let more = match next {
+            Some(marker) => format!("<IsTruncated>true</IsTruncated><Marker>{marker}</Marker>"),
+            None => "<IsTruncated>false</IsTruncated>".to_owned(),
+        };
+        format!(
+            "<GetAccountAuthorizationDetailsResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><GetAccountAuthorizationDetailsResult><UserDetailList/><GroupDetailList>{groups}</GroupDetailList><RoleDetailList/><Policies>{policies}</Policies>{more}</GetAccountAuthorizationDetailsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetAccountAuthorizationDetailsResponse>"
+        )
     };
-    let first_page = mock!(aws_sdk_iam::Client::list_groups)
+    let policy = format!(
+        "<member><PolicyName>p</PolicyName><Arn>{arn}</Arn><Path>/</Path><DefaultVersionId>v1</DefaultVersionId><PolicyVersionList><member><Document>{encoded}</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion><CreateDate>2024-01-01T00:00:00Z</CreateDate></member></PolicyVersionList></member>"
+    );
+    let first_page = mock!(aws_sdk_iam::Client::get_account_authorization_details)
         .match_requests(|r| r.marker().is_none())
-        .then_output(move || {
-            aws_sdk_iam::operation::list_groups::ListGroupsOutput::builder()
-                .groups(group("left-1"))
-                .is_truncated(true)
-                .marker("m2")
-                .build()
-                .unwrap()
-        });
-    let second_page = mock!(aws_sdk_iam::Client::list_groups)
+        .sequence()
+        .http_status(200, Some(page(group("left-1"), policy, Some("m2"))))
+        .build();
+    let second_page = mock!(aws_sdk_iam::Client::get_account_authorization_details)
         .match_requests(|r| r.marker() == Some("m2"))
-        .then_output(move || {
-            aws_sdk_iam::operation::list_groups::ListGroupsOutput::builder()
-                .groups(group("left-2"))
-                .is_truncated(false)
-                .build()
-                .unwrap()
-        });
-    let group_reads: Vec<Rule> = ["left-1", "left-2"]
-        .into_iter()
-        .map(|name| {
-            mock!(aws_sdk_iam::Client::get_group)
-                .match_requests(move |r| r.group_name() == Some(name))
-                .then_output(move || {
-                    aws_sdk_iam::operation::get_group::GetGroupOutput::builder()
-                        .group(group(name))
-                        .set_users(Some(Vec::new()))
-                        .build()
-                        .unwrap()
-                })
-        })
-        .collect();
-    let attached = mock!(aws_sdk_iam::Client::list_attached_group_policies).then_output(|| {
-        aws_sdk_iam::operation::list_attached_group_policies::ListAttachedGroupPoliciesOutput::builder().build()
-    });
-    let inline = mock!(aws_sdk_iam::Client::list_group_policies).then_output(|| {
-        aws_sdk_iam::operation::list_group_policies::ListGroupPoliciesOutput::builder()
-            .set_policy_names(Some(Vec::new()))
-            .build()
-            .unwrap()
-    });
-    let mut rules = vec![
-        &get_policy,
-        &tags,
-        &versions,
-        &version,
-        &entities,
-        &first_page,
-        &second_page,
-        &attached,
-        &inline,
-    ];
-    rules.extend(group_reads.iter());
-    let clients = clients_with(&rules, &[]);
+        .sequence()
+        .http_status(200, Some(page(group("left-2"), String::new(), None)))
+        .build();
+    let clients = clients_with(&[&tags, &first_page, &second_page], &[]);
     let observed = iamkit_provision::observe(&clients, &desired).await.unwrap();
+    assert_eq!(first_page.num_calls(), 1);
+    assert_eq!(second_page.num_calls(), 1);
     let document = observed.policies["p"].document.clone().unwrap();
     assert_eq!(
         document,
         serde_json::from_str::<serde_json::Value>(POLICY).unwrap()
     );
+    assert_eq!(observed.policies["p"].versions.len(), 1);
+    assert!(iamkit_provision::tagged(&observed.policies["p"].tags, "s"));
     assert_eq!(
         observed.groups.keys().collect::<Vec<_>>(),
         ["left-1", "left-2"]
