@@ -5,11 +5,13 @@
 //! 1. [`load_manifest`] reads `policies/baseline.toml` and every policy file it names, and
 //!    reports every problem with its file, line and column, before any call to AWS.
 //! 2. [`whoami`] asks STS for the account; [`Desired::new`] fills the manifest in for it.
-//! 3. [`observe`] reads what exists of it (reads only).
+//! 3. [`observe`] reads what exists of it (reads only): one `GetAccountAuthorizationDetails`
+//!    for IAM, then what that call leaves out, for what exists.
 //! 4. [`plan`] compares the two: a pure function, tested on plain values. [`teardown_plan`]
 //!    lists what teardown removes, in the order AWS requires.
-//! 5. [`apply`] makes the changes, step by step, in parallel within a step, retrying only the
-//!    named transient errors until a deadline.
+//! 5. [`apply`] makes the changes, each as soon as the changes to its resources it waits for
+//!    ([`Plan::waits_for`]) are done, retrying only the named transient errors until a
+//!    deadline.
 //! 6. [`verify::verify`] proves the account does what the manifest and the article intend:
 //!    drift (the plan is empty), the expectations of `policies/expectations.toml` decided by
 //!    iamkit-eval over the policies read back, live calls with the principals' own
@@ -53,7 +55,7 @@ mod policy_check;
 mod preflight;
 pub mod verify;
 
-pub use apply::{ApplyOptions, ApplyReport, apply};
+pub use apply::{ApplyOptions, ApplyReport, DEFAULT_PARALLELISM, apply};
 pub use clients::{Clients, DEFAULT_REGION, MAX_ATTEMPTS, Target, connect, from_config};
 pub use desired::{
     Code, Desired, DesiredBucket, DesiredFunction, DesiredGroup, DesiredPolicy, DesiredRole,
@@ -66,9 +68,9 @@ pub use manifest::{
 };
 pub use observe::{
     Entities, Observed, ObservedBucket, ObservedFunction, ObservedGroup, ObservedPolicy,
-    ObservedRole, ObservedUser, PolicyVersion, Tags, observe, tagged, whoami,
+    ObservedRole, ObservedUser, PolicyVersion, READ_PARALLELISM, Tags, observe, tagged, whoami,
 };
-pub use plan::{Action, Change, Op, Plan, plan, teardown_plan};
+pub use plan::{Action, Change, Op, Plan, Resource, plan, teardown_plan};
 pub use preflight::{
     Missing, Permission, PermissionCheck, Principal, check_permissions, confirm,
     required_permissions,

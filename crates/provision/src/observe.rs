@@ -297,11 +297,11 @@ async fn password_min_length(clients: &Clients, gate: &Gate) -> Result<Option<us
 /// Every user, group, role and customer-managed policy of the account, as
 /// `GetAccountAuthorizationDetails` gives them.
 #[derive(Default)]
-struct Details {
-    users: Vec<aws_sdk_iam::types::UserDetail>,
-    groups: Vec<aws_sdk_iam::types::GroupDetail>,
-    roles: Vec<aws_sdk_iam::types::RoleDetail>,
-    policies: Vec<aws_sdk_iam::types::ManagedPolicyDetail>,
+pub(crate) struct Details {
+    pub(crate) users: Vec<aws_sdk_iam::types::UserDetail>,
+    pub(crate) groups: Vec<aws_sdk_iam::types::GroupDetail>,
+    pub(crate) roles: Vec<aws_sdk_iam::types::RoleDetail>,
+    pub(crate) policies: Vec<aws_sdk_iam::types::ManagedPolicyDetail>,
 }
 
 async fn account_details(clients: &Clients, gate: &Gate) -> Result<Details, Error> {
@@ -353,6 +353,11 @@ fn inline(policies: &[aws_sdk_iam::types::PolicyDetail]) -> BTreeSet<String> {
 }
 
 impl Details {
+    /// Reads them (one request, a page per 1,000 entries).
+    pub(crate) async fn read(clients: &Clients) -> Result<Details, Error> {
+        account_details(clients, &Gate(Semaphore::new(1))).await
+    }
+
     /// The IAM part of [`Observed`] for `desired`: policy tags and the users' console
     /// passwords, access keys and MFA devices are left for [`observe`] to fill in.
     fn observed(&self, desired: &Desired) -> Observed {

@@ -377,7 +377,7 @@ async fn access(
     expectations: &[Expectation],
     report: &mut Report,
 ) -> Result<BTreeMap<String, Judged>, Error> {
-    let mut reader = Reader::default();
+    let mut reader = Reader::load(clients).await?;
     let mut identities: BTreeMap<String, Result<Vec<iamkit_eval::NamedPolicy>, String>> =
         BTreeMap::new();
     let mut trusts: BTreeMap<String, Option<iamkit_eval::NamedPolicy>> = BTreeMap::new();
@@ -562,7 +562,18 @@ async fn account(clients: &Clients, desired: &Desired, report: &mut Report) {
         )
         .help("grant the services and actions needed (Security Hub IAM.1)"),
     });
-    let mut reader = Reader::default();
+    let mut reader = match Reader::load(clients).await {
+        Ok(reader) => reader,
+        Err(e) => {
+            report.push(Check::new(
+                Group::Account,
+                "trust-requires-mfa",
+                Status::Fail,
+                e.to_string(),
+            ));
+            return;
+        }
+    };
     for name in desired.roles.keys() {
         let check_name = format!("{name}-trust-requires-mfa");
         let trust = match reader.role(clients, name).await {
@@ -667,7 +678,7 @@ async fn full_admin_policies(clients: &Clients) -> Result<(usize, Vec<String>), 
         .try_collect()
         .await
         .map_err(|e| Error::aws("ListPolicies", "account", e))?;
-    let mut reader = Reader::default();
+    let mut reader = Reader::load(clients).await?;
     let mut offenders = Vec::new();
     for arn in policies.iter().filter_map(|p| p.arn()) {
         let read = reader.managed(clients, arn).await?;

@@ -396,35 +396,55 @@ async fn invalid_principal_right_after_creation_is_retried() {
     assert_eq!(create.num_calls(), 2);
 }
 
-/// `EntityAlreadyExists` for a name that is not ours is not retried: it stops the run and
-/// names the resource.
+/// `EntityAlreadyExists` is not retried. The existing user's tags decide: with another
+/// stack's mark it is not ours, and the run stops naming it; with this stack's mark (an
+/// earlier run created it after this run's reads) the create counts as done.
 #[tokio::test]
-async fn entity_already_exists_stops_the_run_naming_the_resource() {
-    let create = mock!(aws_sdk_iam::Client::create_user)
-        .sequence()
-        .http_status(
-            409,
-            Some(query_error(
-                "EntityAlreadyExists",
-                "User with name dev-user already exists.",
-            )),
-        )
-        .build();
-    let clients = clients_with(&[&create], &[]);
-    let plan = plan_of(vec![(
-        Action::Create,
-        "user dev-user",
-        Op::CreateUser {
-            name: "dev-user".into(),
-        },
-    )]);
-    let err = apply(&clients, &plan, &quick(), &mut |_| {})
-        .await
-        .unwrap_err();
-    let text = err.to_string();
-    assert!(text.contains("user dev-user"), "{text}");
-    assert!(text.contains("EntityAlreadyExists"), "{text}");
-    assert_eq!(create.num_calls(), 1);
+async fn entity_already_exists_is_done_when_ours_and_stops_the_run_when_not() {
+    for (stack, ours) in [("other", false), ("iamkit", true)] {
+        let create = mock!(aws_sdk_iam::Client::create_user)
+            .sequence()
+            .http_status(
+                409,
+                Some(query_error(
+                    "EntityAlreadyExists",
+                    "User with name dev-user already exists.",
+                )),
+            )
+            .build();
+        let tags = mock!(aws_sdk_iam::Client::list_user_tags)
+            .match_requests(|r| r.user_name() == Some("dev-user"))
+            .then_output(move || {
+                aws_sdk_iam::operation::list_user_tags::ListUserTagsOutput::builder()
+                    .tags(
+                        aws_sdk_iam::types::Tag::builder()
+                            .key("iamkit:stack")
+                            .value(stack)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap()
+            });
+        let clients = clients_with(&[&create, &tags], &[]);
+        let plan = plan_of(vec![(
+            Action::Create,
+            "user dev-user",
+            Op::CreateUser {
+                name: "dev-user".into(),
+            },
+        )]);
+        let result = apply(&clients, &plan, &quick(), &mut |_| {}).await;
+        assert_eq!(create.num_calls(), 1);
+        assert_eq!(tags.num_calls(), 1);
+        if ours {
+            assert_eq!(result.unwrap().changes, 1);
+        } else {
+            let text = result.unwrap_err().to_string();
+            assert!(text.contains("user dev-user"), "{text}");
+            assert!(text.contains("not ours"), "{text}");
+        }
+    }
 }
 
 fn desired_of(manifest: &str, files: &[(&str, &str)]) -> iamkit_provision::Desired {

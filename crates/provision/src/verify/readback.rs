@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use iamkit_eval::NamedPolicy;
 use serde_json::Value;
 
-use crate::{Clients, document, error::Error};
+use crate::{Clients, document, error::Error, observe::Details};
 
 /// A policy document read from the account, before parsing.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,9 +18,11 @@ pub struct ReadPolicy {
     pub document: Value,
 }
 
-/// Reads policies, caching managed policy documents by ARN.
-#[derive(Default)]
+/// Reads policies from one snapshot of the account's authorization details (the same
+/// `GetAccountAuthorizationDetails` that [`observe`](crate::observe) reads), asking IAM only
+/// for AWS-managed policies, which the snapshot leaves out.
 pub struct Reader {
+    details: Details,
     managed: BTreeMap<String, ReadPolicy>,
 }
 
@@ -30,34 +32,34 @@ pub fn policy_name(arn: &str) -> &str {
 }
 
 impl Reader {
+    /// Reads the snapshot: one request (a page per 1,000 entries).
+    pub async fn load(clients: &Clients) -> Result<Reader, Error> {
+        Ok(Reader {
+            details: Details::read(clients).await?,
+            managed: BTreeMap::new(),
+        })
+    }
+
     /// The default version of the managed policy `arn`.
     pub async fn managed(&mut self, clients: &Clients, arn: &str) -> Result<ReadPolicy, Error> {
         if let Some(hit) = self.managed.get(arn) {
             return Ok(hit.clone());
         }
-        let policy = clients
-            .iam
-            .get_policy()
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(|e| Error::aws("GetPolicy", arn, e))?;
-        let version = policy
-            .policy()
-            .and_then(|p| p.default_version_id())
-            .unwrap_or("v1")
-            .to_owned();
-        let text = clients
-            .iam
-            .get_policy_version()
-            .policy_arn(arn)
-            .version_id(&version)
-            .send()
-            .await
-            .map_err(|e| Error::aws("GetPolicyVersion", arn, e))?
-            .policy_version
-            .and_then(|v| v.document)
-            .unwrap_or_default();
+        let local = self
+            .details
+            .policies
+            .iter()
+            .find(|p| p.arn() == Some(arn))
+            .and_then(|p| {
+                p.policy_version_list()
+                    .iter()
+                    .find(|v| v.is_default_version())
+            })
+            .and_then(|v| v.document().map(str::to_owned));
+        let text = match local {
+            Some(text) => text,
+            None => aws_managed(clients, arn).await?,
+        };
         let read = ReadPolicy {
             name: policy_name(arn).to_owned(),
             document: parsed("GetPolicyVersion", arn, &text)?,
@@ -73,105 +75,39 @@ impl Reader {
         clients: &Clients,
         name: &str,
     ) -> Result<Option<Vec<ReadPolicy>>, Error> {
-        let iam = &clients.iam;
-        match iam.get_user().user_name(name).send().await {
-            Ok(_) => {}
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(e) => return Err(Error::aws("GetUser", name, e)),
-        }
+        let Some(user) = self
+            .details
+            .users
+            .iter()
+            .find(|u| u.user_name() == Some(name))
+        else {
+            return Ok(None);
+        };
+        let attached = arns(user.attached_managed_policies());
+        let own = inline(user.user_policy_list(), &format!("user {name}"))?;
+        let groups = user.group_list().to_vec();
         let mut out = Vec::new();
-        let attached = iam
-            .list_attached_user_policies()
-            .user_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| Error::aws("ListAttachedUserPolicies", name, e))?;
-        for arn in attached.iter().filter_map(|p| p.policy_arn()) {
-            out.push(self.managed(clients, arn).await?);
+        for arn in attached {
+            out.push(self.managed(clients, &arn).await?);
         }
-        let inline = iam
-            .list_user_policies()
-            .user_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| Error::aws("ListUserPolicies", name, e))?;
-        for policy in inline {
-            let out_doc = iam
-                .get_user_policy()
-                .user_name(name)
-                .policy_name(&policy)
-                .send()
-                .await
-                .map_err(|e| Error::aws("GetUserPolicy", &policy, e))?;
-            out.push(ReadPolicy {
-                name: format!("inline {policy} of user {name}"),
-                document: parsed("GetUserPolicy", &policy, out_doc.policy_document())?,
-            });
-        }
-        let groups = iam
-            .list_groups_for_user()
-            .user_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| Error::aws("ListGroupsForUser", name, e))?;
-        for group in groups.iter().map(|g| g.group_name()) {
-            out.extend(self.group(clients, group).await?);
+        out.extend(own);
+        for group in groups {
+            let Some(detail) = self
+                .details
+                .groups
+                .iter()
+                .find(|g| g.group_name() == Some(&group))
+            else {
+                continue;
+            };
+            let attached = arns(detail.attached_managed_policies());
+            let own = inline(detail.group_policy_list(), &format!("group {group}"))?;
+            for arn in attached {
+                out.push(self.managed(clients, &arn).await?);
+            }
+            out.extend(own);
         }
         Ok(Some(out))
-    }
-
-    async fn group(&mut self, clients: &Clients, name: &str) -> Result<Vec<ReadPolicy>, Error> {
-        let iam = &clients.iam;
-        let mut out = Vec::new();
-        let attached = iam
-            .list_attached_group_policies()
-            .group_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| Error::aws("ListAttachedGroupPolicies", name, e))?;
-        for arn in attached.iter().filter_map(|p| p.policy_arn()) {
-            out.push(self.managed(clients, arn).await?);
-        }
-        let inline = iam
-            .list_group_policies()
-            .group_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| Error::aws("ListGroupPolicies", name, e))?;
-        for policy in inline {
-            let got = iam
-                .get_group_policy()
-                .group_name(name)
-                .policy_name(&policy)
-                .send()
-                .await
-                .map_err(|e| Error::aws("GetGroupPolicy", &policy, e))?;
-            out.push(ReadPolicy {
-                name: format!("inline {policy} of group {name}"),
-                document: parsed("GetGroupPolicy", &policy, got.policy_document())?,
-            });
-        }
-        Ok(out)
     }
 
     /// Role `name`'s identity policies (attached, then inline) and its trust policy. `None`
@@ -181,62 +117,86 @@ impl Reader {
         clients: &Clients,
         name: &str,
     ) -> Result<Option<(Vec<ReadPolicy>, ReadPolicy)>, Error> {
-        let iam = &clients.iam;
-        let role = match iam.get_role().role_name(name).send().await {
-            Ok(out) => out.role,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(e) => return Err(Error::aws("GetRole", name, e)),
+        let Some(role) = self
+            .details
+            .roles
+            .iter()
+            .find(|r| r.role_name() == Some(name))
+        else {
+            return Ok(None);
         };
-        let trust_text = role
-            .as_ref()
-            .and_then(|r| r.assume_role_policy_document())
-            .unwrap_or_default();
         let trust = ReadPolicy {
             name: format!("trust policy of role {name}"),
-            document: parsed("GetRole", name, trust_text)?,
+            document: parsed(
+                "GetAccountAuthorizationDetails",
+                name,
+                role.assume_role_policy_document().unwrap_or_default(),
+            )?,
         };
+        let attached = arns(role.attached_managed_policies());
+        let own = inline(role.role_policy_list(), &format!("role {name}"))?;
         let mut out = Vec::new();
-        let attached = iam
-            .list_attached_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| Error::aws("ListAttachedRolePolicies", name, e))?;
-        for arn in attached.iter().filter_map(|p| p.policy_arn()) {
-            out.push(self.managed(clients, arn).await?);
+        for arn in attached {
+            out.push(self.managed(clients, &arn).await?);
         }
-        let inline = iam
-            .list_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .map_err(|e| Error::aws("ListRolePolicies", name, e))?;
-        for policy in inline {
-            let got = iam
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(&policy)
-                .send()
-                .await
-                .map_err(|e| Error::aws("GetRolePolicy", &policy, e))?;
-            out.push(ReadPolicy {
-                name: format!("inline {policy} of role {name}"),
-                document: parsed("GetRolePolicy", &policy, got.policy_document())?,
-            });
-        }
+        out.extend(own);
         Ok(Some((out, trust)))
     }
+}
+
+fn arns(attached: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
+    attached
+        .iter()
+        .filter_map(|p| p.policy_arn().map(str::to_owned))
+        .collect()
+}
+
+/// Inline policies of `owner` (`user X`, `group X`, `role X`), named for reasons.
+fn inline(
+    policies: &[aws_sdk_iam::types::PolicyDetail],
+    owner: &str,
+) -> Result<Vec<ReadPolicy>, Error> {
+    policies
+        .iter()
+        .map(|p| {
+            let name = p.policy_name().unwrap_or_default();
+            Ok(ReadPolicy {
+                name: format!("inline {name} of {owner}"),
+                document: parsed(
+                    "GetAccountAuthorizationDetails",
+                    name,
+                    p.policy_document().unwrap_or_default(),
+                )?,
+            })
+        })
+        .collect()
+}
+
+/// The default version's document of an AWS-managed policy.
+async fn aws_managed(clients: &Clients, arn: &str) -> Result<String, Error> {
+    let policy = clients
+        .iam
+        .get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| Error::aws("GetPolicy", arn, e))?;
+    let version = policy
+        .policy()
+        .and_then(|p| p.default_version_id())
+        .unwrap_or("v1")
+        .to_owned();
+    Ok(clients
+        .iam
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(&version)
+        .send()
+        .await
+        .map_err(|e| Error::aws("GetPolicyVersion", arn, e))?
+        .policy_version
+        .and_then(|v| v.document)
+        .unwrap_or_default())
 }
 
 fn parsed(operation: &'static str, resource: &str, text: &str) -> Result<Value, Error> {
