@@ -981,6 +981,80 @@ async fn a_stale_plan_accepts_what_is_ours_and_refuses_what_is_not() {
         .unwrap();
 }
 
+/// A user and a role that carry the stack's mark but that the manifest no longer names: setup
+/// leaves them and says so (verify's drift check fails on that note), teardown removes them.
+/// A user with another stack's mark is left alone.
+#[tokio::test]
+async fn teardown_removes_what_the_manifest_dropped_and_nothing_of_another_stack() {
+    let account = account().await;
+    let manifest = baseline();
+    let desired = desired(&account, &manifest, &code(1)).await;
+    let iam = &account.plain.iam;
+    let tag = |stack: &str| {
+        aws_sdk_iam::types::Tag::builder()
+            .key(STACK_TAG)
+            .value(stack)
+            .build()
+            .unwrap()
+    };
+    iam.create_user()
+        .user_name("old-user")
+        .tags(tag(STACK))
+        .send()
+        .await
+        .unwrap();
+    iam.create_role()
+        .role_name("old-role")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+        )
+        .tags(tag(STACK))
+        .send()
+        .await
+        .unwrap();
+    iam.create_user()
+        .user_name("their-user")
+        .tags(tag("another-stack"))
+        .send()
+        .await
+        .unwrap();
+
+    let (plan, _) = setup(&account, &desired).await;
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.starts_with("user `old-user` is this stack's")),
+        "{:?}",
+        plan.notes
+    );
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.starts_with("role `old-role` is this stack's")),
+        "{:?}",
+        plan.notes
+    );
+    teardown(&account.clients, &desired, &account.options, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(ours(&account.plain).await.is_empty());
+    let users: Vec<String> = iam
+        .list_users()
+        .send()
+        .await
+        .unwrap()
+        .users()
+        .iter()
+        .map(|u| u.user_name().to_owned())
+        .collect();
+    assert_eq!(users, ["their-user"]);
+    iam.delete_user()
+        .user_name("their-user")
+        .send()
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn setup_interrupted_at_any_point_converges_on_rerun_and_tears_down_clean() {
     let account = account().await;

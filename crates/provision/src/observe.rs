@@ -31,9 +31,9 @@ pub struct Observed {
     pub policies: BTreeMap<String, ObservedPolicy>,
     /// Groups by name: the manifest's, and any others under the stack's path.
     pub groups: BTreeMap<String, ObservedGroup>,
-    /// Users by name.
+    /// Users by name: the manifest's, and any others with the stack's mark.
     pub users: BTreeMap<String, ObservedUser>,
-    /// Roles by name.
+    /// Roles by name: the manifest's, and any others with the stack's mark.
     pub roles: BTreeMap<String, ObservedRole>,
     /// The bucket, if it exists.
     pub bucket: Option<ObservedBucket>,
@@ -182,8 +182,8 @@ pub async fn whoami(clients: &Clients) -> Result<Identity, Error> {
     Ok(Identity::new(account, out.arn().unwrap_or_default()))
 }
 
-/// Reads the current state of everything `desired` names, and any other group under the
-/// stack's path. Reads only.
+/// Reads the current state of everything `desired` names, any other group under the stack's
+/// path, and any other user or role that carries the stack's mark. Reads only.
 ///
 /// One `GetAccountAuthorizationDetails` (a page per 1,000 entries) gives every user, group,
 /// role and customer-managed policy with its tags, relations and documents; in the same round
@@ -442,8 +442,17 @@ impl Details {
             );
         }
 
+        // Users and roles by the manifest's names, and any other that carries the stack's
+        // mark (one the manifest no longer names, which teardown must still remove).
+        let ours = |tags: &[aws_sdk_iam::types::Tag]| {
+            tags.iter()
+                .any(|t| t.key() == STACK_TAG && t.value() == desired.stack)
+        };
         for user in &self.users {
-            let Some(name) = user.user_name().filter(|n| desired.users.contains_key(*n)) else {
+            let Some(name) = user
+                .user_name()
+                .filter(|n| desired.users.contains_key(*n) || ours(user.tags()))
+            else {
                 continue;
             };
             observed.users.insert(
@@ -459,7 +468,10 @@ impl Details {
         }
 
         for role in &self.roles {
-            let Some(name) = role.role_name().filter(|n| desired.roles.contains_key(*n)) else {
+            let Some(name) = role
+                .role_name()
+                .filter(|n| desired.roles.contains_key(*n) || ours(role.tags()))
+            else {
                 continue;
             };
             observed.roles.insert(

@@ -720,6 +720,28 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
         }
     }
 
+    // Users and roles that carry the stack's mark but are no longer in the manifest: setup
+    // leaves them (removing is teardown's), and says so.
+    let dropped = observed
+        .users
+        .iter()
+        .filter(|(name, seen)| !desired.users.contains_key(*name) && tagged(&seen.tags, stack))
+        .map(|(name, _)| format!("user `{name}`"))
+        .chain(
+            observed
+                .roles
+                .iter()
+                .filter(|(name, seen)| {
+                    !desired.roles.contains_key(*name) && tagged(&seen.tags, stack)
+                })
+                .map(|(name, _)| format!("role `{name}`")),
+        );
+    for what in dropped.collect::<Vec<_>>() {
+        plan.notes.push(format!(
+            "{what} is this stack's but the manifest no longer names it: `teardown` removes it"
+        ));
+    }
+
     if let Some(bucket) = &desired.bucket {
         let address = format!("bucket {}", bucket.name);
         match &observed.bucket {

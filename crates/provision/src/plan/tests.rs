@@ -256,6 +256,45 @@ fn the_password_is_as_long_as_the_account_policy_asks_and_never_shorter_than_the
 }
 
 #[test]
+fn users_and_roles_dropped_from_the_manifest_are_noted_by_setup_and_removed_by_teardown() {
+    let desired = desired();
+    let mut observed = converged(&desired);
+    observed.users.insert(
+        "old-user".into(),
+        ObservedUser {
+            tags: ours(),
+            ..ObservedUser::default()
+        },
+    );
+    observed.roles.insert(
+        "old-role".into(),
+        ObservedRole {
+            tags: ours(),
+            ..ObservedRole::default()
+        },
+    );
+    let setup = plan(&desired, &observed);
+    assert!(setup.changes.is_empty(), "{:?}", setup.changes);
+    assert_eq!(
+        setup.notes,
+        [
+            "user `old-user` is this stack's but the manifest no longer names it: `teardown` removes it",
+            "role `old-role` is this stack's but the manifest no longer names it: `teardown` removes it",
+        ]
+    );
+    let teardown = teardown_plan(&desired, &observed);
+    for gone in ["- user old-user", "- role old-role"] {
+        assert!(
+            teardown
+                .changes
+                .iter()
+                .any(|c| format!("{} {}", c.action.sign(), c.address) == gone),
+            "{gone}"
+        );
+    }
+}
+
+#[test]
 fn a_converged_account_needs_nothing() {
     let desired = desired();
     let plan = plan(&desired, &converged(&desired));
