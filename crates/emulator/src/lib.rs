@@ -39,6 +39,8 @@ pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
 const LAUNCHER: &str = include_str!("launch.py");
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many server logs are kept: every start writes one, and a test run starts dozens.
+const KEPT_LOGS: usize = 24;
 
 /// What can go wrong while installing, starting or stopping the emulator.
 #[derive(Debug, thiserror::Error)]
@@ -231,6 +233,31 @@ impl Install {
         Ok(path)
     }
 
+    /// Removes the server logs beyond the `keep` newest, except the detached server's. A log
+    /// still being written is among the newest; best effort: a file that cannot be read or
+    /// removed stays.
+    fn prune_logs(&self, keep: usize) {
+        let detached = self.running().map(|r| r.log);
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut logs: Vec<(std::time::SystemTime, PathBuf)> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("moto-") && n.ends_with(".log"))
+            })
+            .filter(|p| detached.as_ref() != Some(p))
+            .filter_map(|p| Some((fs::metadata(&p).ok()?.modified().ok()?, p)))
+            .collect();
+        logs.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
+        for (_, old) in logs.into_iter().skip(keep) {
+            let _ = fs::remove_file(old);
+        }
+    }
+
     fn record(&self) -> PathBuf {
         self.dir.join("running.json")
     }
@@ -348,6 +375,7 @@ impl Emulator {
         let launcher = install.launcher()?;
         let python = install.python();
         let port = free_port().map_err(io_err(Path::new("127.0.0.1:0")))?;
+        install.prune_logs(KEPT_LOGS);
         let log = install.dir().join(format!("moto-{port}.log"));
         let log_file = fs::File::create(&log).map_err(io_err(&log))?;
         let err_file = log_file.try_clone().map_err(io_err(&log))?;
@@ -589,6 +617,28 @@ mod tests {
                 .starts_with("could not run `/nonexistent/python3 -m venv x`"),
             "{err}"
         );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn only_the_newest_server_logs_are_kept() {
+        let dir = std::env::temp_dir().join(format!("iamkit-emulator-logs-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let install = Install::new(&dir);
+        let start = std::time::SystemTime::now() - Duration::from_secs(100);
+        for i in 0..5u64 {
+            let log = dir.join(format!("moto-{}.log", 1000 + i));
+            let file = fs::File::create(&log).unwrap();
+            file.set_modified(start + Duration::from_secs(i)).unwrap();
+        }
+        fs::write(dir.join("install.log"), "kept").unwrap();
+        install.prune_logs(2);
+        let mut left: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["install.log", "moto-1003.log", "moto-1004.log"]);
         fs::remove_dir_all(&dir).unwrap();
     }
 
