@@ -71,12 +71,11 @@ enum Kind {
 impl Kind {
     /// [`Kind::Parts`], with its exact text when it has one.
     fn parts(parts: Vec<Pattern>) -> Kind {
-        let exact = if parts.len() == 6 {
-            let texts: Option<Vec<&str>> = parts.iter().map(Pattern::exact_text).collect();
-            texts.map(|texts| texts.join(":").into())
-        } else {
-            None
-        };
+        let literal = parts.len() == 6 && parts.iter().all(|p| p.exact_text().is_some());
+        let exact = literal.then(|| {
+            let texts: Vec<&str> = parts.iter().filter_map(Pattern::exact_text).collect();
+            texts.join(":").into()
+        });
         Kind::Parts {
             parts: parts.into_boxed_slice(),
             exact,
