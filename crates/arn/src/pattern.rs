@@ -56,6 +56,8 @@ pub struct Pattern {
     tokens: Box<[Token]>,
     variables: Box<[Variable]>,
     ignore_case: bool,
+    /// Whether every literal token is ASCII.
+    ascii: bool,
 }
 
 /// Collects tokens, merging neighbouring literals and runs of `*`.
@@ -112,11 +114,16 @@ impl Builder {
 
     fn finish(mut self, source: Box<str>, ignore_case: bool) -> Pattern {
         self.flush();
+        let ascii = self.tokens.iter().all(|token| match token {
+            Token::Literal(text) => text.is_ascii(),
+            Token::One | Token::Any | Token::Variable(_) => true,
+        });
         Pattern {
             source,
             tokens: self.tokens.into_boxed_slice(),
             variables: self.variables.into_boxed_slice(),
             ignore_case,
+            ascii,
         }
     }
 }
@@ -275,6 +282,17 @@ impl Pattern {
         self.tokens.iter().all(|t| matches!(t, Token::Literal(_)))
     }
 
+    /// The text this pattern matches, when it has no wildcards and no variables and
+    /// compares case-sensitively: it then matches that text alone.
+    pub(crate) fn exact_text(&self) -> Option<&str> {
+        match &*self.tokens {
+            _ if self.ignore_case => None,
+            [] => Some(""),
+            [Token::Literal(text)] => Some(text),
+            _ => None,
+        }
+    }
+
     /// Whether the pattern holds policy variables.
     pub fn has_variables(&self) -> bool {
         !self.variables.is_empty()
@@ -302,6 +320,9 @@ impl Pattern {
     ) -> bool {
         const INLINE: usize = 8;
         if self.variables.is_empty() {
+            if let [Token::Literal(literal)] = &*self.tokens {
+                return self.equals(literal, subject);
+            }
             return glob_match(&self.tokens, &[], subject, self.ignore_case);
         }
         let mut inline = [""; INLINE];
@@ -322,6 +343,20 @@ impl Pattern {
             &spilled
         };
         glob_match(&self.tokens, values, subject, self.ignore_case)
+    }
+
+    /// Whether `subject` is `literal`, this pattern's only token: one comparison for an
+    /// exact action or most parts of an ARN.
+    fn equals(&self, literal: &str, subject: &str) -> bool {
+        if !self.ignore_case {
+            return subject == literal;
+        }
+        if self.ascii && subject.len() <= literal.len() {
+            // Each character of `subject` must stand for one of `literal`'s one-byte
+            // characters: in no more bytes than those, it can only be ASCII itself.
+            return subject.eq_ignore_ascii_case(literal);
+        }
+        eat(literal, subject, true) == Some(subject.len())
     }
 }
 
@@ -553,6 +588,20 @@ mod tests {
         assert!(p.ignores_case());
         assert!(!Pattern::new("x").ignores_case());
         assert!(!Pattern::new("Get*").matches("getObject"));
+        // A pattern that is one literal is compared whole.
+        let exact = Pattern::new_ignore_case("s3:GetObject");
+        assert!(exact.matches("S3:GETOBJECT"));
+        assert!(!exact.matches("s3:GetObjec"));
+        assert!(!exact.matches("s3:GetObjects"));
+        assert!(!exact.matches("s3:GetObjecß"));
+        let kb = Pattern::new_ignore_case("kb");
+        assert!(kb.matches("\u{212A}B"), "longer in bytes, still a match");
+        assert!(!kb.matches("k"));
+        assert!(!kb.matches("\u{212A}"));
+        assert!(!kb.matches("kbc"));
+        assert!(Pattern::new_ignore_case("\u{212A}").matches("k"));
+        assert!(Pattern::new_ignore_case("").matches(""));
+        assert!(!Pattern::new_ignore_case("").matches("a"));
     }
 
     #[test]

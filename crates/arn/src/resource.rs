@@ -58,9 +58,29 @@ enum Kind {
     Any,
     /// `arn`, then up to five more `:`-separated parts matched one by one against the
     /// request's; the last one takes the rest of the request's ARN, colons included.
-    Parts(Box<[Pattern]>),
+    Parts {
+        parts: Box<[Pattern]>,
+        /// When there are six parts without wildcards or variables: the one text they
+        /// match, joined with `:` (so matching is one comparison).
+        exact: Option<Box<str>>,
+    },
     /// A condition value with no colon: matched against the whole text.
     Whole(Pattern),
+}
+
+impl Kind {
+    /// [`Kind::Parts`], with its exact text when it has one.
+    fn parts(parts: Vec<Pattern>) -> Kind {
+        let literal = parts.len() == 6 && parts.iter().all(|p| p.exact_text().is_some());
+        let exact = literal.then(|| {
+            let texts: Vec<&str> = parts.iter().filter_map(Pattern::exact_text).collect();
+            texts.join(":").into()
+        });
+        Kind::Parts {
+            parts: parts.into_boxed_slice(),
+            exact,
+        }
+    }
 }
 
 /// The syntax of one part: wildcards, and policy variables when `variables`.
@@ -123,7 +143,7 @@ impl ResourcePattern {
             Some(whole) if parts.is_empty() => Kind::Whole(whole),
             Some(last) => {
                 parts.push(last);
-                Kind::Parts(parts.into_boxed_slice())
+                Kind::parts(parts)
             }
             None => Kind::Whole(Pattern::new("")),
         };
@@ -188,7 +208,7 @@ impl ResourcePattern {
         };
         Ok(ResourcePattern {
             source: text.into(),
-            kind: Kind::Parts(split_parts(&segments, variables).into_boxed_slice()),
+            kind: Kind::parts(split_parts(&segments, variables)),
         })
     }
 
@@ -206,7 +226,7 @@ impl ResourcePattern {
     fn patterns(&self) -> &[Pattern] {
         match &self.kind {
             Kind::Any => &[],
-            Kind::Parts(parts) => parts,
+            Kind::Parts { parts, .. } => parts,
             Kind::Whole(whole) => std::slice::from_ref(whole),
         }
     }
@@ -225,7 +245,7 @@ impl ResourcePattern {
     /// before its last part.
     pub fn service(&self) -> Option<&str> {
         match &self.kind {
-            Kind::Parts(parts) if parts.len() > 3 => parts.get(2).map(Pattern::as_str),
+            Kind::Parts { parts, .. } if parts.len() > 3 => parts.get(2).map(Pattern::as_str),
             _ => None,
         }
     }
@@ -234,7 +254,7 @@ impl ResourcePattern {
     /// six parts.
     pub fn resource(&self) -> Option<&str> {
         match &self.kind {
-            Kind::Parts(parts) if parts.len() == 6 => split_six(&self.source)
+            Kind::Parts { parts, .. } if parts.len() == 6 => split_six(&self.source)
                 .ok()
                 .map(|starts| part(&self.source, &starts, 5)),
             _ => None,
@@ -267,13 +287,10 @@ impl ResourcePattern {
                 let whole = whole.resolve(lookup)?;
                 (whole.as_str().into(), Kind::Whole(whole))
             }
-            Kind::Parts(parts) => {
+            Kind::Parts { parts, .. } => {
                 let parts = resolve_all(parts, lookup)?;
                 let source: Vec<&str> = parts.iter().map(Pattern::as_str).collect();
-                (
-                    source.join(":").into(),
-                    Kind::Parts(parts.into_boxed_slice()),
-                )
+                (source.join(":").into(), Kind::parts(parts))
             }
         };
         Some(ResourcePattern { source, kind })
@@ -310,7 +327,10 @@ impl ResourcePattern {
         let parts = match &self.kind {
             Kind::Any => return true,
             Kind::Whole(whole) => return whole.matches_with(resource, lookup),
-            Kind::Parts(parts) => parts,
+            Kind::Parts {
+                exact: Some(exact), ..
+            } => return resource == &**exact,
+            Kind::Parts { parts, .. } => parts,
         };
         let Some((last, head)) = parts.split_last() else {
             return false;
@@ -708,5 +728,14 @@ mod tests {
         check("x-${oops", "x-${oops", true);
         let old = ResourcePattern::parse_condition("arn:aws:s3:::b/${aws:username}", false);
         assert!(old.matches("arn:aws:s3:::b/${aws:username}"));
+        // Without wildcards: six parts match only the same text, fewer never match.
+        check(role, role, true);
+        check(role, "arn:aws:iam::111122223333:role/admin2", false);
+        check(
+            "arn:aws:iam::111122223333",
+            "arn:aws:iam::111122223333",
+            false,
+        );
+        check("arn:aws:iam", "arn:aws:iam", false);
     }
 }

@@ -286,6 +286,7 @@ impl ActionPattern {
     }
 
     /// Whether `action` (`s3:GetObject`) matches, ignoring case.
+    #[inline]
     pub fn matches(&self, action: &str) -> bool {
         self.pattern.matches(action)
     }
