@@ -981,9 +981,9 @@ async fn a_stale_plan_accepts_what_is_ours_and_refuses_what_is_not() {
         .unwrap();
 }
 
-/// A user and a role that carry the stack's mark but that the manifest no longer names: setup
-/// leaves them and says so (verify's drift check fails on that note), teardown removes them.
-/// A user with another stack's mark is left alone.
+/// A user, a role and a policy that carry the stack's mark but that the manifest no longer
+/// names: setup leaves them (and notes the user and the role: verify's drift check fails on
+/// that), teardown removes them. A user with another stack's mark is left alone.
 #[tokio::test]
 async fn teardown_removes_what_the_manifest_dropped_and_nothing_of_another_stack() {
     let account = account().await;
@@ -1018,6 +1018,27 @@ async fn teardown_removes_what_the_manifest_dropped_and_nothing_of_another_stack
         .send()
         .await
         .unwrap();
+    // A policy of ours the manifest dropped, still attached to someone else's user.
+    let old_policy = iam
+        .create_policy()
+        .policy_name("old-policy")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListAllMyBuckets","Resource":"*"}]}"#,
+        )
+        .tags(tag(STACK))
+        .send()
+        .await
+        .unwrap()
+        .policy
+        .unwrap()
+        .arn
+        .unwrap();
+    iam.attach_user_policy()
+        .user_name("their-user")
+        .policy_arn(&old_policy)
+        .send()
+        .await
+        .unwrap();
 
     let (plan, _) = setup(&account, &desired).await;
     assert!(
@@ -1048,6 +1069,21 @@ async fn teardown_removes_what_the_manifest_dropped_and_nothing_of_another_stack
         .map(|u| u.user_name().to_owned())
         .collect();
     assert_eq!(users, ["their-user"]);
+    // Our policy was detached from their user, then deleted; their user is otherwise as it was.
+    let attached = iam
+        .list_attached_user_policies()
+        .user_name("their-user")
+        .send()
+        .await
+        .unwrap();
+    assert!(attached.attached_policies().is_empty());
+    let tags = iam
+        .list_user_tags()
+        .user_name("their-user")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.tags(), [tag("another-stack")]);
     iam.delete_user()
         .user_name("their-user")
         .send()

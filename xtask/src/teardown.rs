@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use iamkit_provision::{ApplyOptions, Change, apply, observe, teardown_plan};
+use iamkit_provision::{ApplyOptions, Change, apply, observe_for_teardown, teardown_plan};
 
 use crate::{
     setup::{self, Output},
@@ -36,7 +36,7 @@ pub fn run(args: Args) -> Result<()> {
     runtime.block_on(async {
         let clients = setup::connect(&args.target, &target, &manifest).await;
         let desired = setup::desired(&clients, &manifest, Default::default()).await?;
-        let observed = observe(&clients, &desired).await?;
+        let observed = observe_for_teardown(&clients, &desired).await?;
         let plan = teardown_plan(&desired, &observed);
         let json = args.output == Output::Json;
         if !json {

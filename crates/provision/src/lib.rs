@@ -68,7 +68,8 @@ pub use manifest::{
 };
 pub use observe::{
     Entities, Observed, ObservedBucket, ObservedFunction, ObservedGroup, ObservedPolicy,
-    ObservedRole, ObservedUser, PolicyVersion, READ_PARALLELISM, Tags, observe, tagged, whoami,
+    ObservedRole, ObservedUser, PolicyVersion, READ_PARALLELISM, Tags, observe,
+    observe_for_teardown, tagged, whoami,
 };
 pub use plan::{Action, Change, Op, Plan, Resource, plan, teardown_plan};
 pub use preflight::{
@@ -76,16 +77,17 @@ pub use preflight::{
     required_permissions,
 };
 
-/// Reads the account and removes everything of the stack's that `desired` names (and any
-/// group under the stack's path), in the order AWS requires. Works from any partial state and
-/// is idempotent. Returns the plan it carried out.
+/// Reads the account and removes everything of the stack's that `desired` names, any group
+/// under the stack's path, and any user, role or customer-managed policy with the stack's mark
+/// that `desired` no longer names ([`observe_for_teardown`]), in the order AWS requires. Works
+/// from any partial state and is idempotent. Returns the plan it carried out.
 pub async fn teardown(
     clients: &Clients,
     desired: &Desired,
     options: &ApplyOptions,
     progress: &mut (dyn FnMut(&Change) + Send),
 ) -> Result<(Plan, ApplyReport), Error> {
-    let observed = observe(clients, desired).await?;
+    let observed = observe_for_teardown(clients, desired).await?;
     let plan = teardown_plan(desired, &observed);
     let report = apply(clients, &plan, options, progress).await?;
     Ok((plan, report))

@@ -192,6 +192,22 @@ pub async fn whoami(clients: &Clients) -> Result<Identity, Error> {
 /// console password, access keys and MFA devices. At most [`READ_PARALLELISM`] reads are in
 /// flight.
 pub async fn observe(clients: &Clients, desired: &Desired) -> Result<Observed, Error> {
+    observe_with(clients, desired, false).await
+}
+
+/// [`observe`], and also every customer-managed policy that carries the stack's mark but that
+/// the manifest no longer names, for teardown to remove. The account details give no policy
+/// tags, so this asks `ListPolicyTags` of each other customer-managed policy in the account:
+/// one more round of as many requests.
+pub async fn observe_for_teardown(clients: &Clients, desired: &Desired) -> Result<Observed, Error> {
+    observe_with(clients, desired, true).await
+}
+
+async fn observe_with(
+    clients: &Clients,
+    desired: &Desired,
+    every_policy: bool,
+) -> Result<Observed, Error> {
     let gate = &Gate(Semaphore::new(READ_PARALLELISM));
     let details = account_details(clients, gate);
     let functions = try_join_all(desired.functions.keys().map(|name| async move {
@@ -217,8 +233,39 @@ pub async fn observe(clients: &Clients, desired: &Desired) -> Result<Observed, E
     let (details, functions, bucket, password_min_length) =
         tokio::try_join!(details, functions, bucket, password_length)?;
     let mut observed = details.observed(desired);
+    if every_policy {
+        let named: BTreeSet<&str> = desired.policies.values().map(|p| p.arn.as_str()).collect();
+        let others = details
+            .policies
+            .iter()
+            .filter_map(|p| p.arn())
+            .filter(|arn| !named.contains(arn));
+        let tagged_others = try_join_all(others.map(|arn| async move {
+            let tags = gate
+                .pass(clients.iam.list_policy_tags().policy_arn(arn).send())
+                .await
+                .map_err(|e| Error::aws("ListPolicyTags", arn, e))?;
+            let tags = tags_of(tags.tags().iter().map(|t| (t.key(), t.value())));
+            Ok::<_, Error>(tagged(&tags, &desired.stack).then_some((arn, tags)))
+        }))
+        .await?;
+        for (arn, tags) in tagged_others.into_iter().flatten() {
+            let name = arn.rsplit('/').next().unwrap_or(arn).to_owned();
+            if let (Some(policy), false) =
+                (details.policy(arn), observed.policies.contains_key(&name))
+            {
+                observed
+                    .policies
+                    .insert(name, ObservedPolicy { tags, ..policy });
+            }
+        }
+    }
 
-    let policy_tags = try_join_all(observed.policies.iter().map(|(name, policy)| async move {
+    let named = observed
+        .policies
+        .iter()
+        .filter(|(name, _)| desired.policies.contains_key(*name));
+    let policy_tags = try_join_all(named.map(|(name, policy)| async move {
         let tags = gate
             .pass(
                 clients
@@ -358,63 +405,66 @@ impl Details {
         account_details(clients, &Gate(Semaphore::new(1))).await
     }
 
+    /// The customer-managed policy `arn` as it is (its tags are left for [`observe`]), if the
+    /// account has it.
+    fn policy(&self, arn: &str) -> Option<ObservedPolicy> {
+        let policy = self.policies.iter().find(|p| p.arn() == Some(arn))?;
+        let mut versions: Vec<PolicyVersion> = policy
+            .policy_version_list()
+            .iter()
+            .map(|v| PolicyVersion {
+                id: v.version_id().unwrap_or_default().to_owned(),
+                is_default: v.is_default_version(),
+                created: v.create_date().map_or(0, |d| d.secs()),
+            })
+            .collect();
+        versions.sort_by_key(|v| (v.created, version_number(&v.id)));
+        let document = policy
+            .policy_version_list()
+            .iter()
+            .find(|v| v.is_default_version())
+            .and_then(|v| v.document())
+            .and_then(document::parse_returned);
+        let holds = |list: &[aws_sdk_iam::types::AttachedPolicy]| {
+            list.iter().any(|p| p.policy_arn() == Some(arn))
+        };
+        let attached_to = Entities {
+            groups: self
+                .groups
+                .iter()
+                .filter(|g| holds(g.attached_managed_policies()))
+                .filter_map(|g| g.group_name().map(str::to_owned))
+                .collect(),
+            users: self
+                .users
+                .iter()
+                .filter(|u| holds(u.attached_managed_policies()))
+                .filter_map(|u| u.user_name().map(str::to_owned))
+                .collect(),
+            roles: self
+                .roles
+                .iter()
+                .filter(|r| holds(r.attached_managed_policies()))
+                .filter_map(|r| r.role_name().map(str::to_owned))
+                .collect(),
+        };
+        Some(ObservedPolicy {
+            arn: arn.to_owned(),
+            tags: Tags::new(),
+            document,
+            versions,
+            attached_to,
+        })
+    }
+
     /// The IAM part of [`Observed`] for `desired`: policy tags and the users' console
     /// passwords, access keys and MFA devices are left for [`observe`] to fill in.
     fn observed(&self, desired: &Desired) -> Observed {
         let mut observed = Observed::default();
         for (name, want) in &desired.policies {
-            let Some(policy) = self.policies.iter().find(|p| p.arn() == Some(&want.arn)) else {
-                continue;
-            };
-            let mut versions: Vec<PolicyVersion> = policy
-                .policy_version_list()
-                .iter()
-                .map(|v| PolicyVersion {
-                    id: v.version_id().unwrap_or_default().to_owned(),
-                    is_default: v.is_default_version(),
-                    created: v.create_date().map_or(0, |d| d.secs()),
-                })
-                .collect();
-            versions.sort_by_key(|v| (v.created, version_number(&v.id)));
-            let document = policy
-                .policy_version_list()
-                .iter()
-                .find(|v| v.is_default_version())
-                .and_then(|v| v.document())
-                .and_then(document::parse_returned);
-            let holds = |list: &[aws_sdk_iam::types::AttachedPolicy]| {
-                list.iter().any(|p| p.policy_arn() == Some(&want.arn))
-            };
-            let attached_to = Entities {
-                groups: self
-                    .groups
-                    .iter()
-                    .filter(|g| holds(g.attached_managed_policies()))
-                    .filter_map(|g| g.group_name().map(str::to_owned))
-                    .collect(),
-                users: self
-                    .users
-                    .iter()
-                    .filter(|u| holds(u.attached_managed_policies()))
-                    .filter_map(|u| u.user_name().map(str::to_owned))
-                    .collect(),
-                roles: self
-                    .roles
-                    .iter()
-                    .filter(|r| holds(r.attached_managed_policies()))
-                    .filter_map(|r| r.role_name().map(str::to_owned))
-                    .collect(),
-            };
-            observed.policies.insert(
-                name.clone(),
-                ObservedPolicy {
-                    arn: want.arn.clone(),
-                    tags: Tags::new(),
-                    document,
-                    versions,
-                    attached_to,
-                },
-            );
+            if let Some(policy) = self.policy(&want.arn) {
+                observed.policies.insert(name.clone(), policy);
+            }
         }
 
         let path = desired.group_path();
