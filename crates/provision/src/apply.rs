@@ -21,6 +21,7 @@ use crate::{
     Clients,
     desired::STACK_TAG,
     error::{Error, Failure},
+    observe::marked,
     password,
     plan::{Change, Op, Plan},
 };
@@ -230,12 +231,6 @@ where
 /// IAM's answer to creating a resource whose name is taken.
 const EXISTS: &str = "EntityAlreadyExists";
 
-/// Whether `tags` hold the stack's mark.
-fn has_iam_tag(tags: &[aws_sdk_iam::types::Tag], stack: &str) -> bool {
-    tags.iter()
-        .any(|t| t.key() == STACK_TAG && t.value() == stack)
-}
-
 /// A create found its resource already there. That is success when the resource is the
 /// stack's: an earlier run created it a moment ago and the reads did not show it yet (IAM
 /// reads lag its writes, and a killed run's last requests may land after the next run has
@@ -339,7 +334,7 @@ async fn run(
                 let tags = retry(budget, || iam.list_policy_tags().policy_arn(arn).send())
                     .await
                     .map_err(describe)?;
-                already_ours(has_iam_tag(tags.tags(), stack))?;
+                already_ours(marked(tags.tags(), stack))?;
             }
         }
         Op::UpdatePolicy {
@@ -397,7 +392,7 @@ async fn run(
                 let tags = retry(budget, || iam.list_user_tags().user_name(name).send())
                     .await
                     .map_err(describe)?;
-                already_ours(has_iam_tag(tags.tags(), stack))?;
+                already_ours(marked(tags.tags(), stack))?;
             }
         }
         Op::CreateRole { name, trust } => {
@@ -417,7 +412,7 @@ async fn run(
                 let tags = retry(budget, || iam.list_role_tags().role_name(name).send())
                     .await
                     .map_err(describe)?;
-                already_ours(has_iam_tag(tags.tags(), stack))?;
+                already_ours(marked(tags.tags(), stack))?;
             }
         }
         Op::UpdateTrust { name, trust } => {

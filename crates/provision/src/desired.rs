@@ -305,6 +305,12 @@ impl Desired {
     }
 }
 
+/// The name at the end of an IAM ARN, after its path:
+/// `arn:aws:iam::123456789012:policy/path/NAME` -> `NAME`.
+pub(crate) fn name_in_arn(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
 /// The host of GitHub Actions' OIDC provider, and the prefix of its condition keys.
 pub const GITHUB_OIDC_HOST: &str = "token.actions.githubusercontent.com";
 

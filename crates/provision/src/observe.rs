@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 
 use crate::{
     Clients,
-    desired::{Desired, Identity, STACK_TAG},
+    desired::{Desired, Identity, STACK_TAG, name_in_arn},
     document,
     error::Error,
 };
@@ -165,6 +165,12 @@ pub fn tagged(tags: &Tags, stack: &str) -> bool {
     tags.get(STACK_TAG).is_some_and(|v| v == stack)
 }
 
+/// [`tagged`], on the tags as IAM returns them.
+pub(crate) fn marked(tags: &[aws_sdk_iam::types::Tag], stack: &str) -> bool {
+    tags.iter()
+        .any(|t| t.key() == STACK_TAG && t.value() == stack)
+}
+
 /// Who is calling (`sts:GetCallerIdentity`).
 pub async fn whoami(clients: &Clients) -> Result<Identity, Error> {
     let out = clients
@@ -250,7 +256,7 @@ async fn observe_with(
         }))
         .await?;
         for (arn, tags) in tagged_others.into_iter().flatten() {
-            let name = arn.rsplit('/').next().unwrap_or(arn).to_owned();
+            let name = name_in_arn(arn).to_owned();
             if let (Some(policy), false) =
                 (details.policy(arn), observed.policies.contains_key(&name))
             {
@@ -494,10 +500,7 @@ impl Details {
 
         // Users and roles by the manifest's names, and any other that carries the stack's
         // mark (one the manifest no longer names, which teardown must still remove).
-        let ours = |tags: &[aws_sdk_iam::types::Tag]| {
-            tags.iter()
-                .any(|t| t.key() == STACK_TAG && t.value() == desired.stack)
-        };
+        let ours = |tags: &[aws_sdk_iam::types::Tag]| marked(tags, &desired.stack);
         for user in &self.users {
             let Some(name) = user
                 .user_name()

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::{
-    desired::{Code, Desired},
+    desired::{Code, Desired, name_in_arn},
     document,
     error::Conflict,
     observe::{Observed, tagged},
@@ -245,7 +245,7 @@ impl Op {
             TagPolicy { arn }
             | UpdatePolicy { arn, .. }
             | DeletePolicyVersion { arn, .. }
-            | DeletePolicy { arn } => vec![R::Policy(policy_name(arn))],
+            | DeletePolicy { arn } => vec![R::Policy(name_in_arn(arn))],
             CreatePolicy { name, .. } => vec![R::Policy(name)],
             TagBucket { name } | CreateBucket { name, .. } => vec![R::Bucket(name)],
             EmptyBucket { name } | DeleteBucket { name } => vec![R::Bucket(name)],
@@ -254,18 +254,18 @@ impl Op {
             | DeleteFunction { name } => vec![R::Function(name)],
             CreateFunction { name, role_arn, .. }
             | UpdateFunctionConfiguration { name, role_arn, .. } => {
-                vec![R::Function(name), R::Role(role_name(role_arn))]
+                vec![R::Function(name), R::Role(name_in_arn(role_arn))]
             }
             MoveGroup { name, .. } | CreateGroup { name, .. } | DeleteGroup { name } => {
                 vec![R::Group(name)]
             }
             AttachGroupPolicy { group, arn } | DetachGroupPolicy { group, arn } => {
-                vec![R::Group(group), R::Policy(policy_name(arn))]
+                vec![R::Group(group), R::Policy(name_in_arn(arn))]
             }
             AttachRolePolicy { role, arn } | DetachRolePolicy { role, arn } => {
-                vec![R::Role(role), R::Policy(policy_name(arn))]
+                vec![R::Role(role), R::Policy(name_in_arn(arn))]
             }
-            DetachUserPolicy { user, arn } => vec![R::User(user), R::Policy(policy_name(arn))],
+            DetachUserPolicy { user, arn } => vec![R::User(user), R::Policy(name_in_arn(arn))],
             AddUserToGroup { user, group } | RemoveUserFromGroup { user, group } => {
                 vec![R::User(user), R::Group(group)]
             }
@@ -305,11 +305,6 @@ pub enum Resource<'a> {
     Bucket(&'a str),
     Function(&'a str),
     MfaDevice(&'a str),
-}
-
-/// `arn:aws:iam::123456789012:role/path/name` -> `name`.
-fn role_name(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 /// One change to one resource or relation.
@@ -550,7 +545,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
         for arn in wanted.difference(&attached) {
             plan.push(Change::new(
                 Action::Create,
-                format!("{address}: policy {}", policy_name(arn)),
+                format!("{address}: policy {}", name_in_arn(arn)),
                 Op::AttachGroupPolicy {
                     group: name.clone(),
                     arn: arn.clone(),
@@ -561,7 +556,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
             plan.push(
                 Change::new(
                     Action::Delete,
-                    format!("{address}: policy {}", policy_name(arn)),
+                    format!("{address}: policy {}", name_in_arn(arn)),
                     Op::DetachGroupPolicy {
                         group: name.clone(),
                         arn: arn.clone(),
@@ -698,7 +693,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
         for arn in wanted.difference(&attached) {
             plan.push(Change::new(
                 Action::Create,
-                format!("{address}: policy {}", policy_name(arn)),
+                format!("{address}: policy {}", name_in_arn(arn)),
                 Op::AttachRolePolicy {
                     role: name.clone(),
                     arn: arn.clone(),
@@ -709,7 +704,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
             plan.push(
                 Change::new(
                     Action::Delete,
-                    format!("{address}: policy {}", policy_name(arn)),
+                    format!("{address}: policy {}", name_in_arn(arn)),
                     Op::DetachRolePolicy {
                         role: name.clone(),
                         arn: arn.clone(),
@@ -1014,7 +1009,7 @@ pub fn teardown_plan(desired: &Desired, observed: &Observed) -> Plan {
                 &mut plan,
                 Change::new(
                     Action::Delete,
-                    format!("{address}: policy {}", policy_name(arn)),
+                    format!("{address}: policy {}", name_in_arn(arn)),
                     Op::DetachUserPolicy {
                         user: name.clone(),
                         arn: arn.clone(),
@@ -1056,7 +1051,7 @@ pub fn teardown_plan(desired: &Desired, observed: &Observed) -> Plan {
                 &mut plan,
                 Change::new(
                     Action::Delete,
-                    format!("{address}: policy {}", policy_name(arn)),
+                    format!("{address}: policy {}", name_in_arn(arn)),
                     Op::DetachRolePolicy {
                         role: name.clone(),
                         arn: arn.clone(),
@@ -1124,7 +1119,7 @@ pub fn teardown_plan(desired: &Desired, observed: &Observed) -> Plan {
                 &mut plan,
                 Change::new(
                     Action::Delete,
-                    format!("{address}: policy {}", policy_name(arn)),
+                    format!("{address}: policy {}", name_in_arn(arn)),
                     Op::DetachGroupPolicy {
                         group: name.clone(),
                         arn: arn.clone(),
@@ -1227,11 +1222,6 @@ pub fn teardown_plan(desired: &Desired, observed: &Observed) -> Plan {
         );
     }
     plan.finish()
-}
-
-/// The policy name at the end of a policy ARN.
-fn policy_name(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 #[cfg(test)]

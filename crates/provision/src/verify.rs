@@ -30,7 +30,7 @@ pub use expectations::{
     parse_expectations, request,
 };
 pub use live::{GREETING, KEY_MARK, aws_decision};
-pub use readback::{ReadPolicy, Reader, policy_name};
+pub use readback::{ReadPolicy, Reader};
 
 use crate::{
     Clients, Code, Desired, Manifest, Target, error::Error, mfa, observe::observe, plan::plan,

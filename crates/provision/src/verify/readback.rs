@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use iamkit_eval::NamedPolicy;
 use serde_json::Value;
 
-use crate::{Clients, document, error::Error, observe::Details};
+use crate::{Clients, desired::name_in_arn, document, error::Error, observe::Details};
 
 /// A policy document read from the account, before parsing.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,11 +24,6 @@ pub struct ReadPolicy {
 pub struct Reader {
     details: Details,
     managed: BTreeMap<String, ReadPolicy>,
-}
-
-/// The name part of a policy ARN (`.../policy/path/NAME` -> `NAME`).
-pub fn policy_name(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 impl Reader {
@@ -61,7 +56,7 @@ impl Reader {
             None => aws_managed(clients, arn).await?,
         };
         let read = ReadPolicy {
-            name: policy_name(arn).to_owned(),
+            name: name_in_arn(arn).to_owned(),
             document: parsed("GetPolicyVersion", arn, &text)?,
         };
         self.managed.insert(arn.to_owned(), read.clone());
