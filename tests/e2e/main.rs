@@ -4,6 +4,7 @@
 mod aws;
 mod bad_input;
 mod emulator;
+mod gate;
 mod lambda;
 mod mfa;
 mod provision;

@@ -66,3 +66,22 @@ pub fn unique(prefix: &str) -> String {
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+/// Runs `cargo xtask ARGS` from the workspace root, as a user would; the emulator endpoint
+/// and credentials of this environment are removed, so that only the arguments choose the
+/// target.
+pub fn xtask(args: &[&str]) -> std::process::Output {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args(["run", "--quiet", "--offline", "--package", "xtask", "--"])
+        .args(args)
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output();
+    match output {
+        Ok(output) => output,
+        Err(err) => panic!("cargo xtask could not be run: {err}"),
+    }
+}

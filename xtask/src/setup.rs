@@ -153,7 +153,8 @@ pub async fn preflight(
     Ok(())
 }
 
-/// Reads and lints the manifest and its policies; any error stops before AWS is called.
+/// Reads the manifest and its policies and reviews them as `cargo xtask lint` does: an error
+/// or a security finding that `lint.toml` does not accept stops before AWS is called.
 pub fn read_manifest(path: Option<&Path>) -> Result<Manifest> {
     let default = crate::project_root().join("policies/baseline.toml");
     let path = path.unwrap_or(&default);
@@ -166,17 +167,11 @@ pub fn read_manifest(path: Option<&Path>) -> Result<Manifest> {
             errors.0.len()
         )
     })?;
-    let mut manifest = manifest;
-    let accepted = path.with_file_name(crate::lint::ACCEPTED);
-    if let Ok(text) = std::fs::read_to_string(&accepted) {
-        let suppressions = crate::lint::read_accepted(&text)
-            .with_context(|| format!("reading {}", accepted.display()))?;
-        iamkit_policy::lint::accept(&mut manifest.findings, &suppressions);
-    }
-    if !manifest.findings.is_empty() {
+    let review = iamkit_provision::review::review(&manifest);
+    if !review.findings.is_empty() {
         eprintln!(
             "lint: {} (`cargo xtask lint` explains them and lists the accepted ones)",
-            iamkit_policy::lint::summary(&manifest.findings)
+            review.summary()
         );
     }
     Ok(manifest)

@@ -84,6 +84,9 @@ pub struct Finding {
     pub message: String,
     /// What to do about it.
     pub help: String,
+    /// The account the finding is about (`trust-cross-account`): an acceptance must name it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// The reason the user gave for accepting it, if they did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<String>,
@@ -120,7 +123,9 @@ impl fmt::Display for Finding {
 }
 
 /// A finding the user accepts, with the reason. It matches findings by code, and optionally
-/// by file (the file name or its stem, `manage-iam`) and JSON pointer.
+/// by file (the file name, its stem `manage-iam`, or the end of its path
+/// `original/manage-iam.json`) and JSON pointer. A finding about an
+/// account (`trust-cross-account`) is accepted only by a suppression that names that account.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Suppression {
     /// The finding code, for example `pass-role-star`.
@@ -131,6 +136,8 @@ pub struct Suppression {
     pub file: Option<String>,
     /// Only the finding at this JSON pointer; anywhere when `None`.
     pub pointer: Option<String>,
+    /// Only the finding about this account; required for findings about an account.
+    pub account: Option<String>,
 }
 
 impl Suppression {
@@ -138,11 +145,14 @@ impl Suppression {
         if self.code != finding.code {
             return false;
         }
+        if finding.account.is_some() && self.account != finding.account {
+            return false;
+        }
         if let Some(file) = &self.file {
             let path = std::path::Path::new(&finding.file);
-            let name = path.file_name().and_then(|n| n.to_str());
             let stem = path.file_stem().and_then(|n| n.to_str());
-            if Some(file.as_str()) != name && Some(file.as_str()) != stem && *file != finding.file {
+            // A file name, a stem, or a path that ends the finding's (`original/enable-mfa.json`).
+            if Some(file.as_str()) != stem && !path.ends_with(file) {
                 return false;
             }
         }
@@ -177,6 +187,19 @@ pub struct LintOptions {
     pub template: bool,
     /// What kind of policy the document is.
     pub kind: PolicyKind,
+    /// The account the policy lives in, when it is known. A trust or resource policy that
+    /// names any other account grants cross-account access (`trust-cross-account`); with
+    /// `None` that check has nothing to compare with and stays quiet.
+    pub account: Option<OwnAccount>,
+}
+
+/// The account a policy lives in, as its principals would name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnAccount {
+    /// A template's: `<account-id>`, filled in with the caller's account later.
+    Placeholder,
+    /// This account.
+    Id(iamkit_arn::AccountId),
 }
 
 impl Default for LintOptions {
@@ -185,6 +208,7 @@ impl Default for LintOptions {
             suppressions: Vec::new(),
             template: true,
             kind: PolicyKind::Auto,
+            account: None,
         }
     }
 }
@@ -281,6 +305,7 @@ checks! {
     ALLOW_NOT_ACTION = "allow-not-action", Security, "`Allow` with `NotAction` grants every action not listed, of every service";
     ALLOW_NOT_RESOURCE = "allow-not-resource", Security, "`Allow` with `NotResource` grants every resource not listed";
     TRUST_ANY_PRINCIPAL = "trust-any-principal", Security, "a trust or resource policy allows any AWS principal (`\"AWS\": \"*\"`)";
+    TRUST_CROSS_ACCOUNT = "trust-cross-account", Security, "a trust or resource policy names a principal of another account; accepting it takes `account`";
     TRUST_ROOT_WITHOUT_MFA = "trust-root-without-mfa", Security, "a role trusts an account root (every identity of the account) with no MFA condition";
     MFA_BOOL_IF_EXISTS = "mfa-bool-if-exists", Security, "MFA or credential management allowed under `BoolIfExists aws:MultiFactorAuthPresent`, which long-term access keys satisfy";
     UNKNOWN_CONDITION_KEY = "unknown-condition-key", Error, "a condition key that no service (or no global key) defines";
@@ -331,6 +356,7 @@ mod tests {
             pointer: "/Statement/0/Resource".to_owned(),
             message: "m".to_owned(),
             help: "h".to_owned(),
+            account: None,
             accepted: None,
         }
     }
@@ -347,6 +373,7 @@ mod tests {
             reason: "admin passes roles".to_owned(),
             file: file.map(str::to_owned),
             pointer: pointer.map(str::to_owned),
+            account: None,
         };
         accept(&mut findings, &[accept_all(Some("develop-s3"), None)]);
         assert_eq!(findings[0].accepted, None);
@@ -548,7 +575,7 @@ mod tests {
     #[test]
     fn the_kind_decides_the_trust_checks_and_the_size_limit() {
         let trust = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow",
-            "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}}"#;
+            "Principal": {"AWS": "<account-id>"}, "Action": "sts:AssumeRole"}}"#;
         assert_eq!(
             codes(trust, &LintOptions::default()),
             [code::TRUST_ROOT_WITHOUT_MFA]
@@ -560,7 +587,7 @@ mod tests {
         assert!(codes(trust, &resource).is_empty());
         // A trust policy over 2,048 characters (not counting white space) is too large.
         let principals: Vec<String> = (0..120)
-            .map(|i| format!("\"arn:aws:iam::123456789012:role/r{i:04}\""))
+            .map(|i| format!("\"arn:aws:iam::<account-id>:role/r{i:04}\""))
             .collect();
         let large = format!(
             r#"{{"Version": "2012-10-17", "Statement": {{"Effect": "Allow",
@@ -571,5 +598,71 @@ mod tests {
             codes(&large, &LintOptions::default()),
             [code::POLICY_TOO_LARGE]
         );
+    }
+
+    /// The policy's own account is `<account-id>` in a template, or the one given. Any other
+    /// account in an `AWS` principal is cross-account access, which only an acceptance naming
+    /// that account accepts. Without an account to compare with, nothing is said.
+    #[test]
+    fn principals_of_another_account_are_cross_account() {
+        let trust = |principal: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+                "Principal": {"AWS": principal}, "Action": "sts:AssumeRole",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}})
+            .to_string()
+        };
+        let template = LintOptions {
+            account: Some(OwnAccount::Placeholder),
+            ..LintOptions::default()
+        };
+        for other in [
+            "123456789013",
+            "arn:aws:iam::123456789013:root",
+            "arn:aws:iam::123456789013:role/auditor",
+        ] {
+            let findings = lint("p.json", &trust(other), &template);
+            let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+            assert_eq!(codes, [code::TRUST_CROSS_ACCOUNT], "{other}");
+            assert_eq!(findings[0].account.as_deref(), Some("123456789013"));
+            assert_eq!(findings[0].pointer, "/Statement/Principal/AWS");
+        }
+        for own in ["<account-id>", "arn:aws:iam::<account-id>:role/x", "*"] {
+            let findings = lint("p.json", &trust(own), &template);
+            assert!(
+                findings.iter().all(|f| f.code != code::TRUST_CROSS_ACCOUNT),
+                "{own}: {findings:?}"
+            );
+        }
+        let filled = |account: Option<&str>| LintOptions {
+            template: false,
+            account: account.map(|a| OwnAccount::Id(a.parse().unwrap())),
+            ..LintOptions::default()
+        };
+        let root = trust("arn:aws:iam::123456789013:root");
+        assert!(codes(&root, &filled(Some("123456789013"))).is_empty());
+        assert_eq!(
+            codes(&root, &filled(Some("123456789012"))),
+            [code::TRUST_CROSS_ACCOUNT]
+        );
+        // With no account to compare with, there is nothing to say.
+        assert!(codes(&root, &filled(None)).is_empty());
+        assert!(codes(&root, &LintOptions::default()).is_empty());
+
+        // Accepting it takes the account.
+        let mut findings = lint("p.json", &root, &template);
+        let accept = |account: Option<&str>| Suppression {
+            code: code::TRUST_CROSS_ACCOUNT.to_owned(),
+            reason: "the auditors".to_owned(),
+            account: account.map(str::to_owned),
+            ..Suppression::default()
+        };
+        accept_all(&mut findings, &[accept(None), accept(Some("123456789014"))]);
+        assert!(fails(&findings));
+        accept_all(&mut findings, &[accept(Some("123456789013"))]);
+        assert!(!fails(&findings));
+    }
+
+    fn accept_all(findings: &mut [Finding], suppressions: &[Suppression]) {
+        accept(findings, suppressions);
     }
 }

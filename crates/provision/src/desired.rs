@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     manifest::{Manifest, ManifestError, ManifestErrors, Trust},
-    policy_check::ACCOUNT_PLACEHOLDER,
+    review::ACCOUNT_PLACEHOLDER,
 };
 
 /// The tag key that marks a resource as created (or adopted) by a stack.

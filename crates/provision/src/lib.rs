@@ -51,8 +51,8 @@ pub mod mfa;
 mod observe;
 pub mod password;
 mod plan;
-mod policy_check;
 mod preflight;
+pub mod review;
 pub mod verify;
 
 pub use apply::{ApplyOptions, ApplyReport, DEFAULT_PARALLELISM, apply};
@@ -64,7 +64,7 @@ pub use desired::{
 pub use error::{Conflict, Error, Failure};
 pub use manifest::{
     BucketSpec, FunctionSpec, GroupSpec, Manifest, ManifestError, ManifestErrors, PolicySource,
-    RoleSpec, Trust, UserSpec, load_manifest, parse_manifest,
+    RoleSpec, Trust, UserSpec, load_manifest, parse_manifest, read_manifest,
 };
 pub use observe::{
     Entities, Observed, ObservedBucket, ObservedFunction, ObservedGroup, ObservedPolicy,

@@ -13,7 +13,7 @@ use iamkit_arn::AccountId;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::policy_check;
+use crate::review::{self, ACCEPTANCES};
 
 /// A problem in the manifest or in a policy file it names, with where it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,9 +79,21 @@ pub struct Manifest {
     pub bucket: Option<BucketSpec>,
     /// Lambda functions by name.
     pub functions: BTreeMap<String, FunctionSpec>,
-    /// The linter's findings in the policy files that do not stop a run (security, warning,
-    /// suggestion); `cargo xtask lint` explains them and lists the accepted ones.
-    pub findings: Vec<iamkit_policy::lint::Finding>,
+    /// The findings the linter accepts, from the `lint.toml` beside the manifest.
+    pub acceptances: Vec<iamkit_policy::lint::Suppression>,
+    /// Where each group, user and role is defined, by `"role admin"`: 1-based line and column.
+    pub places: BTreeMap<String, (usize, usize)>,
+}
+
+impl Manifest {
+    /// Where the group, user or role (`kind`) `name` is defined in the manifest: its 1-based
+    /// line and column, or (1, 1) when it is not there.
+    pub fn place(&self, kind: &str, name: &str) -> (usize, usize) {
+        self.places
+            .get(&format!("{kind} {name}"))
+            .copied()
+            .unwrap_or((1, 1))
+    }
 }
 
 /// A policy file: its path and its text, with `<account-id>` placeholders not yet filled.
@@ -230,10 +242,19 @@ struct RawFunction {
     role: Spanned<String>,
 }
 
-/// Reads the manifest at `path` and every policy file it names, and checks them: TOML syntax
-/// and fields, names, references between sections, and each policy document. Every problem is
-/// reported, with its file, line and column.
+/// Reads the manifest at `path`, every policy file it names and the `lint.toml` beside it, and
+/// checks them: TOML syntax and fields, names, references between sections, then the review
+/// ([`review::review`]): an error or a security finding that `lint.toml` does not accept
+/// refuses the manifest. Every problem is reported, with its file, line and column.
 pub fn load_manifest(path: &Path) -> Result<Manifest, ManifestErrors> {
+    let manifest = read_manifest(path)?;
+    review::review(&manifest).gate()?;
+    Ok(manifest)
+}
+
+/// Reads the manifest at `path` as [`load_manifest`] does, without refusing it for its
+/// findings: for a caller that shows them all (`cargo xtask lint`).
+pub fn read_manifest(path: &Path) -> Result<Manifest, ManifestErrors> {
     let text = read_text(path).map_err(|e| {
         ManifestErrors(vec![ManifestError {
             file: path.to_owned(),
@@ -243,7 +264,21 @@ pub fn load_manifest(path: &Path) -> Result<Manifest, ManifestErrors> {
         }])
     })?;
     let dir = path.parent().unwrap_or(Path::new(".")).to_owned();
-    parse_manifest(path, &text, &mut |file| read_text(&dir.join(file)))
+    let mut manifest = parse_manifest(path, &text, &mut |file| read_text(&dir.join(file)))?;
+    let accepted = dir.join(ACCEPTANCES);
+    match read_text(&accepted) {
+        Ok(text) => manifest.acceptances = review::parse_acceptances(&accepted, &text)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(ManifestErrors(vec![ManifestError {
+                file: accepted,
+                location: not_utf8_at(&e),
+                message: format!("cannot read the accepted findings: {e}"),
+                help: None,
+            }]));
+        }
+    }
+    Ok(manifest)
 }
 
 /// Bytes that are not UTF-8, at a 1-based line and column (in characters) of a file.
@@ -284,8 +319,11 @@ fn not_utf8_at(error: &std::io::Error) -> Option<(usize, usize)> {
         .map(|e| (e.line, e.column))
 }
 
-/// Parses manifest `text` (from `file`); `read` returns the text of a policy file named in it,
-/// relative to the manifest's folder.
+/// Parses manifest `text` (from `file`); `read` returns the text of a policy file named in
+/// it, relative to the manifest's folder. Problems of the manifest itself are errors; what the
+/// linter says of it is [`review::review`]'s, for the caller to show and gate on. When the
+/// manifest has errors, the errors of its policy files are reported with them. It accepts no
+/// finding: [`read_manifest`] reads the acceptances of the `lint.toml` beside the manifest.
 pub fn parse_manifest(
     file: &Path,
     text: &str,
@@ -323,16 +361,29 @@ pub fn parse_manifest(
         );
     }
 
+    let mut places = BTreeMap::new();
+    let mut place = |kind: &str, name: &Spanned<String>| {
+        places.insert(
+            format!("{kind} {}", name.get_ref()),
+            line_column(text, name.span().start),
+        );
+    };
+    for name in raw.groups.keys() {
+        place("group", name);
+    }
+    for name in raw.users.keys() {
+        place("user", name);
+    }
+    for name in raw.roles.keys() {
+        place("role", name);
+    }
+
     let mut policies = BTreeMap::new();
-    let mut findings = Vec::new();
     for (name, relative) in &raw.policies {
         errors.name(name, iamkit_arn::validate_policy_name);
         let policy_file = dir.join(relative.get_ref());
         match read(Path::new(relative.get_ref())) {
             Ok(source) => {
-                let (problems, others) = policy_check::check(&policy_file, &source);
-                errors.list.extend(problems);
-                findings.extend(others);
                 policies.insert(
                     name.get_ref().clone(),
                     PolicySource {
@@ -457,6 +508,16 @@ pub fn parse_manifest(
     }
 
     if !errors.list.is_empty() {
+        // Every problem at once: the policy files' own errors too.
+        for source in policies.values() {
+            let findings = review::lint_policy_file(&source.file, &source.text)
+                .into_iter()
+                .filter(|f| f.severity == iamkit_policy::lint::Severity::Error)
+                .collect();
+            if let Err(e) = (review::Review { findings }).gate() {
+                errors.list.extend(e.0);
+            }
+        }
         return Err(ManifestErrors(errors.list));
     }
     Ok(Manifest {
@@ -469,7 +530,8 @@ pub fn parse_manifest(
         roles,
         bucket,
         functions,
-        findings,
+        acceptances: Vec::new(),
+        places,
     })
 }
 
@@ -861,8 +923,8 @@ mod tests {
                 "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n}",
             )],
             &[
-                "m/p.json:4:1: malformed JSON: expected value [grammar]\n  help: see the IAM JSON policy grammar in the IAM User Guide",
                 "m/baseline.toml:4:5: cannot read policy file `missing.json`: entity not found",
+                "m/p.json:4:1: malformed JSON: expected value [grammar]\n  help: see the IAM JSON policy grammar in the IAM User Guide",
             ],
         );
     }
@@ -916,7 +978,8 @@ mod tests {
             resources.join(",")
         );
         let manifest = "stack = \"s\"\n[policies]\np = \"p.json\"\n";
-        let errors = parse(manifest, &[("p.json", &text)]).unwrap_err().0;
+        let manifest = parse(manifest, &[("p.json", &text)]).unwrap();
+        let errors = review::review(&manifest).gate().unwrap_err().0;
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].location, Some((1, 1)));
         assert!(

@@ -6,7 +6,7 @@ use iamkit_arn::Pattern;
 use serde_json::Value;
 
 use super::model::{Cond, Doc, List, Polarity, Stmt, escape};
-use super::{Finding, LintOptions, PolicyKind, Severity, check, code, reach};
+use super::{Finding, LintOptions, OwnAccount, PolicyKind, Severity, check, code, reach};
 use crate::catalog::{ActionRef, Catalog, KeyType, ResourceType};
 use crate::locate::SourceMap;
 use crate::{ErrorKind, Operator, OperatorError, OperatorKind, ParseError, SetQualifier};
@@ -67,6 +67,18 @@ enum At<'p> {
 
 impl Ctx<'_> {
     fn add(&mut self, code: &'static str, at: At<'_>, message: String, help: String) {
+        self.add_about(code, at, message, help, None);
+    }
+
+    /// A finding about an account, which only an acceptance naming that account covers.
+    fn add_about(
+        &mut self,
+        code: &'static str,
+        at: At<'_>,
+        message: String,
+        help: String,
+        account: Option<&str>,
+    ) {
         let severity = check(code).map_or(Severity::Error, |c| c.severity);
         let (pointer, (line, column)) = match at {
             At::Value(p) => (p, self.position(p, false)),
@@ -81,6 +93,7 @@ impl Ctx<'_> {
             pointer: pointer.to_owned(),
             message,
             help,
+            account: account.map(str::to_owned),
             accepted: None,
         });
     }
@@ -125,6 +138,7 @@ impl Ctx<'_> {
             help: error.help.unwrap_or_else(|| {
                 "see the IAM JSON policy grammar in the IAM User Guide".to_owned()
             }),
+            account: None,
             accepted: None,
         });
     }
@@ -175,6 +189,7 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
             mfa_if_exists(&mut ctx, stmt, actions);
             if matches!(kind, PolicyKind::Trust | PolicyKind::Resource) {
                 trust(&mut ctx, stmt, kind);
+                cross_account(&mut ctx, stmt, kind, own_account(options).as_deref());
             }
         }
         conditions(&mut ctx, catalog, stmt, actions);
@@ -950,6 +965,72 @@ fn trust(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, kind: PolicyKind) {
     }
 }
 
+/// The account a policy lives in, as its principals would write it, or nothing to compare with.
+fn own_account(options: &LintOptions) -> Option<String> {
+    options.account.map(|account| match account {
+        OwnAccount::Placeholder => iamkit_arn::Template::ACCOUNT_ID.to_owned(),
+        OwnAccount::Id(id) => id.to_string(),
+    })
+}
+
+/// `AWS` principals of an account other than the policy's own: whoever that account lets call
+/// `sts:AssumeRole` (or the resource's actions) gets in. Only an acceptance that names the
+/// account covers it, so accepting one account never accepts another.
+fn cross_account(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, kind: PolicyKind, own: Option<&str>) {
+    let Some(own) = own else { return };
+    for (principal_kind, item) in &stmt.principals {
+        if *principal_kind != "AWS" {
+            continue;
+        }
+        let Some(account) = principal_account(item.text).filter(|a| a.as_str() != own) else {
+            continue;
+        };
+        let (message, help) = match kind {
+            PolicyKind::Trust => (
+                format!(
+                    "the role trusts `{}` of account `{account}`, which is not this account: that account decides who of it may assume the role",
+                    item.text
+                ),
+                format!(
+                    "if `{account}` is this account, write `account = \"self\"` in the manifest (`<account-id>` in a policy file); otherwise accept it in `lint.toml` with `account = \"{account}\"` and a reason"
+                ),
+            ),
+            _ => (
+                format!(
+                    "the policy grants access to `{}` of account `{account}`, which is not this account",
+                    item.text
+                ),
+                format!(
+                    "if `{account}` is this account, write `<account-id>`; otherwise accept it in `lint.toml` with `account = \"{account}\"` and a reason"
+                ),
+            ),
+        };
+        ctx.add_about(
+            code::TRUST_CROSS_ACCOUNT,
+            At::Value(&item.pointer),
+            message,
+            help,
+            Some(&account),
+        );
+    }
+}
+
+/// The account an `AWS` principal belongs to: a bare account id, the `<account-id>`
+/// placeholder, or the twelve digits of an ARN's account field. `*` and patterns belong to
+/// no one account.
+fn principal_account(text: &str) -> Option<String> {
+    let is_account = |s: &str| {
+        s == iamkit_arn::Template::ACCOUNT_ID
+            || (s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if is_account(text) {
+        return Some(text.to_owned());
+    }
+    arn_account(text)
+        .filter(|account| is_account(account))
+        .map(str::to_owned)
+}
+
 /// Condition keys that restrict a `"*"` principal to known accounts or organizations.
 const NARROWING_KEYS: &[&str] = &[
     "aws:PrincipalAccount",
@@ -1278,6 +1359,7 @@ pub fn lint_attachments(file: &str, attachments: &[Attachment]) -> Vec<Finding> 
                     a.policies.len()
                 ),
                 help,
+                account: None,
                 accepted: None,
             }
         })
