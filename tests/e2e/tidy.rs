@@ -17,7 +17,13 @@ fn project_root() -> PathBuf {
 #[test]
 fn core_crates_depend_on_neither_tokio_nor_the_aws_sdk() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    for package in ["iamkit-arn", "iamkit-policy", "iamkit-eval"] {
+    for package in [
+        "iamkit-arn",
+        "iamkit-policy",
+        "iamkit-catalog",
+        "iamkit-lint",
+        "iamkit-eval",
+    ] {
         let output = Command::new(&cargo)
             .current_dir(project_root())
             .args([

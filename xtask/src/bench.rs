@@ -15,7 +15,7 @@ use std::{
 use anyhow::{Context, Result};
 use iamkit_e2e::proxy::{Faults, Proxy};
 use iamkit_emulator::{Emulator, Install, Lifetime};
-use iamkit_policy::lint::{self, LintOptions, PolicyKind};
+use iamkit_lint::{self as lint, LintOptions, PolicyKind};
 use iamkit_provision::{
     ApplyOptions, Clients, Code, Desired, Manifest, Plan, Target, apply, observe, plan, teardown,
     whoami,

@@ -4,15 +4,15 @@
 //! machine-readable copy of the AWS Service Authorization Reference. We fetch one pinned
 //! version with `npm pack` (the registry checks the tarball against its integrity hash, and we
 //! check that hash against the pinned one), read its JSON files and write one compact,
-//! tab-separated text file that `iamkit_policy::catalog` decodes lazily.
+//! tab-separated text file that `iamkit_catalog` decodes lazily.
 //!
 //! `--check` regenerates in memory and fails when the committed file differs. It needs the npm
 //! registry (or npm's local cache), so `cargo xtask test` does not run it; the policy crate's
 //! own tests check the embedded file offline (it decodes, and its header names the pinned
 //! version).
 //!
-//! File format, one record per line, fields separated by tabs (see `catalog.rs` in the policy
-//! crate for the reader):
+//! File format, one record per line, fields separated by tabs (see the `iamkit-catalog` crate
+//! for the reader):
 //!
 //! ```text
 //! # comment lines: generator, package, version, date, licence
@@ -47,7 +47,7 @@ pub struct Args {
 }
 
 /// Where the generated file lives, relative to the workspace root.
-const OUTPUT: &str = "crates/policy/src/catalog/iam-data.tsv";
+const OUTPUT: &str = "crates/catalog/src/iam-data.tsv";
 
 pub fn run(args: Args) -> Result<()> {
     let root = crate::project_root();
@@ -340,7 +340,7 @@ fn read_json_or_empty<T: serde::de::DeserializeOwned + Default>(path: &Path) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use iamkit_policy::catalog::{AccessLevel, Catalog, KeyType};
+    use iamkit_catalog::{AccessLevel, Catalog, KeyType};
 
     fn write(path: &Path, text: &str) {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use iamkit_policy::lint::{self, Finding, LintOptions, Suppression};
+use iamkit_lint::{self as lint, Finding, LintOptions, Suppression};
 use iamkit_provision::review::{self, ACCEPTANCES};
 
 #[derive(clap::Args)]

@@ -28,9 +28,7 @@
 //! assert_eq!(errors.errors[0].pointer, "/Statement");
 //! ```
 
-pub mod catalog;
 mod domain;
-pub mod lint;
 pub mod locate;
 mod operator;
 mod parse;

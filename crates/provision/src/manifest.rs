@@ -80,7 +80,7 @@ pub struct Manifest {
     /// Lambda functions by name.
     pub functions: BTreeMap<String, FunctionSpec>,
     /// The findings the linter accepts, from the `lint.toml` beside the manifest.
-    pub acceptances: Vec<iamkit_policy::lint::Suppression>,
+    pub acceptances: Vec<iamkit_lint::Suppression>,
     /// Where each group, user and role is defined, by `"role admin"`: 1-based line and column.
     pub places: BTreeMap<String, (usize, usize)>,
 }
@@ -512,7 +512,7 @@ pub fn parse_manifest(
         for source in policies.values() {
             let findings = review::lint_policy_file(&source.file, &source.text)
                 .into_iter()
-                .filter(|f| f.severity == iamkit_policy::lint::Severity::Error)
+                .filter(|f| f.severity == iamkit_lint::Severity::Error)
                 .collect();
             if let Err(e) = (review::Review { findings }).gate() {
                 errors.list.extend(e.0);

@@ -15,8 +15,8 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use iamkit_policy::lint::{
-    self, Attachment, Finding, LintOptions, OwnAccount, PolicyKind, Severity, Suppression,
+use iamkit_lint::{
+    self as lint, Attachment, Finding, LintOptions, OwnAccount, PolicyKind, Severity, Suppression,
 };
 use serde::Deserialize;
 use toml::Spanned;

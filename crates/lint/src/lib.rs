@@ -7,7 +7,7 @@
 //! accepted, and do not fail the run.
 //!
 //! ```
-//! use iamkit_policy::lint::{LintOptions, Severity, lint};
+//! use iamkit_lint::{LintOptions, Severity, lint};
 //!
 //! let source = r#"{
 //!   "Version": "2012-10-17",

@@ -1,13 +1,12 @@
-//! Benchmarks: decoding the embedded service catalog, and linting the article's nine policies
-//! (as the article wrote them, so that every kind of finding is built).
+//! Benchmark: linting the article's nine policies (as the article wrote them, so that every
+//! kind of finding is built).
 //!
-//! Run with `cargo bench -p iamkit-policy --bench lint`.
+//! Run with `cargo bench -p iamkit-lint`.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_main};
-use iamkit_policy::catalog::Catalog;
-use iamkit_policy::lint::{LintOptions, lint};
+use iamkit_lint::{LintOptions, lint};
 
 macro_rules! originals {
     ($($name:literal),*) => {
@@ -27,16 +26,7 @@ const NINE: [(&str, &str); 9] = originals!(
     "editable-s3-object"
 );
 
-const EMBEDDED: &str = include_str!("../src/catalog/iam-data.tsv");
-
 fn benches(c: &mut Criterion) {
-    c.bench_function("catalog/decode the embedded catalog, every service", |b| {
-        b.iter(|| black_box(Catalog::parse(black_box(EMBEDDED)).is_ok()))
-    });
-    let catalog = Catalog::get();
-    c.bench_function("catalog/expand iam:*Role*", |b| {
-        b.iter(|| black_box(catalog.expand(black_box("iam:*Role*")).len()))
-    });
     let options = LintOptions::default();
     c.bench_function("lint/the nine original policies", |b| {
         b.iter(|| {

@@ -1,7 +1,7 @@
 //! Golden tests of the linter: every file in `tests/lint/` triggers the check its name says
 //! (`clean.json` none), rendered as its `.expected` snapshot; every check has such a file; and
 //! the article's own policies give the findings the project promises, at the right lines.
-//! `UPDATE_EXPECT=1 cargo test -p iamkit-policy --test lint` rewrites the snapshots.
+//! `UPDATE_EXPECT=1 cargo test -p iamkit-lint --test golden` rewrites the snapshots.
 
 // Test helpers outside `#[test]` functions may fail loudly too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use iamkit_policy::lint::{
+use iamkit_lint::{
     Attachment, CHECKS, Finding, LintOptions, OwnAccount, Severity, lint, lint_attachments, summary,
 };
 
@@ -205,7 +205,7 @@ fn json_output_carries_every_field() {
 }
 
 mod never_panics {
-    use iamkit_policy::lint::{LintOptions, lint};
+    use iamkit_lint::{LintOptions, lint};
     use proptest::prelude::*;
     use serde_json::{Value, json};
 

@@ -5,11 +5,11 @@ use std::collections::{HashMap, HashSet};
 use iamkit_arn::Pattern;
 use serde_json::Value;
 
-use super::model::{Cond, Doc, List, Polarity, Stmt, escape};
-use super::{Finding, LintOptions, OwnAccount, PolicyKind, Severity, check, code, reach};
-use crate::catalog::{ActionRef, Catalog, KeyType, ResourceType};
-use crate::locate::SourceMap;
-use crate::{ErrorKind, Operator, OperatorError, OperatorKind, ParseError, SetQualifier};
+use crate::model::{Cond, Doc, List, Polarity, Stmt, escape};
+use crate::{Finding, LintOptions, OwnAccount, PolicyKind, Severity, check, code, reach};
+use iamkit_catalog::{ActionRef, Catalog, KeyType, ResourceType};
+use iamkit_policy::SourceMap;
+use iamkit_policy::{ErrorKind, Operator, OperatorError, OperatorKind, ParseError, SetQualifier};
 
 /// IAM's limit on a managed policy, in characters not counting white space.
 const MANAGED_POLICY_LIMIT: usize = 6_144;
@@ -153,7 +153,7 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
     };
     // The grammar comes from the parser; the checks below read the JSON value, so that one
     // bad element does not hide the findings about the others.
-    if let Err(errors) = crate::parse(source) {
+    if let Err(errors) = iamkit_policy::parse(source) {
         for error in errors {
             ctx.parse_error(error);
         }
