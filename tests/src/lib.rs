@@ -7,6 +7,7 @@
 
 #![allow(clippy::panic)] // a harness that cannot start its emulator fails the test, with the reason
 
+pub mod corpus;
 pub mod proxy;
 
 use std::sync::OnceLock;
