@@ -23,6 +23,7 @@ fn core_crates_depend_on_neither_tokio_nor_the_aws_sdk() {
         "iamkit-catalog",
         "iamkit-lint",
         "iamkit-eval",
+        "iamkit-access",
     ] {
         let output = Command::new(&cargo)
             .current_dir(project_root())

@@ -1,5 +1,6 @@
 //! `cargo xtask`: iamkit's tasks. It parses arguments, prints, and calls the crates.
 
+mod access;
 mod actionlint;
 mod bench;
 mod catalog;
@@ -72,6 +73,8 @@ enum Task {
     Schema(schema::Args),
     /// Evaluate a JSON file of cases with the IAM evaluation engine (exit 1 on a mismatch).
     Simulate(simulate::Args),
+    /// Access analysis: effective permissions, who can do a thing, every path to admin.
+    Access(access::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -93,6 +96,7 @@ fn main() -> std::process::ExitCode {
         Task::Lint(args) => lint::run(args),
         Task::Schema(args) => schema::run(args),
         Task::Simulate(args) => return simulate::run(args),
+        Task::Access(args) => access::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,0 +1,240 @@
+//! `cargo xtask access`: access analysis with iamkit-access.
+//!
+//! - `access principal ARN`: effective permissions over the service catalog;
+//! - `access who-can ACTION RESOURCE`: every principal allowed, with the deciding statements;
+//! - `access paths`: every path to admin, one entry per user and role;
+//! - `access generate`: write a generated account (the benchmark's) in the AWS CLI's format.
+//!
+//! The account comes from a [`Source`]. Files work now (`--details FILE [--functions FILE]`,
+//! what `aws iam get-account-authorization-details --output json` and `aws lambda
+//! list-functions --output json` print); the emulator's account, a real one (`--aws`) and the
+//! manifest's desired state (`--manifest`) are sources to add here.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use iamkit_access::synthetic::{Shape, generate};
+use iamkit_access::{Account, Analysis, load_details, load_functions};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Effective permissions of a user or role over the whole service catalog, by service.
+    Principal {
+        /// The user's or role's ARN, as the account lists it.
+        arn: String,
+        #[command(flatten)]
+        source: SourceArgs,
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// Every principal allowed ACTION on RESOURCE (an ARN, or `*`), and under which conditions.
+    WhoCan {
+        /// The action, such as `iam:PassRole`.
+        action: String,
+        /// The resource ARN, or `*` for actions that take no resource.
+        resource: String,
+        #[command(flatten)]
+        source: SourceArgs,
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+    },
+    /// Every path to admin-equivalence, one entry for every user and role.
+    Paths {
+        #[command(flatten)]
+        source: SourceArgs,
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+        /// At most this many paths per principal.
+        #[arg(long, default_value_t = 5)]
+        max_paths: usize,
+    },
+    /// Write a generated account: DIR/details.json and DIR/functions.json.
+    Generate {
+        /// Where to write the two files.
+        #[arg(long)]
+        out: PathBuf,
+        /// Users (the benchmark's account: 1,000 users, 500 roles, 2,000 policies).
+        #[arg(long, default_value_t = Shape::benchmark().users)]
+        users: usize,
+        /// Roles.
+        #[arg(long, default_value_t = Shape::benchmark().roles)]
+        roles: usize,
+        /// Customer-managed policies.
+        #[arg(long, default_value_t = Shape::benchmark().policies)]
+        policies: usize,
+        /// Groups.
+        #[arg(long, default_value_t = Shape::benchmark().groups)]
+        groups: usize,
+        /// Lambda functions.
+        #[arg(long, default_value_t = Shape::benchmark().functions)]
+        functions: usize,
+        /// The seed.
+        #[arg(long, default_value_t = Shape::benchmark().seed)]
+        seed: u64,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Output {
+    Text,
+    Json,
+}
+
+/// Where the account comes from.
+#[derive(clap::Args, Clone, Debug)]
+struct SourceArgs {
+    /// What `aws iam get-account-authorization-details --output json` prints (documents
+    /// decoded, or URL-encoded as the API returns them).
+    #[arg(long)]
+    details: Option<PathBuf>,
+    /// What `aws lambda list-functions --output json` prints.
+    #[arg(long, requires = "details")]
+    functions: Option<PathBuf>,
+}
+
+/// A way to get an account. Files are one; the emulator, `--aws` and `--manifest` will be
+/// others, each a `load` that returns the same model.
+trait Source {
+    fn load(&self) -> Result<Account>;
+}
+
+/// The account from the AWS CLI's output files.
+struct Files {
+    details: PathBuf,
+    functions: Option<PathBuf>,
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))
+}
+
+impl Source for Files {
+    fn load(&self) -> Result<Account> {
+        let file = self.details.display().to_string();
+        let mut account = load_details(&read(&self.details)?)
+            .map_err(|e| anyhow::anyhow!("{}", e.render(&file).trim_end()))?;
+        if let Some(path) = &self.functions {
+            let file = path.display().to_string();
+            account.functions = load_functions(&read(path)?)
+                .map_err(|e| anyhow::anyhow!("{}", e.render(&file).trim_end()))?;
+        }
+        Ok(account)
+    }
+}
+
+fn source(args: &SourceArgs) -> Result<Box<dyn Source>> {
+    match &args.details {
+        Some(details) => Ok(Box::new(Files {
+            details: details.clone(),
+            functions: args.functions.clone(),
+        })),
+        None => bail!(
+            "no account to analyse: reading the emulator's or a real account is not wired yet\n  \
+             help: give `--details FILE`, what `aws iam get-account-authorization-details --output json` prints"
+        ),
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn warn(analysis: &Analysis<'_>) {
+    for w in analysis.warnings() {
+        eprintln!("warning: {w}");
+    }
+}
+
+pub fn run(args: Args) -> Result<()> {
+    match args.command {
+        Command::Principal {
+            arn,
+            source: s,
+            output,
+        } => {
+            let account = source(&s)?.load()?;
+            let analysis = Analysis::new(&account);
+            warn(&analysis);
+            let permissions = analysis
+                .permissions(&arn)
+                .map_err(|e| anyhow::anyhow!("{e}\n  help: {}", e.help()))?;
+            match output {
+                Output::Json => print_json(&permissions),
+                Output::Text => Ok(print!("{}", permissions.to_text())),
+            }
+        }
+        Command::WhoCan {
+            action,
+            resource,
+            source: s,
+            output,
+        } => {
+            let account = source(&s)?.load()?;
+            let analysis = Analysis::new(&account);
+            warn(&analysis);
+            let answer = analysis
+                .who_can(&action, &resource)
+                .map_err(|e| anyhow::anyhow!("{e}\n  help: {}", e.help()))?;
+            match output {
+                Output::Json => print_json(&answer),
+                Output::Text => Ok(print!("{}", answer.to_text())),
+            }
+        }
+        Command::Paths {
+            source: s,
+            output,
+            max_paths,
+        } => {
+            let account = source(&s)?.load()?;
+            let options = iamkit_access::Options {
+                max_paths,
+                ..iamkit_access::Options::default()
+            };
+            let analysis = Analysis::with_options(&account, options);
+            warn(&analysis);
+            let report = analysis.paths();
+            match output {
+                Output::Json => print_json(&report),
+                Output::Text => Ok(print!("{}", report.to_text())),
+            }
+        }
+        Command::Generate {
+            out,
+            users,
+            roles,
+            policies,
+            groups,
+            functions,
+            seed,
+        } => {
+            let shape = Shape {
+                users,
+                roles,
+                policies,
+                groups,
+                functions,
+                seed,
+            };
+            let generated = generate(&shape);
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("cannot create `{}`", out.display()))?;
+            for (name, value) in [
+                ("details.json", &generated.details),
+                ("functions.json", &generated.functions),
+            ] {
+                let path = out.join(name);
+                std::fs::write(&path, serde_json::to_string_pretty(value)?)
+                    .with_context(|| format!("cannot write `{}`", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+    }
+}
