@@ -554,8 +554,8 @@ impl Analysis<'_> {
     ) -> Option<Allowed> {
         let role = self.account.roles.get(r)?;
         let compiled = self.trust(r)?;
-        let mfa_aware = subject.mfa_aware
-            || trust.map_or(compiled.mfa_aware, |t| mentions_mfa(&t.policy));
+        let mfa_aware =
+            subject.mfa_aware || trust.map_or(compiled.mfa_aware, |t| mentions_mfa(&t.policy));
         let resource = trust.unwrap_or(&compiled.policy).clone();
         let with_mfa = !subject.no_mfa;
         let engine = Engine::new(&Policies {

@@ -56,7 +56,7 @@ fn find<'p>(policies: &[&'p NamedPolicy], r: &StatementRef) -> Option<&'p Statem
         .policy
         .statements
         .iter()
-        .find(|s| s.label() == r.statement.trim_start_matches('#') || s.label() == r.statement)
+        .find(|s| s.label() == r.statement)
 }
 
 /// The conditions of the referenced statements.

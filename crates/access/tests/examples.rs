@@ -1,5 +1,7 @@
-//! The shared examples (`../shared/examples/access/`): two accounts in the AWS CLI's format
-//! with the expected answers, checked field by field for every principal.
+//! The shared examples: two accounts in the AWS CLI's format with the expected answers (the
+//! article's baseline, and the same with MFA required on admin's trust), checked field by
+//! field for every principal. `tests/examples/` holds a copy of the project's shared
+//! `examples/access/` folder, so the test runs wherever the repository is checked out.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers fail loudly
 
@@ -8,13 +10,13 @@ use std::path::{Path, PathBuf};
 use iamkit_access::{Analysis, load_details, load_functions};
 use serde_json::Value;
 
-/// The examples folder: `$IAMKIT_ACCESS_EXAMPLES`, else `../shared/examples/access/` next to
-/// the workspace.
+/// The examples folder: `$IAMKIT_ACCESS_EXAMPLES` (to run against another copy), else the
+/// crate's `tests/examples/`.
 fn examples() -> PathBuf {
-    if let Some(dir) = std::env::var_os("IAMKIT_ACCESS_EXAMPLES") {
-        return PathBuf::from(dir);
+    match std::env::var_os("IAMKIT_ACCESS_EXAMPLES") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/examples"),
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/examples/access")
 }
 
 fn check(scenario: &str) {
