@@ -67,7 +67,7 @@ pub use admin::AdminProof;
 pub use analysis::{AccessError, Analysis, Options};
 pub use effective::{ActionPermission, Grant, Permissions, ServicePermissions};
 pub use escalation::{Escalation, Fix};
-pub use load::{LoadError, LoadErrors, load_details, load_functions};
+pub use load::{DecodeError, LoadError, LoadErrors, decode_document, load_details, load_functions};
 pub use model::{
     Account, Function, Group, InlinePolicy, ManagedPolicy, MfaDevices, ModelError, PolicyVersion,
     Role, User, document,

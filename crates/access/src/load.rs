@@ -214,10 +214,10 @@ impl Walker {
             Some(Value::Object(_)) => map.get(key).cloned(),
             Some(Value::String(encoded)) => match decode_document(encoded) {
                 Ok(value) => Some(value),
-                Err(message) => {
+                Err(error) => {
                     self.problems.push((
                         at,
-                        message,
+                        error.to_string(),
                         Some("a document given as a string must be URL-encoded JSON, as IAM's API returns it".to_owned()),
                     ));
                     None
@@ -376,12 +376,31 @@ fn locate(map: &SourceMap, pointer: &str) -> Option<iamkit_policy::Position> {
     }
 }
 
-/// Percent-decodes a document and reads it as JSON.
-pub(crate) fn decode_document(encoded: &str) -> Result<Value, String> {
+/// Why a URL-encoded policy document could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The percent-decoded bytes are not UTF-8.
+    #[error("the URL-encoded document is not UTF-8: {0}")]
+    NotUtf8(String),
+    /// The decoded text is not JSON.
+    #[error("the document is not JSON: {0}")]
+    NotJson(String),
+}
+
+/// Percent-decodes a policy document as IAM's API returns it (`GetAccountAuthorizationDetails`,
+/// `GetPolicyVersion`, `GetRole`) and reads it as JSON. A `+` stays a `+`: IAM percent-encodes,
+/// it does not form-encode. For adapters that build an [`Account`] from the API's answers.
+///
+/// ```
+/// let doc = iamkit_access::decode_document("%7B%22Version%22%3A%222012-10-17%22%7D")?;
+/// assert_eq!(doc["Version"], "2012-10-17");
+/// # Ok::<(), iamkit_access::DecodeError>(())
+/// ```
+pub fn decode_document(encoded: &str) -> Result<Value, DecodeError> {
     let decoded = percent_encoding::percent_decode_str(encoded)
         .decode_utf8()
-        .map_err(|e| format!("the URL-encoded document is not UTF-8: {e}"))?;
-    serde_json::from_str(&decoded).map_err(|e| format!("the document is not JSON: {e}"))
+        .map_err(|e| DecodeError::NotUtf8(e.to_string()))?;
+    serde_json::from_str(&decoded).map_err(|e| DecodeError::NotJson(e.to_string()))
 }
 
 /// Reads the whole text as JSON, or gives the syntax error with its position.
