@@ -40,8 +40,10 @@ pub(crate) struct Modification {
 }
 
 /// The AWS-managed policy that allows everything, present in every account.
-pub(crate) fn administrator_access(partition: &str) -> String {
-    format!("arn:{partition}:iam::aws:policy/AdministratorAccess")
+pub(crate) fn administrator_access(partition: &iamkit_arn::Partition) -> String {
+    iamkit_arn::Arn::new(partition, "iam", "", "aws", "policy/AdministratorAccess")
+        .map(|a| a.to_string())
+        .unwrap_or_default()
 }
 
 impl Analysis<'_> {
@@ -106,7 +108,7 @@ impl Analysis<'_> {
 
     /// Whether `actor` may make every request of `m`.
     pub(crate) fn allows(&self, actor: &Subject, m: &Modification) -> Option<Allowed> {
-        let admin = administrator_access(&self.partition);
+        let admin = administrator_access(&self.account.partition);
         let mut all = Allowed {
             requires_mfa: false,
             statements: Vec::new(),
@@ -150,7 +152,7 @@ impl Analysis<'_> {
                 "iam:DeleteRolePermissionsBoundary",
             ),
         };
-        let admin = administrator_access(&self.partition);
+        let admin = administrator_access(&self.account.partition);
         let ask = actor.ask();
         ask.allowed(put, &target.arn, &[("iam:PermissionsBoundary", &admin)])
             .or_else(|| ask.allowed(delete, &target.arn, &[]))
@@ -236,7 +238,12 @@ impl Analysis<'_> {
             return false;
         }
         let name = subject.arn.rsplit('/').next().unwrap_or_default();
-        let device = format!("arn:{}:iam::{}:mfa/{name}", self.partition, self.account_id);
+        let Ok(device) =
+            iamkit_arn::Arn::mfa_device(&self.account.partition, self.account.id, "/", name)
+        else {
+            return false;
+        };
+        let device = device.to_string();
         let ask = subject.ask();
         let ok = |action: &str, resource: &str| {
             subject.might(action, resource)

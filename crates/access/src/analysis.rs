@@ -482,16 +482,10 @@ impl<'a> Analysis<'a> {
             let role = self.account.roles.get(r)?;
             arn = role.arn.to_string();
             let account = role.arn.account_id()?;
+            // A session of the role; a name the builder rejects keeps the role's own ARN,
+            // which the engine also takes as a session of the role.
             caller = Arn::sts_assumed_role(&self.account.partition, account, &role.name, SESSION)
-                .map_or_else(
-                    |_| {
-                        format!(
-                            "arn:{}:sts::{account}:assumed-role/{}/{SESSION}",
-                            self.partition, role.name
-                        )
-                    },
-                    |a| a.to_string(),
-                );
+                .map_or_else(|_| arn.clone(), |a| a.to_string());
             (kind, index, groups) = (Kind::Role, r, Vec::new());
             held = role
                 .attached
