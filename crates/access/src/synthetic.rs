@@ -18,6 +18,7 @@
 //! assert_eq!(generate(&shape).details, generated.details);
 //! ```
 
+use iamkit_arn::{Arn, Partition};
 use serde_json::{Value, json};
 
 /// How big an account to generate.
@@ -27,7 +28,9 @@ pub struct Shape {
     pub users: usize,
     /// IAM roles.
     pub roles: usize,
-    /// Customer-managed policies (AWS's AdministratorAccess comes on top).
+    /// Customer-managed policies. The first three allow everything; two users and three roles
+    /// hold them. (No AWS-managed policy: the emulator that PMapper reads the account from
+    /// lists those without their names.)
     pub policies: usize,
     /// IAM groups.
     pub groups: usize,
@@ -118,8 +121,38 @@ const TRUSTED_SERVICES: [&str; 4] = [
     "cloudformation.amazonaws.com",
 ];
 
+/// An IAM ARN (or, with `*` or a policy variable in `name`, a pattern) of the account.
 fn arn(kind: &str, name: &str) -> String {
-    format!("arn:aws:iam::{ACCOUNT}:{kind}/{name}")
+    Arn::new(
+        &Partition::Aws,
+        "iam",
+        "",
+        ACCOUNT,
+        &format!("{kind}/{name}"),
+    )
+    .map(|a| a.to_string())
+    .unwrap_or_default()
+}
+
+/// A Lambda function's ARN in us-east-1.
+fn function_arn(name: &str) -> String {
+    Arn::new(
+        &Partition::Aws,
+        "lambda",
+        "us-east-1",
+        ACCOUNT,
+        &format!("function:{name}"),
+    )
+    .map(|a| a.to_string())
+    .unwrap_or_default()
+}
+
+/// The account root, as a trust policy names the whole account.
+fn root() -> String {
+    ACCOUNT
+        .parse()
+        .map(|id| Arn::account_root(&Partition::Aws, id).to_string())
+        .unwrap_or_default()
 }
 
 /// The name of generated role `r`: every 25th is a team's operations role.
@@ -154,10 +187,16 @@ fn policy_document(rng: &mut Rng, shape: &Shape, i: usize) -> Value {
             ],
             &["*".to_owned()],
         )],
-        30..=49 => vec![allow(
-            &[&format!("{service}:*")],
-            &[format!("arn:aws:{service}:*:{ACCOUNT}:team-{}-*", i % 20)],
-        )],
+        30..=49 => {
+            // Patterns, not ARNs (a `*` region is no ARN). S3 ARNs have neither region nor
+            // account; IAM rejects them with either.
+            let resource = if service == "s3" {
+                format!("arn:aws:s3:::team-{}-*", i % 20)
+            } else {
+                format!("arn:aws:{service}:*:{ACCOUNT}:team-{}-*", i % 20)
+            };
+            vec![allow(&[&format!("{service}:*")], &[resource])]
+        }
         50..=59 => vec![allow(
             &["s3:GetObject", "s3:PutObject"],
             &[format!("arn:aws:s3:::bucket-{}/*", i % 40)],
@@ -257,21 +296,13 @@ fn policies(rng: &mut Rng, shape: &Shape) -> Vec<Value> {
             })
             .collect();
         out.push(json!({
-            "PolicyName": name, "PolicyId": format!("ANPA{i:016}"), "Arn": format!("arn:aws:iam::{ACCOUNT}:policy/{name}"),
+            "PolicyName": name, "PolicyId": format!("ANPA{i:016}"), "Arn": arn("policy", &name),
             "Path": "/", "DefaultVersionId": format!("v{}", default + 1), "AttachmentCount": 1,
             "PermissionsBoundaryUsageCount": 0, "IsAttachable": true,
             "CreateDate": "2024-01-01T00:00:00+00:00", "UpdateDate": "2024-01-01T00:00:00+00:00",
             "PolicyVersionList": list
         }));
     }
-    out.push(json!({
-        "PolicyName": "AdministratorAccess", "PolicyId": "ANPAIWMBCKSKIEE64ZLYK",
-        "Arn": "arn:aws:iam::aws:policy/AdministratorAccess", "Path": "/", "DefaultVersionId": "v1",
-        "AttachmentCount": 2, "PermissionsBoundaryUsageCount": 0, "IsAttachable": true,
-        "CreateDate": "2015-02-06T18:39:46+00:00", "UpdateDate": "2015-02-06T18:39:46+00:00",
-        "PolicyVersionList": [{"Document": doc(vec![allow(&["*"], &["*".to_owned()])]),
-            "VersionId": "v1", "IsDefaultVersion": true, "CreateDate": "2015-02-06T18:39:46+00:00"}]
-    }));
     out
 }
 
@@ -280,7 +311,7 @@ fn attached(rng: &mut Rng, shape: &Shape, count: usize) -> Vec<Value> {
         .map(|_| {
             // Skip the three administrator policies: they are attached on purpose below.
             let i = 3 + rng.below(shape.policies.saturating_sub(3));
-            json!({"PolicyName": format!("p{i:04}"), "PolicyArn": format!("arn:aws:iam::{ACCOUNT}:policy/p{i:04}")})
+            json!({"PolicyName": format!("p{i:04}"), "PolicyArn": arn("policy", &format!("p{i:04}"))})
         })
         .collect()
 }
@@ -307,7 +338,7 @@ fn users(rng: &mut Rng, shape: &Shape) -> Vec<Value> {
             let count = rng.below(3);
             let mut attached = attached(rng, shape, count);
             if u < 2 {
-                attached.push(json!({"PolicyName": "AdministratorAccess", "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}));
+                attached.push(json!({"PolicyName": "p0000", "PolicyArn": arn("policy", "p0000")}));
             }
             let inline: Vec<Value> = if rng.chance(30) {
                 vec![json!({"PolicyName": "own", "PolicyDocument": policy_document(rng, shape, u)})]
@@ -322,7 +353,7 @@ fn users(rng: &mut Rng, shape: &Shape) -> Vec<Value> {
             {
                 let b = 3 + rng.below(shape.policies.saturating_sub(3));
                 map.insert("PermissionsBoundary".to_owned(), json!({"PermissionsBoundaryType": "Policy",
-                    "PermissionsBoundaryArn": format!("arn:aws:iam::{ACCOUNT}:policy/p{b:04}")}));
+                    "PermissionsBoundaryArn": arn("policy", &format!("p{b:04}"))}));
             }
             user
         })
@@ -345,13 +376,10 @@ fn trust(rng: &mut Rng, shape: &Shape, r: usize) -> (Value, Option<&'static str>
                 .unwrap_or("lambda.amazonaws.com");
             (statement(json!({"Service": service}), None), Some(service))
         }
-        4..=5 => (
-            statement(json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}), None),
-            None,
-        ),
+        4..=5 => (statement(json!({"AWS": root()}), None), None),
         6..=7 => (
             statement(
-                json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}),
+                json!({"AWS": root()}),
                 Some(json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}})),
             ),
             None,
@@ -375,7 +403,7 @@ fn roles(rng: &mut Rng, shape: &Shape) -> Vec<Value> {
             let count = 1 + rng.below(4);
             let mut attached = attached(rng, shape, count);
             if r < 3 {
-                attached.push(json!({"PolicyName": format!("p{r:04}"), "PolicyArn": format!("arn:aws:iam::{ACCOUNT}:policy/p{r:04}")}));
+                attached.push(json!({"PolicyName": format!("p{r:04}"), "PolicyArn": arn("policy", &format!("p{r:04}"))}));
             }
             let profiles: Vec<Value> = if service == Some("ec2.amazonaws.com") {
                 vec![json!({"Path": "/", "InstanceProfileName": name, "InstanceProfileId": format!("AIPA{r:016}"),
@@ -397,7 +425,7 @@ fn functions(rng: &mut Rng, shape: &Shape) -> Value {
             // Lambda's roles are those with index 0 mod 4 when they trust a service.
             let r = 4 * rng.below(shape.roles.div_ceil(4));
             let name = format!("fn-{f:03}");
-            json!({"FunctionName": name, "FunctionArn": format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"),
+            json!({"FunctionName": name, "FunctionArn": function_arn(&name),
                    "Runtime": "provided.al2023", "Role": arn("role", &role_name(r)), "Handler": "bootstrap"})
         })
         .collect();
