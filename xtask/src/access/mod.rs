@@ -3,12 +3,15 @@
 //! - `access principal ARN`: effective permissions over the service catalog;
 //! - `access who-can ACTION RESOURCE`: every principal allowed, with the deciding statements;
 //! - `access paths`: every path to admin, one entry per user and role;
-//! - `access generate`: write a generated account (the benchmark's) in the AWS CLI's format.
+//! - `access generate`: write a generated account (the benchmark's) in the AWS CLI's format;
+//! - `access bench [--pmapper]`: time `access paths` on that account, and PMapper on the same.
 //!
 //! The account comes from a [`Source`]. Files work now (`--details FILE [--functions FILE]`,
 //! what `aws iam get-account-authorization-details --output json` and `aws lambda
 //! list-functions --output json` print); the emulator's account, a real one (`--aws`) and the
 //! manifest's desired state (`--manifest`) are sources to add here.
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +57,8 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         max_paths: usize,
     },
+    /// Time `access paths` on the generated benchmark account; `--pmapper`: PMapper too.
+    Bench(bench::Args),
     /// Write a generated account: DIR/details.json and DIR/functions.json.
     Generate {
         /// Where to write the two files.
@@ -205,6 +210,7 @@ pub fn run(args: Args) -> Result<()> {
                 Output::Text => Ok(print!("{}", report.to_text())),
             }
         }
+        Command::Bench(args) => bench::run(args),
         Command::Generate {
             out,
             users,
