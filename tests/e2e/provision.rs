@@ -20,10 +20,10 @@ use aws_smithy_runtime_api::{
         runtime_components::RuntimeComponents,
     },
 };
-use iamkit_e2e::{clients, own};
-use iamkit_provision::{
-    Action, ApplyOptions, Change, Clients, Code, Desired, Error, Manifest, Op, Plan, STACK_TAG,
-    apply, load_manifest, observe, plan, teardown, whoami,
+use iamkit_e2e::{clients, own, teardown};
+use iamkit_provision::{ApplyOptions, Clients, Error, apply, observe, whoami};
+use iamkit_stack::{
+    Action, Change, Code, Desired, Manifest, Op, Plan, STACK_TAG, load_manifest, plan,
 };
 
 const STACK: &str = "iamkit";
@@ -184,7 +184,7 @@ fn arn(kind: &str, name: &str) -> String {
 }
 
 fn decode(document: &str) -> serde_json::Value {
-    iamkit_provision::document::parse_returned(document).unwrap()
+    iamkit_stack::document::parse_returned(document).unwrap()
 }
 
 /// Everything in the account that carries the stack's mark, as `kind name` lines.
@@ -1233,7 +1233,7 @@ async fn throttled_changes_are_retried_until_they_succeed_or_the_deadline_passes
     options.iam_deadline = std::time::Duration::from_millis(500);
     options.lambda_deadline = std::time::Duration::from_millis(500);
     let observed = observe(&account.clients, &desired).await.unwrap();
-    let plan = iamkit_provision::teardown_plan(&desired, &observed);
+    let plan = iamkit_stack::teardown_plan(&desired, &observed);
     let started = std::time::Instant::now();
     let err = apply(&throttled, &plan, &options, &mut |_| {})
         .await

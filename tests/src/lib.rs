@@ -86,3 +86,19 @@ pub fn xtask(args: &[&str]) -> std::process::Output {
         Err(err) => panic!("cargo xtask could not be run: {err}"),
     }
 }
+
+/// Teardown's building blocks on a desired state the test made (with its own code or
+/// changes): read the stack as teardown reads it, plan its removal, apply. `cargo xtask
+/// teardown` runs the library's flow (`iamkit_provision::teardown`), which does the same from
+/// a manifest.
+pub async fn teardown(
+    clients: &Clients,
+    desired: &iamkit_stack::Desired,
+    options: &iamkit_provision::ApplyOptions,
+    progress: &mut (dyn FnMut(&iamkit_stack::Change) + Send),
+) -> Result<(iamkit_stack::Plan, iamkit_provision::ApplyReport), iamkit_provision::Error> {
+    let observed = iamkit_provision::observe_for_teardown(clients, desired).await?;
+    let plan = iamkit_stack::teardown_plan(desired, &observed);
+    let report = iamkit_provision::apply(clients, &plan, options, progress).await?;
+    Ok((plan, report))
+}

@@ -16,10 +16,8 @@ use anyhow::{Context, Result};
 use iamkit_e2e::proxy::{Faults, Proxy};
 use iamkit_emulator::{Emulator, Install, Lifetime};
 use iamkit_lint::{self as lint, LintOptions, PolicyKind};
-use iamkit_provision::{
-    ApplyOptions, Clients, Code, Desired, Manifest, Plan, Target, apply, observe, plan, teardown,
-    whoami,
-};
+use iamkit_provision::{ApplyOptions, Clients, Events, SetupOptions, Target};
+use iamkit_stack::{Code, Manifest, Plan};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -131,7 +129,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         "  cold emulator, first setup (not counted): {}",
         ms(warm.wall)
     );
-    teardown(&clients, &warm.desired, &options, &mut |_| {}).await?;
+    teardown(&clients, manifest, &options).await?;
 
     for latency in [Duration::ZERO, latency] {
         let run = setup(&clients, &proxy, pid, manifest, &code, &options, latency).await?;
@@ -149,7 +147,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         );
         proxy.reset_counts();
         let started = Instant::now();
-        let (plan, _) = teardown(&clients, &run.desired, &options, &mut |_| {}).await?;
+        let plan = teardown(&clients, manifest, &options).await?;
         println!(
             "  teardown ({} ms/request): {}, {} requests, {} writes, {} changes {} rounds deep",
             latency.as_millis(),
@@ -169,7 +167,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
     let run = setup(&clients, &proxy, pid, manifest, &code, &narrow, latency).await?;
     println!("with parallelism 4 instead of {}:", options.parallelism);
     run.print(latency);
-    teardown(&clients, &run.desired, &options, &mut |_| {}).await?;
+    teardown(&clients, manifest, &options).await?;
 
     verify(&clients, &proxy, pid, manifest, &options, latency).await?;
     let _ = std::fs::remove_dir_all(&dir);
@@ -188,7 +186,7 @@ async fn verify(
     let packaged = crate::lambda::package()?;
     let zip = std::fs::read(&packaged.zip)?;
     let code = BTreeMap::from([(crate::lambda::FUNCTION.to_owned(), Code::from_zip(zip))]);
-    let run = setup(
+    setup(
         clients,
         proxy,
         pid,
@@ -223,12 +221,11 @@ async fn verify(
         );
     }
     proxy.set_faults(Faults::default());
-    teardown(clients, &run.desired, options, &mut |_| {}).await?;
+    teardown(clients, manifest, options).await?;
     Ok(())
 }
 
 struct Run {
-    desired: Desired,
     wall: Duration,
     /// CPU time of this process (the provisioner, the SDK and the proxy) during the run.
     own_cpu: Duration,
@@ -291,7 +288,25 @@ fn cpu_time(pid: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
-/// One `cargo xtask setup`, as its library calls, timed and counted.
+/// Notes when the plan is made: how long the reads took, and how many requests they were.
+struct Timing<'a> {
+    proxy: &'a Proxy,
+    started: Instant,
+    code: BTreeMap<String, Code>,
+    read: Option<(Duration, usize)>,
+}
+
+impl Events for Timing<'_> {
+    fn packages(&mut self) -> Result<BTreeMap<String, Code>, iamkit_provision::Error> {
+        Ok(self.code.clone())
+    }
+
+    fn planned(&mut self, _plan: &Plan) {
+        self.read = Some((self.started.elapsed(), self.proxy.counts().total));
+    }
+}
+
+/// One `cargo xtask setup`, through the library's flow, timed and counted.
 async fn setup(
     clients: &Clients,
     proxy: &Proxy,
@@ -307,25 +322,24 @@ async fn setup(
     });
     proxy.reset_counts();
     let cpu_before = (cpu_time("self"), cpu_time(&emulator_pid.to_string()));
-    let started = Instant::now();
-    let me = whoami(clients).await?;
-    let region = clients
-        .config
-        .region()
-        .map_or(iamkit_provision::DEFAULT_REGION, |r| r.as_ref());
-    let desired = Desired::new(manifest, &me, region, code)?;
-    let observed = observe(clients, &desired).await?;
-    let plan = plan(&desired, &observed);
-    let read = started.elapsed();
-    let read_requests = proxy.counts().total;
-    if !plan.is_empty() {
-        apply(clients, &plan, options, &mut |_| {}).await?;
-    }
-    let wall = started.elapsed();
+    let mut timing = Timing {
+        proxy,
+        started: Instant::now(),
+        code: code.clone(),
+        read: None,
+    };
+    let options = SetupOptions {
+        adopt: false,
+        dry_run: false,
+        apply: options.clone(),
+    };
+    let outcome = iamkit_provision::setup(clients, manifest, &options, &mut timing).await?;
+    let wall = timing.started.elapsed();
+    let (read, read_requests) = timing.read.unwrap_or_default();
     let counts = proxy.counts();
     let cpu_after = (cpu_time("self"), cpu_time(&emulator_pid.to_string()));
+    let plan = &outcome.plan;
     Ok(Run {
-        desired,
         wall,
         own_cpu: cpu_after.0.saturating_sub(cpu_before.0),
         emulator_cpu: cpu_after.1.saturating_sub(cpu_before.1),
@@ -334,9 +348,22 @@ async fn setup(
         read_requests,
         writes: counts.writes,
         changes: plan.changes.len(),
-        depth: depth(&plan),
-        by_step: by_step(&plan),
+        depth: depth(plan),
+        by_step: by_step(plan),
     })
+}
+
+/// The library's teardown; its plan.
+async fn teardown(clients: &Clients, manifest: &Manifest, options: &ApplyOptions) -> Result<Plan> {
+    struct Quiet;
+    impl Events for Quiet {}
+    let options = SetupOptions {
+        adopt: false,
+        dry_run: false,
+        apply: options.clone(),
+    };
+    let outcome = iamkit_provision::teardown(clients, manifest, &options, &mut Quiet).await?;
+    Ok(outcome.plan)
 }
 
 /// The depth of the dependency graph: one level for the identity call (the account id names

@@ -8,11 +8,10 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 use iamkit_emulator::{Emulator, Install, Lifetime};
-use iamkit_provision::{
-    ApplyOptions, Change, Clients, Code, Manifest, Target, apply, observe, plan, teardown_plan,
-};
+use iamkit_provision::{ApplyOptions, Clients, SetupOptions, Target};
+use iamkit_stack::{Code, Manifest};
 
-use crate::{lambda, setup, verify};
+use crate::{lambda, printer::Printer, setup, verify};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -163,15 +162,16 @@ async fn setup_phase(
     code: &BTreeMap<String, Code>,
     credentials_dir: &std::path::Path,
 ) -> Result<String> {
-    let desired = setup::desired(clients, manifest, code.clone()).await?;
-    let observed = observe(clients, &desired).await?;
-    let plan = plan(&desired, &observed);
-    setup::print_plan(&plan, "setup");
-    let options = ApplyOptions::new(credentials_dir);
-    let report = apply(clients, &plan, &options, &mut |change: &Change| {
-        setup::progress(change, false)
-    })
-    .await?;
+    let options = SetupOptions {
+        adopt: false,
+        dry_run: false,
+        apply: ApplyOptions::new(credentials_dir),
+    };
+    let code = code.clone();
+    let mut printer =
+        Printer::new("setup", false, false).with_packages(Box::new(move || Ok(code.clone())));
+    let outcome = iamkit_provision::setup(clients, manifest, &options, &mut printer).await?;
+    let report = outcome.applied.unwrap_or_default();
     for path in &report.credentials {
         println!(
             "console password written to {} (mode 0600, never printed)",
@@ -181,32 +181,27 @@ async fn setup_phase(
     Ok(format!("{} changes made", report.changes))
 }
 
+/// The library's teardown, as `cargo xtask teardown` runs it; it fails unless a fresh read
+/// finds nothing of the stack left.
 async fn teardown_phase(clients: &Clients, manifest: &Manifest) -> Result<String> {
-    let desired = setup::desired(clients, manifest, BTreeMap::new()).await?;
-    let observed = observe(clients, &desired).await?;
-    let plan = teardown_plan(&desired, &observed);
-    setup::print_plan(&plan, "teardown");
-    let options = ApplyOptions::new(std::env::temp_dir());
-    let report = apply(clients, &plan, &options, &mut |change: &Change| {
-        setup::progress(change, false)
-    })
-    .await
-    .context("teardown")?;
-    let left = observe(clients, &desired).await?;
-    let rest = teardown_plan(&desired, &left);
-    if !rest.is_empty() {
+    let options = SetupOptions {
+        adopt: false,
+        dry_run: false,
+        apply: ApplyOptions::new(std::env::temp_dir()),
+    };
+    let mut printer = Printer::new("teardown", false, false);
+    let outcome = iamkit_provision::teardown(clients, manifest, &options, &mut printer)
+        .await
+        .context("teardown")?;
+    if !outcome.left.is_empty() {
         bail!(
             "{} change(s) still to make after teardown: {}",
-            rest.changes.len(),
-            rest.changes
-                .iter()
-                .map(|c| c.address.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            outcome.left.len(),
+            outcome.left.join(", ")
         );
     }
     Ok(format!(
         "{} changes made; nothing of the stack is left",
-        report.changes
+        outcome.applied.map_or(0, |r| r.changes)
     ))
 }

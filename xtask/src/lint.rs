@@ -3,7 +3,7 @@
 //! A folder stands for the `*.json` files directly in it (not `*.schema.json`), plus two files
 //! when they are there: the `baseline.toml` manifest and the `lint.toml` of accepted findings.
 //! A `.toml` file given by name is a manifest. A manifest is reviewed exactly as `cargo xtask
-//! setup` reviews it before it writes anything (`iamkit_provision::review`): its policy files,
+//! setup` reviews it before it writes anything (`iamkit_stack::review`): its policy files,
 //! its groups' and roles' managed policies, and its roles' trust policies as the provisioner
 //! writes them. Other policy files are linted on their own, with the folder's `lint.toml`.
 //! Exit status 1 when an error or security finding is not accepted, or when a manifest itself
@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use iamkit_lint::{self as lint, Finding, LintOptions, Suppression};
-use iamkit_provision::review::{self, ACCEPTANCES};
+use iamkit_stack::review::{self, ACCEPTANCES};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -115,7 +115,7 @@ fn lint_all(root: &Path, inputs: &Inputs) -> Result<Vec<Finding>> {
     let mut reviewed = BTreeSet::new();
     for path in &inputs.manifests {
         let label = display(path, root);
-        let manifest = iamkit_provision::read_manifest(path)
+        let manifest = iamkit_stack::read_manifest(path)
             .map_err(|errors| anyhow::anyhow!("{errors}"))
             .with_context(|| format!("reading {label}"))?;
         reviewed.extend(review::policy_files(&manifest).iter().map(|p| canonical(p)));

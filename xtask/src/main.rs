@@ -9,6 +9,7 @@ mod emulator;
 mod lambda;
 mod lint;
 mod mfa;
+mod printer;
 mod schema;
 mod setup;
 mod simulate;

@@ -8,10 +8,9 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-use iamkit_provision::{
-    Clients, Code, Manifest, Target,
-    verify::{Report, Runner, VerifyOptions, load_expectations, verify},
-};
+use iamkit_provision::{Clients, Target};
+use iamkit_stack::{Code, Manifest};
+use iamkit_verify::{Report, Runner, VerifyOptions, load_expectations, verify};
 
 use crate::{
     lambda,

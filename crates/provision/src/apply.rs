@@ -17,13 +17,13 @@ use aws_smithy_types::{
 use aws_sdk_iam::error::SdkError;
 use futures_util::{StreamExt, stream::FuturesUnordered};
 
+use iamkit_stack::{Change, Op, Plan, STACK_TAG};
+
 use crate::{
     Clients,
-    desired::STACK_TAG,
     error::{Error, Failure},
     observe::marked,
     password,
-    plan::{Change, Op, Plan},
 };
 
 /// How many changes [`apply`] runs at once unless told otherwise: enough for every change of

@@ -1,26 +1,13 @@
 //! What can go wrong while provisioning.
 
-use std::{fmt, path::PathBuf};
+use std::path::PathBuf;
 
 use aws_smithy_types::error::{display::DisplayErrorContext, metadata::ProvideErrorMetadata};
 use serde::Serialize;
 
-use crate::{manifest::ManifestErrors, preflight::Missing};
+use iamkit_stack::{Conflict, ManifestErrors};
 
-/// A resource with a manifest name that the stack does not own.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Conflict {
-    /// The resource, as the plan names it (`user dev-user`).
-    pub address: String,
-    /// Why it is not ours.
-    pub reason: String,
-}
-
-impl fmt::Display for Conflict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.address, self.reason)
-    }
-}
+use crate::preflight::Missing;
 
 /// A change that could not be made.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -110,6 +97,12 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A deployment package could not be made: nothing was written.
+    #[error("no deployment package: {message}; nothing was written")]
+    Package {
+        /// What went wrong.
+        message: String,
+    },
     /// The credentials file could not be written.
     #[error("cannot write the credentials file {}: {source}", path.display())]
     Credentials {
@@ -121,7 +114,8 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn aws<E, R>(
+    /// A failed AWS call, described as `Code: message`.
+    pub fn aws<E, R>(
         operation: &'static str,
         resource: &str,
         error: aws_sdk_iam::error::SdkError<E, R>,

@@ -7,8 +7,8 @@ use serde::Serialize;
 use crate::{
     desired::{Code, Desired, name_in_arn},
     document,
-    error::Conflict,
-    observe::{Observed, tagged},
+    marks::not_tagged,
+    observed::{Observed, tagged},
 };
 
 /// What a change does to its resource.
@@ -307,6 +307,25 @@ pub enum Resource<'a> {
     MfaDevice(&'a str),
 }
 
+/// A resource with a manifest name that the stack does not own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    /// The resource, as the plan names it (`user dev-user`).
+    pub address: String,
+    /// Why it is not ours.
+    pub reason: String,
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.address, self.reason)
+    }
+}
+
+/// The length of a generated console password unless the account's password policy asks for
+/// more.
+pub const DEFAULT_PASSWORD_LENGTH: usize = 20;
+
 /// One change to one resource or relation.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Change {
@@ -454,10 +473,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
         };
         if !tagged(&seen.tags, stack) {
             if !adopt {
-                plan.conflict(
-                    address,
-                    format!("not tagged `{}={stack}`", crate::STACK_TAG),
-                );
+                plan.conflict(address, not_tagged(stack));
                 continue;
             }
             plan.push(Change::new(
@@ -581,10 +597,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
             Some(seen) => {
                 let tag = Op::TagUser { name: name.clone() };
                 if !ours_or_adopted(&mut plan, &address, tagged(&seen.tags, stack), tag) {
-                    plan.conflict(
-                        address,
-                        format!("not tagged `{}={stack}`", crate::STACK_TAG),
-                    );
+                    plan.conflict(address, not_tagged(stack));
                     continue;
                 }
                 (seen.groups.clone(), seen.login_profile)
@@ -627,7 +640,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
                         length: observed
                             .password_min_length
                             .unwrap_or(0)
-                            .max(crate::password::DEFAULT_LENGTH),
+                            .max(DEFAULT_PASSWORD_LENGTH),
                     },
                 )
                 .because("generated; to be changed at first sign-in"),
@@ -659,10 +672,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
             Some(seen) => {
                 let tag = Op::TagRole { name: name.clone() };
                 if !ours_or_adopted(&mut plan, &address, tagged(&seen.tags, stack), tag) {
-                    plan.conflict(
-                        address,
-                        format!("not tagged `{}={stack}`", crate::STACK_TAG),
-                    );
+                    plan.conflict(address, not_tagged(stack));
                     continue;
                 }
                 if !seen
@@ -772,10 +782,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
                     name: bucket.name.clone(),
                 },
             )),
-            Some(_) => plan.conflict(
-                address,
-                format!("not tagged `{}={stack}`", crate::STACK_TAG),
-            ),
+            Some(_) => plan.conflict(address, not_tagged(stack)),
         }
     }
 
@@ -813,10 +820,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
                     arn: seen.arn.clone(),
                 };
                 if !ours_or_adopted(&mut plan, &address, tagged(&seen.tags, stack), tag) {
-                    plan.conflict(
-                        address,
-                        format!("not tagged `{}={stack}`", crate::STACK_TAG),
-                    );
+                    plan.conflict(address, not_tagged(stack));
                     continue;
                 }
                 if let Some(code) = &function.code
@@ -968,7 +972,7 @@ pub fn teardown_plan(desired: &Desired, observed: &Observed) -> Plan {
         // Devices assigned to the user go with it (IAM refuses to delete a user with one).
         // The device `cargo xtask mfa enroll` created is recorded on the user, and goes too
         // when an interrupted enrolment left it unassigned.
-        let our_device = user.tags.get(crate::mfa::DEVICE_TAG).map(|device| {
+        let our_device = user.tags.get(crate::marks::MFA_DEVICE_TAG).map(|device| {
             format!(
                 "arn:{}:iam::{}:mfa/{device}",
                 desired.partition, desired.account

@@ -8,7 +8,7 @@ use super::*;
 use crate::{
     Code, Identity, STACK_TAG,
     manifest::parse_manifest,
-    observe::{
+    observed::{
         Entities, ObservedBucket, ObservedFunction, ObservedGroup, ObservedPolicy, ObservedRole,
         ObservedUser, PolicyVersion, Tags,
     },
@@ -250,8 +250,8 @@ fn the_password_is_as_long_as_the_account_policy_asks_and_never_shorter_than_the
             })
             .unwrap()
     };
-    assert_eq!(length(None), crate::password::DEFAULT_LENGTH);
-    assert_eq!(length(Some(8)), crate::password::DEFAULT_LENGTH);
+    assert_eq!(length(None), DEFAULT_PASSWORD_LENGTH);
+    assert_eq!(length(Some(8)), DEFAULT_PASSWORD_LENGTH);
     assert_eq!(length(Some(64)), 64);
 }
 

@@ -10,11 +10,14 @@ use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
 use aws_smithy_types::error::display::DisplayErrorContext;
 use iamkit_eval::Decision;
 
-use super::{
-    Check, Expectation, Group, Judged, Placeholders, Principal, Report, Runner, SESSION_NAME,
-    Status, VerifyOptions, controls,
+use iamkit_provision::{Clients, Target, from_config};
+use iamkit_stack::Desired;
+
+use crate::{
+    Runner, VerifyOptions, controls,
+    expectations::{Expectation, Judged, Placeholders, Principal, SESSION_NAME},
+    report::{Check, Group, Report, Status},
 };
-use crate::{Clients, Desired, Target, from_config};
 
 /// What the function writes, and what must be read back.
 pub const GREETING: &str = "Hello, World!";
@@ -314,7 +317,7 @@ async fn assume(
         Ok(out) => out
             .role()
             .and_then(|r| r.assume_role_policy_document())
-            .and_then(crate::document::parse_returned)
+            .and_then(iamkit_stack::document::parse_returned)
             .is_some_and(|t| controls::trust_without_mfa(&t).is_empty()),
         Err(_) => false,
     };

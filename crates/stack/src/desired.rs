@@ -6,6 +6,7 @@ use std::{
     sync::Arc,
 };
 
+use base64::Engine as _;
 use iamkit_arn::{AccountId, Arn, Partition};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -14,9 +15,6 @@ use crate::{
     manifest::{Manifest, ManifestError, ManifestErrors, Trust},
     review::ACCOUNT_PLACEHOLDER,
 };
-
-/// The tag key that marks a resource as created (or adopted) by a stack.
-pub const STACK_TAG: &str = "iamkit:stack";
 
 /// Who is calling: from `sts:GetCallerIdentity`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,14 +91,14 @@ impl Code {
 
     /// The SHA-256 as Lambda reports it (`CodeSha256`: base64).
     pub fn sha256_base64(&self) -> String {
-        aws_smithy_types::base64::encode(self.sha256)
+        base64::engine::general_purpose::STANDARD.encode(self.sha256)
     }
 }
 
 /// Everything the manifest asks for, in the caller's account.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Desired {
-    /// The stack name (the value of the [`STACK_TAG`] tag).
+    /// The stack name (the value of the [`crate::STACK_TAG`] tag).
     pub stack: String,
     /// The account.
     pub account: AccountId,
@@ -221,7 +219,7 @@ impl Desired {
         if !errors.is_empty() {
             return Err(ManifestErrors(errors));
         }
-        let group_path = format!("/iamkit/{}/", manifest.stack);
+        let group_path = crate::marks::group_path(&manifest.stack);
         Ok(Desired {
             stack: manifest.stack.clone(),
             account,
@@ -301,13 +299,13 @@ impl Desired {
 
     /// The path of the stack's groups: `/iamkit/<stack>/`.
     pub fn group_path(&self) -> String {
-        format!("/iamkit/{}/", self.stack)
+        crate::marks::group_path(&self.stack)
     }
 }
 
 /// The name at the end of an IAM ARN, after its path:
 /// `arn:aws:iam::123456789012:policy/path/NAME` -> `NAME`.
-pub(crate) fn name_in_arn(arn: &str) -> &str {
+pub fn name_in_arn(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 

@@ -9,7 +9,7 @@ use std::{
 use iamkit_eval::{Decision, Engine, Evaluation, NamedPolicy, Policies, Reason, Request};
 use serde::Deserialize;
 
-use crate::manifest::{ManifestError, ManifestErrors, line_column};
+use iamkit_stack::{ManifestError, ManifestErrors, line_column};
 
 /// One expected decision, as written in the file (placeholders not yet filled in).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,138 @@
+//! `verify`: proves that the account does what the manifest and the article intend, and says
+//! for each check why it passed or failed.
+//!
+//! Four groups of checks, in order, over one read of the account (the stack as
+//! `iamkit_provision::observe` sees it, and the snapshot of the account's IAM that read
+//! takes):
+//!
+//! 1. **drift**: the plan from provisioning is empty; otherwise every change it would make.
+//! 2. **static access**: each expectation of `policies/expectations.toml`, decided by
+//!    iamkit-eval over the policies read back from the snapshot (managed and inline, the
+//!    user's and its groups', a role's, and a role's trust policy for `sts:AssumeRole`).
+//! 3. **live**: calls made with the principals' own credentials: a temporary access key of the
+//!    user (deleted at the end, even on failure), a session of each role that trusts the
+//!    account, and the function invoked and its object read back. On AWS, the deny
+//!    expectations are also asked of AWS's policy simulator, and every disagreement with our
+//!    engine is reported.
+//! 4. **account**: root MFA and root access keys, no user with policies attached directly, no
+//!    customer policy granting `*:*`, roles trusting the account require MFA.
+
+mod access;
+mod account;
+mod controls;
+mod drift;
+mod expectations;
+mod live;
+mod readback;
+mod report;
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use iamkit_provision::{Clients, Error, observe_with_snapshot, whoami};
+use iamkit_stack::{Code, Desired, Manifest};
+
+pub use controls::{full_admin_statements, trust_without_mfa};
+pub use expectations::{
+    Expectation, Judged, Placeholders, Principal, SESSION_NAME, judge, load_expectations,
+    parse_expectations, request,
+};
+pub use live::{GREETING, KEY_MARK, aws_decision};
+pub use readback::{ReadPolicy, Reader};
+pub use report::{Check, Group, Report, Status, Summary};
+
+/// How the function is run for the live check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Runner {
+    /// `lambda:Invoke` on the deployed function (AWS).
+    Lambda,
+    /// The deployment package's `bootstrap`, run through the local Lambda Runtime API
+    /// (`iamkit_emulator::lambda`) against the emulator, with the temporary credentials of the
+    /// function's execution role as read back from the account. Before it runs, the deployed
+    /// `CodeSha256` is compared with the package's.
+    Local {
+        /// The unpacked `bootstrap` executable.
+        bootstrap: PathBuf,
+    },
+}
+
+/// What verify checks, beyond the manifest.
+#[derive(Clone, Debug)]
+pub struct VerifyOptions {
+    /// The expectations (`policies/expectations.toml`).
+    pub expectations: Vec<Expectation>,
+    /// Each function's deployment package, by name: drift then compares the deployed code.
+    pub code: BTreeMap<String, Code>,
+    /// How the function is run.
+    pub runner: Runner,
+    /// The object the function writes: `hello.txt`, as in the article.
+    pub object: String,
+}
+
+impl VerifyOptions {
+    /// Options with the article's object name.
+    pub fn new(expectations: Vec<Expectation>, runner: Runner) -> VerifyOptions {
+        VerifyOptions {
+            expectations,
+            code: BTreeMap::new(),
+            runner,
+            object: "hello.txt".to_owned(),
+        }
+    }
+}
+
+/// Runs every check against the caller's account, reading the account once. An `Err` only
+/// when the account cannot be read at all (or the manifest cannot be filled in); every other
+/// problem is a failed check.
+pub async fn verify(
+    clients: &Clients,
+    manifest: &Manifest,
+    region: &str,
+    options: &VerifyOptions,
+) -> Result<Report, Error> {
+    let identity = whoami(clients).await?;
+    let desired = Desired::new(manifest, &identity, region, &options.code)?;
+    let mut report = Report {
+        stack: desired.stack.clone(),
+        account: desired.account.to_string(),
+        region: desired.region.clone(),
+        target: if clients.target.is_aws() {
+            "aws"
+        } else {
+            "emulator"
+        }
+        .to_owned(),
+        ..Report::default()
+    };
+    // One read of the account: the stack as it is, and the snapshot of its IAM that the
+    // static checks and the account controls read.
+    let (observed, snapshot) = observe_with_snapshot(clients, &desired).await?;
+    drift::drift(&desired, &observed, &mut report);
+    let at = placeholders(&desired);
+    let mut reader = Reader::new(&snapshot);
+    let judged = access::access(
+        clients,
+        &mut reader,
+        &at,
+        &options.expectations,
+        &mut report,
+    )
+    .await?;
+    live::run(clients, &desired, &at, options, &judged, &mut report).await;
+    account::account(clients, &desired, &snapshot, &mut report).await;
+    Ok(report)
+}
+
+/// The placeholder values for `desired`'s account.
+pub fn placeholders(desired: &Desired) -> Placeholders {
+    Placeholders {
+        partition: desired.partition.clone(),
+        account: desired.account.to_string(),
+        region: desired.region.clone(),
+        bucket: desired
+            .bucket
+            .as_ref()
+            .map(|b| b.name.clone())
+            .unwrap_or_default(),
+        function: desired.functions.keys().next().cloned().unwrap_or_default(),
+    }
+}
