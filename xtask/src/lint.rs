@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use iamkit_lint::{self as lint, Finding, LintOptions, Suppression};
-use iamkit_stack::review::{self, ACCEPTANCES};
+use iamkit_stack::{ACCEPTANCES, parse_acceptances, review};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -125,9 +125,8 @@ fn lint_all(root: &Path, inputs: &Inputs) -> Result<Vec<Finding>> {
     for path in &inputs.acceptances {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        suppressions.extend(
-            review::parse_acceptances(path, &text).map_err(|errors| anyhow::anyhow!("{errors}"))?,
-        );
+        suppressions
+            .extend(parse_acceptances(path, &text).map_err(|errors| anyhow::anyhow!("{errors}"))?);
     }
     let options = LintOptions {
         suppressions,

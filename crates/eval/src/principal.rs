@@ -7,6 +7,8 @@
 //! the role's permissions boundary and session policy; naming the user or the session grants
 //! directly.
 
+use iamkit_arn::{Arn, Partition};
+
 /// What kind of caller a request's principal string names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -103,7 +105,12 @@ impl<'r> Caller<'r> {
         if is_account_id(principal) {
             caller.kind = Kind::Root;
             caller.account = Some(principal);
-            caller.principal_arn = Some(format!("arn:aws:iam::{principal}:root").into());
+            caller.principal_arn = principal.parse().ok().map(|id| {
+                Arn::account_root(&Partition::Aws, id)
+                    .as_str()
+                    .to_owned()
+                    .into()
+            });
             return caller;
         }
         let Some([_, partition, service, _region, account, resource]) = arn_parts(principal) else {
@@ -143,9 +150,12 @@ impl<'r> Caller<'r> {
                 caller.kind = Kind::AssumedRole;
                 let mut it = resource.split('/');
                 caller.role_name = it.nth(1);
-                if let Some(role) = caller.role_name {
-                    caller.principal_arn =
-                        Some(format!("arn:{partition}:iam::{account}:role/{role}").into());
+                if let (Some(role), Ok(partition), Ok(account)) =
+                    (caller.role_name, partition.parse(), account.parse())
+                {
+                    caller.principal_arn = Arn::iam_role(&partition, account, "/", role)
+                        .ok()
+                        .map(|arn| arn.as_str().to_owned().into());
                 }
             }
             "sts" if resource.starts_with("federated-user/") => {

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use aws_smithy_types::error::{display::DisplayErrorContext, metadata::ProvideErrorMetadata};
 use serde::Serialize;
 
-use iamkit_stack::{Conflict, ManifestErrors};
-
-use crate::preflight::Missing;
+use iamkit_stack::{Conflict, ManifestErrors, Missing};
 
 /// A change that could not be made.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

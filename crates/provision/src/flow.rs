@@ -16,8 +16,11 @@ use iamkit_stack::{
 };
 
 use crate::{
-    ApplyOptions, ApplyReport, Clients, DEFAULT_REGION, Error, PermissionCheck, apply,
-    check_permissions, observe, observe_for_teardown, whoami,
+    apply::{ApplyOptions, ApplyReport, apply},
+    clients::{Clients, DEFAULT_REGION},
+    error::Error,
+    observe::{observe, observe_for_teardown, whoami},
+    preflight::{PermissionCheck, check_permissions},
 };
 
 /// What a flow tells its caller as it goes, and what it asks. Every method has a default: a

@@ -32,4 +32,4 @@ pub use flow::{Events, SetupOptions, SetupOutcome, TeardownOutcome, setup, teard
 pub use observe::{
     READ_PARALLELISM, observe, observe_for_teardown, observe_with_snapshot, read_snapshot, whoami,
 };
-pub use preflight::{Missing, PermissionCheck, Principal, check_permissions, confirm};
+pub use preflight::{PermissionCheck, Principal, check_permissions, confirm};

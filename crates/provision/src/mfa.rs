@@ -16,7 +16,7 @@ use std::fmt;
 use aws_sdk_iam::types::{SummaryKeyType, Tag};
 use totp_rs::{Algorithm, Builder, Secret};
 
-use crate::Clients;
+use crate::clients::Clients;
 
 /// The user tag that records the virtual MFA device iamkit created for that user.
 pub const DEVICE_TAG: &str = "iamkit:mfa-device";

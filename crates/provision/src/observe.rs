@@ -12,7 +12,7 @@ use iamkit_stack::{
     name_in_arn, tagged,
 };
 
-use crate::{Clients, error::Error};
+use crate::{clients::Clients, error::Error};
 
 /// How many reads run at once. Reads are cheap for IAM, and the SDK retries a throttled one.
 pub const READ_PARALLELISM: usize = 32;

@@ -12,21 +12,12 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 
-use iamkit_stack::{Identity, Permission};
+use iamkit_stack::{Identity, Missing, Permission};
 
 use crate::{
     clients::Clients,
     error::{Error, sdk_message},
 };
-
-/// A permission that simulation says the caller does not have.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Missing {
-    /// The permission.
-    pub permission: Permission,
-    /// IAM's decision: `implicitDeny` (no policy allows it) or `explicitDeny`.
-    pub decision: String,
-}
 
 /// Which principal `iam:SimulatePrincipalPolicy` is asked about for a caller ARN.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -227,10 +218,9 @@ async fn role_arn(clients: &Clients, caller: &Identity, role: &str) -> Result<St
 }
 
 fn fallback_role_arn(caller: &Identity, role: &str) -> String {
-    format!(
-        "arn:{}:iam::{}:role/{role}",
-        caller.partition, caller.account
-    )
+    // The role's name comes from the caller's session ARN, which STS built from it.
+    iamkit_arn::Arn::iam_role(&caller.partition, caller.account, "/", role)
+        .map_or_else(|_| role.to_owned(), |arn| arn.as_str().to_owned())
 }
 
 /// Whether to go on with the writes: `yes` (from `--yes`) goes on; otherwise the person at the

@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    manifest::{Manifest, ManifestError, ManifestErrors, Trust},
-    review::ACCOUNT_PLACEHOLDER,
+    located::{ManifestError, ManifestErrors},
+    manifest::{Manifest, PolicySource, Trust},
+    policy_file::ACCOUNT_PLACEHOLDER,
 };
 
 /// Who is calling: from `sts:GetCallerIdentity`.
@@ -24,13 +25,17 @@ pub struct Identity {
     /// The caller's ARN.
     pub arn: String,
     /// The partition (`aws`, `aws-cn`, ...), from the ARN.
-    pub partition: String,
+    pub partition: Partition,
 }
 
 impl Identity {
     /// An identity from an account id and caller ARN; the partition is read from the ARN.
     pub fn new(account: AccountId, arn: &str) -> Identity {
-        let partition = arn.split(':').nth(1).unwrap_or("aws").to_owned();
+        let partition = arn
+            .split(':')
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_default();
         Identity {
             account,
             arn: arn.to_owned(),
@@ -103,7 +108,7 @@ pub struct Desired {
     /// The account.
     pub account: AccountId,
     /// The partition.
-    pub partition: String,
+    pub partition: Partition,
     /// The region.
     pub region: String,
     /// Customer-managed policies by name.
@@ -192,115 +197,149 @@ impl Desired {
         region: &str,
         code: &BTreeMap<String, Code>,
     ) -> Result<Desired, ManifestErrors> {
-        let account = identity.account;
-        let partition = identity.partition.clone();
+        let (account, partition) = (identity.account, &identity.partition);
         let mut errors = Vec::new();
         let mut policies = BTreeMap::new();
         for (name, source) in &manifest.policies {
-            let text = source.text.replace(ACCOUNT_PLACEHOLDER, account.as_ref());
-            match serde_json::from_str(&text) {
-                Ok(document) => {
-                    policies.insert(
-                        name.clone(),
-                        DesiredPolicy {
-                            arn: format!("arn:{partition}:iam::{account}:policy/{name}"),
-                            document,
-                        },
-                    );
+            match desired_policy(source, partition, account, name) {
+                Ok(policy) => {
+                    policies.insert(name.clone(), policy);
                 }
-                Err(e) => errors.push(ManifestError {
-                    file: source.file.clone(),
-                    location: Some((e.line(), e.column())),
-                    message: e.to_string(),
-                    help: None,
-                }),
+                Err(error) => errors.push(error),
+            }
+        }
+        let mut roles = BTreeMap::new();
+        for (name, spec) in &manifest.roles {
+            match Arn::iam_role(partition, account, "/", name) {
+                Ok(arn) => {
+                    let role = DesiredRole {
+                        arn: arn.as_str().to_owned(),
+                        trust: trust_policy(&spec.trust, partition, &account),
+                        policies: spec.policies.iter().cloned().collect(),
+                    };
+                    roles.insert(name.clone(), role);
+                }
+                Err(e) => errors.push(manifest_error(&manifest.file, e)),
             }
         }
         if !errors.is_empty() {
             return Err(ManifestErrors(errors));
         }
-        let group_path = crate::marks::group_path(&manifest.stack);
         Ok(Desired {
             stack: manifest.stack.clone(),
             account,
             region: region.to_owned(),
             policies,
-            groups: manifest
-                .groups
-                .iter()
-                .map(|(name, g)| {
-                    let group = DesiredGroup {
-                        path: group_path.clone(),
-                        policies: g.policies.iter().cloned().collect(),
-                    };
-                    (name.clone(), group)
-                })
-                .collect(),
-            users: manifest
-                .users
-                .iter()
-                .map(|(name, u)| {
-                    let user = DesiredUser {
-                        groups: u.groups.iter().cloned().collect(),
-                        console: u.console,
-                    };
-                    (name.clone(), user)
-                })
-                .collect(),
-            roles: manifest
-                .roles
-                .iter()
-                .map(|(name, r)| {
-                    let role = DesiredRole {
-                        arn: format!("arn:{partition}:iam::{account}:role/{name}"),
-                        trust: trust_policy(&r.trust, &partition, &account),
-                        policies: r.policies.iter().cloned().collect(),
-                    };
-                    (name.clone(), role)
-                })
-                .collect(),
-            bucket: manifest.bucket.as_ref().map(|b| match &b.name {
-                Some(name) => DesiredBucket {
-                    name: name.clone(),
-                    derived: false,
-                },
-                None => DesiredBucket {
-                    name: format!("{}-{account}-{region}", manifest.stack),
-                    derived: true,
-                },
-            }),
-            functions: manifest
-                .functions
-                .iter()
-                .map(|(name, f)| {
-                    let function = DesiredFunction {
-                        runtime: f.runtime.clone(),
-                        handler: f.handler.clone(),
-                        role: f.role.clone(),
-                        code: code.get(name).cloned(),
-                    };
-                    (name.clone(), function)
-                })
-                .collect(),
-            partition,
+            groups: groups(manifest),
+            users: users(manifest),
+            roles,
+            bucket: bucket(manifest, account, region),
+            functions: functions(manifest, code),
+            partition: partition.clone(),
             adopt: false,
         })
     }
 
     /// The ARN of a manifest policy, by name.
-    pub fn policy_arn(&self, name: &str) -> String {
-        format!("arn:{}:iam::{}:policy/{name}", self.partition, self.account)
+    pub fn policy_arn(&self, name: &str) -> Option<String> {
+        self.policies.get(name).map(|p| p.arn.clone())
     }
 
     /// The ARN of a manifest role, by name (path `/`).
-    pub fn role_arn(&self, name: &str) -> String {
-        format!("arn:{}:iam::{}:role/{name}", self.partition, self.account)
+    pub fn role_arn(&self, name: &str) -> Option<String> {
+        self.roles.get(name).map(|r| r.arn.clone())
     }
 
     /// The path of the stack's groups: `/iamkit/<stack>/`.
     pub fn group_path(&self) -> String {
         crate::marks::group_path(&self.stack)
     }
+}
+
+fn manifest_error(file: &std::path::Path, error: iamkit_arn::ArnError) -> ManifestError {
+    ManifestError {
+        file: file.to_owned(),
+        location: None,
+        help: error.help().map(str::to_owned),
+        message: error.to_string(),
+    }
+}
+
+/// A policy file filled in for the account: its ARN and its document.
+fn desired_policy(
+    source: &PolicySource,
+    partition: &Partition,
+    account: AccountId,
+    name: &str,
+) -> Result<DesiredPolicy, ManifestError> {
+    let arn = Arn::iam_policy(partition, account, "/", name)
+        .map_err(|e| manifest_error(&source.file, e))?;
+    let text = source.text.replace(ACCOUNT_PLACEHOLDER, account.as_ref());
+    let document = serde_json::from_str(&text).map_err(|e| ManifestError {
+        file: source.file.clone(),
+        location: Some((e.line(), e.column())),
+        message: e.to_string(),
+        help: None,
+    })?;
+    Ok(DesiredPolicy {
+        arn: arn.as_str().to_owned(),
+        document,
+    })
+}
+
+fn groups(manifest: &Manifest) -> BTreeMap<String, DesiredGroup> {
+    let path = crate::marks::group_path(&manifest.stack);
+    let group = |g: &crate::manifest::GroupSpec| DesiredGroup {
+        path: path.clone(),
+        policies: g.policies.iter().cloned().collect(),
+    };
+    manifest
+        .groups
+        .iter()
+        .map(|(name, g)| (name.clone(), group(g)))
+        .collect()
+}
+
+fn users(manifest: &Manifest) -> BTreeMap<String, DesiredUser> {
+    let user = |u: &crate::manifest::UserSpec| DesiredUser {
+        groups: u.groups.iter().cloned().collect(),
+        console: u.console,
+    };
+    manifest
+        .users
+        .iter()
+        .map(|(name, u)| (name.clone(), user(u)))
+        .collect()
+}
+
+fn bucket(manifest: &Manifest, account: AccountId, region: &str) -> Option<DesiredBucket> {
+    manifest.bucket.as_ref().map(|b| match &b.name {
+        Some(name) => DesiredBucket {
+            name: name.clone(),
+            derived: false,
+        },
+        None => DesiredBucket {
+            name: format!("{}-{account}-{region}", manifest.stack),
+            derived: true,
+        },
+    })
+}
+
+fn functions(
+    manifest: &Manifest,
+    code: &BTreeMap<String, Code>,
+) -> BTreeMap<String, DesiredFunction> {
+    let function = |name: &String, f: &crate::manifest::FunctionSpec| DesiredFunction {
+        runtime: f.runtime.clone(),
+        handler: f.handler.clone(),
+        role: f.role.clone(),
+        code: code.get(name).cloned(),
+    };
+    manifest
+        .functions
+        .iter()
+        .map(|(name, f)| (name.clone(), function(name, f)))
+        .collect()
 }
 
 /// The name at the end of an IAM ARN, after its path:
@@ -313,15 +352,14 @@ pub fn name_in_arn(arn: &str) -> &str {
 pub const GITHUB_OIDC_HOST: &str = "token.actions.githubusercontent.com";
 
 /// The trust policy document for `trust`.
-pub fn trust_policy(trust: &Trust, partition: &str, own: &AccountId) -> Value {
+pub fn trust_policy(trust: &Trust, partition: &Partition, own: &AccountId) -> Value {
     let statement = match trust {
         Trust::Account {
             account,
             require_mfa,
         } => {
             let account = account.unwrap_or(*own);
-            let partition: Partition = partition.parse().unwrap_or_default();
-            let root = Arn::account_root(&partition, account);
+            let root = Arn::account_root(partition, account);
             let mut statement = json!({
                 "Effect": "Allow",
                 "Principal": {"AWS": root.as_str()},
@@ -346,10 +384,12 @@ pub fn trust_policy(trust: &Trust, partition: &str, own: &AccountId) -> Value {
             branch,
         } => {
             // The manifest may write the provider with the `<account-id>` placeholder.
-            let provider = provider.as_ref().map_or_else(
-                || format!("arn:{partition}:iam::{own}:oidc-provider/{GITHUB_OIDC_HOST}"),
-                |p| p.replace("<account-id>", own.as_ref()),
-            );
+            let provider = match provider {
+                Some(p) => p.replace(ACCOUNT_PLACEHOLDER, own.as_ref()),
+                None => Arn::iam_oidc_provider(partition, *own, GITHUB_OIDC_HOST)
+                    .map(|arn| arn.as_str().to_owned())
+                    .unwrap_or_default(),
+            };
             json!({
                 "Effect": "Allow",
                 "Principal": {"Federated": provider},
@@ -391,7 +431,7 @@ mod tests {
                 account: None,
                 require_mfa: true,
             },
-            "aws",
+            &Partition::Aws,
             &own,
         );
         assert_eq!(
@@ -402,14 +442,18 @@ mod tests {
             admin["Statement"][0]["Condition"]["Bool"]["aws:MultiFactorAuthPresent"],
             "true"
         );
-        let lambda = trust_policy(&Trust::Service("lambda.amazonaws.com".into()), "aws", &own);
+        let lambda = trust_policy(
+            &Trust::Service("lambda.amazonaws.com".into()),
+            &Partition::Aws,
+            &own,
+        );
         let github = trust_policy(
             &Trust::GithubOidc {
                 provider: None,
                 repository: "octo/iamkit".into(),
                 branch: "main".into(),
             },
-            "aws",
+            &Partition::Aws,
             &own,
         );
         assert_eq!(
@@ -436,7 +480,7 @@ mod tests {
                 repository: "octo/iamkit".into(),
                 branch: "main".into(),
             },
-            "aws",
+            &Partition::Aws,
             &own,
         );
         assert_eq!(written, github);
@@ -447,7 +491,7 @@ mod tests {
         let account = "123456789012".parse().unwrap();
         let root = Identity::new(account, "arn:aws-cn:iam::123456789012:root");
         assert!(root.is_root());
-        assert_eq!(root.partition, "aws-cn");
+        assert_eq!(root.partition, Partition::AwsCn);
         assert!(!Identity::new(account, "arn:aws:iam::123456789012:user/moto").is_root());
     }
 }

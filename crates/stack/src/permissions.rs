@@ -2,6 +2,7 @@
 //! are authorized by and the resources they are about. Kept next to [`Op`]: a new operation is
 //! added to both, and an end-to-end test checks that every request `apply` sends is covered.
 
+use iamkit_arn::{Arn, ArnError};
 use serde::Serialize;
 
 use crate::{
@@ -16,6 +17,15 @@ pub struct Permission {
     pub action: String,
     /// The resource ARN (`*` for actions that take no resource).
     pub resource: String,
+}
+
+/// A permission that simulation says the caller does not have.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// The permission.
+    pub permission: Permission,
+    /// IAM's decision: `implicitDeny` (no policy allows it) or `explicitDeny`.
+    pub decision: String,
 }
 
 /// Every permission `apply` needs to carry out `plan`, sorted and without repeats.
@@ -38,19 +48,26 @@ struct Arns<'a> {
 }
 
 impl Arns<'_> {
-    fn iam(&self, resource: &str) -> String {
-        format!(
-            "arn:{}:iam::{}:{resource}",
-            self.desired.partition, self.desired.account
-        )
+    /// The ARN's text. Names the manifest or IAM accepted always build; were one not to, `*`
+    /// asks the simulator about more, never less.
+    fn text(arn: Result<Arn, ArnError>) -> String {
+        arn.map_or_else(|_| "*".to_owned(), |arn| arn.as_str().to_owned())
     }
 
     fn user(&self, name: &str) -> String {
-        self.iam(&format!("user/{name}"))
+        let d = self.desired;
+        Self::text(Arn::iam_user(&d.partition, d.account, "/", name))
     }
 
     fn role(&self, name: &str) -> String {
-        self.iam(&format!("role/{name}"))
+        let d = self.desired;
+        Self::text(Arn::iam_role(&d.partition, d.account, "/", name))
+    }
+
+    /// A group of the manifest, under the stack's path; any other at `path`.
+    fn group_at(&self, name: &str, path: &str) -> String {
+        let d = self.desired;
+        Self::text(Arn::iam_group(&d.partition, d.account, path, name))
     }
 
     fn group(&self, name: &str) -> String {
@@ -58,28 +75,42 @@ impl Arns<'_> {
             .desired
             .groups
             .get(name)
-            .map(|g| g.path.as_str())
-            .unwrap_or("/");
-        self.iam(&format!("group{path}{name}"))
+            .map_or("/", |g| g.path.as_str());
+        self.group_at(name, path)
     }
 
     fn policy(&self, name: &str) -> String {
-        self.desired
-            .policies
-            .get(name)
-            .map(|p| p.arn.clone())
-            .unwrap_or_else(|| self.iam(&format!("policy/{name}")))
+        let d = self.desired;
+        d.policy_arn(name)
+            .unwrap_or_else(|| Self::text(Arn::iam_policy(&d.partition, d.account, "/", name)))
+    }
+
+    fn instance_profile(&self, name: &str) -> String {
+        let d = self.desired;
+        Self::text(Arn::iam_instance_profile(
+            &d.partition,
+            d.account,
+            "/",
+            name,
+        ))
     }
 
     fn bucket(&self, name: &str) -> String {
-        format!("arn:{}:s3:::{name}", self.desired.partition)
+        Self::text(Arn::s3_bucket(&self.desired.partition, name))
+    }
+
+    fn objects(&self, bucket: &str) -> String {
+        Self::text(Arn::s3_object(&self.desired.partition, bucket, "*"))
     }
 
     fn function(&self, name: &str) -> String {
-        format!(
-            "arn:{}:lambda:{}:{}:function:{name}",
-            self.desired.partition, self.desired.region, self.desired.account
-        )
+        let d = self.desired;
+        Self::text(Arn::lambda_function(
+            &d.partition,
+            &d.region,
+            d.account,
+            name,
+        ))
     }
 
     /// The calls `apply` makes for `op` (see `apply::run`), as IAM actions on resources.
@@ -100,7 +131,7 @@ impl Arns<'_> {
                 ("s3:PutBucketTagging", self.bucket(name)),
             ],
             TagFunction { name, .. } => vec![("lambda:TagResource", self.function(name))],
-            MoveGroup { name, .. } => vec![("iam:UpdateGroup", self.iam(&format!("group/{name}")))],
+            MoveGroup { name, .. } => vec![("iam:UpdateGroup", self.group_at(name, "/"))],
             CreatePolicy { name, .. } => vec![
                 ("iam:CreatePolicy", self.policy(name)),
                 ("iam:TagPolicy", self.policy(name)),
@@ -116,9 +147,7 @@ impl Arns<'_> {
                 }
                 v
             }
-            CreateGroup { name, path } => {
-                vec![("iam:CreateGroup", self.iam(&format!("group{path}{name}")))]
-            }
+            CreateGroup { name, path } => vec![("iam:CreateGroup", self.group_at(name, path))],
             CreateUser { name } => vec![
                 ("iam:CreateUser", self.user(name)),
                 ("iam:TagUser", self.user(name)),
@@ -156,9 +185,12 @@ impl Arns<'_> {
                 ("iam:PassRole", role_arn.clone()),
             ],
             DeleteFunction { name } => vec![("lambda:DeleteFunction", self.function(name))],
+            // An unversioned bucket's objects are deleted without a version id
+            // (s3:DeleteObject); a versioned bucket's versions with one (DeleteObjectVersion).
             EmptyBucket { name } => vec![
                 ("s3:ListBucketVersions", self.bucket(name)),
-                ("s3:DeleteObjectVersion", format!("{}/*", self.bucket(name))),
+                ("s3:DeleteObject", self.objects(name)),
+                ("s3:DeleteObjectVersion", self.objects(name)),
             ],
             DeleteBucket { name } => vec![("s3:DeleteBucket", self.bucket(name))],
             DeleteAccessKey { user, .. } => vec![("iam:DeleteAccessKey", self.user(user))],
@@ -173,7 +205,7 @@ impl Arns<'_> {
             DeleteRolePolicy { role, .. } => vec![("iam:DeleteRolePolicy", self.role(role))],
             RemoveRoleFromInstanceProfile { profile, .. } => vec![(
                 "iam:RemoveRoleFromInstanceProfile",
-                self.iam(&format!("instance-profile/{profile}")),
+                self.instance_profile(profile),
             )],
             DeletePolicyVersion { arn, .. } => vec![("iam:DeletePolicyVersion", arn.clone())],
             DeleteUser { name } => vec![("iam:DeleteUser", self.user(name))],

@@ -11,33 +11,19 @@
 
 use std::{
     collections::BTreeSet,
-    ops::Range,
     path::{Path, PathBuf},
 };
 
-use iamkit_lint::{
-    self as lint, Attachment, Finding, LintOptions, OwnAccount, PolicyKind, Severity, Suppression,
-};
-use serde::Deserialize;
-use toml::Spanned;
+use iamkit_arn::Partition;
+use iamkit_lint::{self as lint, Attachment, Finding, LintOptions, OwnAccount, PolicyKind};
 
 use crate::{
+    acceptances::ACCEPTANCES,
     desired::trust_policy,
-    manifest::{Manifest, ManifestError, ManifestErrors, Trust, line_column},
+    located::{ManifestError, ManifestErrors},
+    manifest::{Manifest, Trust, read_manifest},
+    policy_file::{self, ACCOUNT_PLACEHOLDER},
 };
-
-/// The file of accepted findings, beside the manifest.
-pub const ACCEPTANCES: &str = "lint.toml";
-
-/// The placeholder the article writes for the account id.
-pub const ACCOUNT_PLACEHOLDER: &str = iamkit_arn::Template::ACCOUNT_ID;
-
-/// IAM's quota on a managed policy, in characters not counting white space.
-const MANAGED_POLICY_QUOTA: usize = 6_144;
-
-/// Above this many bytes a file is refused without being linted: even with white space it is
-/// far over [`MANAGED_POLICY_QUOTA`].
-const TOO_LARGE_TO_LINT: usize = 16 * MANAGED_POLICY_QUOTA;
 
 /// Everything the linter says about a manifest, acceptances applied.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -61,7 +47,7 @@ impl Review {
     /// `Ok` when the manifest may be written; otherwise every finding that stops it, as an
     /// error with its file, line and column.
     pub fn gate(&self) -> Result<(), ManifestErrors> {
-        let errors: Vec<ManifestError> = self.failing().map(located).collect();
+        let errors: Vec<ManifestError> = self.failing().map(policy_file::located).collect();
         if errors.is_empty() {
             Ok(())
         } else {
@@ -75,32 +61,14 @@ impl Review {
     }
 }
 
-/// A finding that stops a run, as a located error; a security finding says how to accept it.
-fn located(finding: &Finding) -> ManifestError {
-    let accept = match &finding.account {
-        Some(account) => format!(
-            "; or accept it in `{ACCEPTANCES}` with `code = \"{}\"`, `account = \"{account}\"` and a reason",
-            finding.code
-        ),
-        None => format!(
-            "; or accept it in `{ACCEPTANCES}` with `code = \"{}\"` and a reason",
-            finding.code
-        ),
-    };
-    let help = match (finding.severity, finding.help.is_empty()) {
-        (Severity::Security, true) => Some(accept.trim_start_matches("; or ").to_owned()),
-        (Severity::Security, false) if finding.account.is_none() => {
-            Some(format!("{}{accept}", finding.help))
-        }
-        (_, true) => None,
-        _ => Some(finding.help.clone()),
-    };
-    ManifestError {
-        file: PathBuf::from(&finding.file),
-        location: (finding.line > 0).then_some((finding.line, finding.column)),
-        message: format!("{} [{}]", finding.message, finding.code),
-        help,
-    }
+/// Reads the manifest at `path`, every policy file it names and the `lint.toml` beside it, and
+/// checks them: TOML syntax and fields, names, references between sections, then the review
+/// ([`review`]): an error or a security finding that `lint.toml` does not accept
+/// refuses the manifest. Every problem is reported, with its file, line and column.
+pub fn load_manifest(path: &Path) -> Result<Manifest, ManifestErrors> {
+    let manifest = read_manifest(path)?;
+    review(&manifest).gate()?;
+    Ok(manifest)
 }
 
 /// Reviews the manifest: its policy files, the managed policies of its groups and roles, and
@@ -108,7 +76,7 @@ fn located(finding: &Finding) -> ManifestError {
 pub fn review(manifest: &Manifest) -> Review {
     let mut findings = Vec::new();
     for source in manifest.policies.values() {
-        findings.extend(lint_policy_file(&source.file, &source.text));
+        findings.extend(policy_file::lint_policy_file(&source.file, &source.text));
     }
     findings.extend(review_structure(manifest));
     lint::accept(&mut findings, &manifest.acceptances);
@@ -147,36 +115,6 @@ fn review_structure(manifest: &Manifest) -> Vec<Finding> {
         ));
     }
     findings
-}
-
-/// Lints the policy `text` read from `file` as an identity policy template (`<account-id>`
-/// placeholders allowed). A file far over the quota is refused without being linted.
-pub fn lint_policy_file(file: &Path, text: &str) -> Vec<Finding> {
-    let label = file.display().to_string();
-    if text.len() > TOO_LARGE_TO_LINT {
-        return vec![Finding {
-            severity: Severity::Error,
-            code: lint::code::POLICY_TOO_LARGE,
-            file: label,
-            line: 1,
-            column: 1,
-            pointer: String::new(),
-            message: format!(
-                "the policy file has {} bytes; IAM allows {MANAGED_POLICY_QUOTA} characters for a managed policy",
-                text.len()
-            ),
-            help: "split it into several policies, or use wildcards where they stay precise"
-                .to_owned(),
-            account: None,
-            accepted: None,
-        }];
-    }
-    let options = LintOptions {
-        kind: PolicyKind::Identity,
-        template: true,
-        ..LintOptions::default()
-    };
-    lint::lint(&label, text, &options)
 }
 
 /// Lints role `role`'s trust policy as [`trust_policy`] writes it, and reports the findings
@@ -235,9 +173,8 @@ const SENTINELS: [&str; 2] = ["000000000000", "999999999999"];
 /// the manifest wrote `<account-id>` itself (in a `provider`), which is filled in as it is.
 pub fn trust_template(trust: &Trust) -> (String, bool) {
     let build = |account: &str| match account.parse() {
-        Ok(own) => {
-            serde_json::to_string_pretty(&trust_policy(trust, "aws", &own)).unwrap_or_default()
-        }
+        Ok(own) => serde_json::to_string_pretty(&trust_policy(trust, &Partition::Aws, &own))
+            .unwrap_or_default(),
         Err(_) => String::new(),
     };
     let [first, second] = SENTINELS;
@@ -255,89 +192,6 @@ pub fn trust_template(trust: &Trust) -> (String, bool) {
     (source, template)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAcceptances {
-    #[serde(default)]
-    accept: Vec<RawAccept>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAccept {
-    code: Spanned<String>,
-    reason: Spanned<String>,
-    policy: Option<String>,
-    pointer: Option<String>,
-    account: Option<Spanned<String>>,
-}
-
-/// Reads `lint.toml`: `[[accept]]` entries with `code` and `reason`, and optionally `policy`
-/// (a file name, its stem, or its path from the manifest's folder), `pointer` (a JSON pointer)
-/// and `account` (required for `trust-cross-account`, which it accepts for that account only).
-/// Every problem is reported with its line and column.
-pub fn parse_acceptances(file: &Path, text: &str) -> Result<Vec<Suppression>, ManifestErrors> {
-    let at = |span: Option<Range<usize>>, message: String, help: Option<&str>| ManifestError {
-        file: file.to_owned(),
-        location: span.map(|s| line_column(text, s.start)),
-        message,
-        help: help.map(str::to_owned),
-    };
-    let raw: RawAcceptances = toml::from_str(text).map_err(|e| {
-        ManifestErrors(vec![at(
-            e.span(),
-            e.message().trim_end_matches('.').to_owned(),
-            None,
-        )])
-    })?;
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
-    for entry in raw.accept {
-        let code = entry.code.get_ref();
-        let Some(check) = lint::check(code) else {
-            errors.push(at(
-                Some(entry.code.span()),
-                format!("`{code}` is not a lint code"),
-                Some("`cargo xtask lint --output json` prints the codes of the findings"),
-            ));
-            continue;
-        };
-        if entry.reason.get_ref().trim().is_empty() {
-            errors.push(at(
-                Some(entry.reason.span()),
-                format!("the acceptance of `{code}` gives no reason"),
-                Some("say why the finding is acceptable: it is shown with the finding"),
-            ));
-        }
-        if check.code == lint::code::TRUST_CROSS_ACCOUNT && entry.account.is_none() {
-            errors.push(at(
-                Some(entry.code.span()),
-                format!("an acceptance of `{code}` must name the `account` it accepts"),
-                Some(
-                    "add `account = \"123456789012\"`: accepting one account never accepts another",
-                ),
-            ));
-        }
-        if let Some(account) = &entry.account
-            && let Err(e) = account.get_ref().parse::<iamkit_arn::AccountId>()
-        {
-            errors.push(at(Some(account.span()), e.to_string(), None));
-        }
-        out.push(Suppression {
-            code: code.clone(),
-            reason: entry.reason.into_inner(),
-            file: entry.policy,
-            pointer: entry.pointer,
-            account: entry.account.map(Spanned::into_inner),
-        });
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(ManifestErrors(errors))
-    }
-}
-
 /// The policy files of a manifest, for a caller that lints a folder: the ones it names are
 /// reviewed with it.
 pub fn policy_files(manifest: &Manifest) -> BTreeSet<PathBuf> {
@@ -347,7 +201,9 @@ pub fn policy_files(manifest: &Manifest) -> BTreeSet<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::parse_manifest;
+    use crate::{
+        acceptances::parse_acceptances, manifest::parse_manifest, policy_file::lint_policy_file,
+    };
 
     fn check_messages(text: &str, expected: &[&str]) {
         let review = Review {
@@ -511,36 +367,6 @@ list = "list.json"
     }
 
     #[test]
-    fn acceptances_need_a_known_code_and_a_reason() {
-        let file = Path::new("lint.toml");
-        let accepted = parse_acceptances(
-            file,
-            "[[accept]]\ncode = \"pass-role-star\"\npolicy = \"manage-iam\"\nreason = \"admin administers IAM\"\n",
-        )
-        .unwrap();
-        assert_eq!(accepted.len(), 1);
-        assert_eq!(accepted[0].file.as_deref(), Some("manage-iam"));
-        let errors = parse_acceptances(file, "[[accept]]\ncode = \"nope\"\nreason = \"x\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            errors.starts_with("lint.toml:2:8: `nope` is not a lint code"),
-            "{errors}"
-        );
-        let errors = parse_acceptances(
-            file,
-            "[[accept]]\ncode = \"service-wildcard\"\nreason = \" \"\n",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(errors.contains("gives no reason"), "{errors}");
-        let errors = parse_acceptances(file, "[[accept]]\ncode = \"service-wildcard\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(errors.contains("missing field `reason`"), "{errors}");
-    }
-
-    #[test]
     fn trust_policies_are_reviewed_at_their_role() {
         let text = format!(
             "{HEAD}\n[groups.dev]\npolicies = [\"list\"]\n\n[roles.admin]\ntrust = {{ account = \"self\" }}\n"
@@ -596,7 +422,7 @@ list = "list.json"
                 serde_json::from_str(&source.replace(ACCOUNT_PLACEHOLDER, own)).unwrap();
             assert_eq!(
                 filled,
-                trust_policy(trust, "aws", &own.parse().unwrap()),
+                trust_policy(trust, &Partition::Aws, &own.parse().unwrap()),
                 "{trust:?}"
             );
         }

@@ -56,7 +56,7 @@ pub(crate) async fn access(
             identities.insert(expectation.principal.clone(), parsed);
         }
         let resource = at.fill(&expectation.resource);
-        let trust = match assumed_role_name(&expectation.action, &resource, &at.account) {
+        let trust = match assumed_role_name(&expectation.action, &resource, at.account.as_str()) {
             Some(role) => {
                 if !trusts.contains_key(role) {
                     let trust = match reader.role(clients, role).await? {

@@ -6,6 +6,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use iamkit_arn::{AccountId, Arn, Partition};
 use iamkit_eval::{Decision, Engine, Evaluation, NamedPolicy, Policies, Reason, Request};
 use serde::Deserialize;
 
@@ -139,12 +140,12 @@ pub fn parse_expectations(file: &Path, text: &str) -> Result<Vec<Expectation>, M
 }
 
 /// The values placeholders are filled in with.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placeholders {
     /// The partition, `aws` mostly.
-    pub partition: String,
+    pub partition: Partition,
     /// `<account-id>`.
-    pub account: String,
+    pub account: AccountId,
     /// `<region>`.
     pub region: String,
     /// `<bucket>`.
@@ -156,7 +157,7 @@ pub struct Placeholders {
 impl Placeholders {
     /// `text` with every placeholder filled in.
     pub fn fill(&self, text: &str) -> String {
-        text.replace("<account-id>", &self.account)
+        text.replace("<account-id>", self.account.as_str())
             .replace("<region>", &self.region)
             .replace("<bucket>", &self.bucket)
             .replace("<function>", &self.function)
@@ -189,16 +190,29 @@ impl Principal {
         }
     }
 
-    /// The ARN the request is made with: a user's ARN, or an assumed-role session ARN.
+    /// The ARN the request is made with: a user's ARN, or an assumed-role session ARN. A
+    /// name IAM would not accept makes no ARN: its text is given as it is, and matches no
+    /// policy that names real principals.
     pub fn request_arn(&self, at: &Placeholders) -> String {
-        let (partition, account) = (&at.partition, &at.account);
-        match self {
-            Principal::User(name) => format!("arn:{partition}:iam::{account}:user/{name}"),
-            Principal::Role(name) => {
-                format!("arn:{partition}:sts::{account}:assumed-role/{name}/{SESSION_NAME}")
-            }
-            Principal::Arn(arn) => at.fill(arn),
-        }
+        let (partition, account) = (&at.partition, at.account);
+        let built = match self {
+            Principal::User(name) => Arn::iam_user(partition, account, "/", name),
+            Principal::Role(name) => Arn::sts_assumed_role(partition, account, name, SESSION_NAME),
+            Principal::Arn(arn) => return at.fill(arn),
+        };
+        built.map_or_else(|e| e.to_string(), |arn| arn.as_str().to_owned())
+    }
+
+    /// The ARN of the user or role itself (not a session), for IAM's policy simulator; `None`
+    /// for another principal, or a name IAM would not accept.
+    pub fn identity_arn(&self, at: &Placeholders) -> Option<String> {
+        let (partition, account) = (&at.partition, at.account);
+        let built = match self {
+            Principal::User(name) => Arn::iam_user(partition, account, "/", name),
+            Principal::Role(name) => Arn::iam_role(partition, account, "/", name),
+            Principal::Arn(_) => return None,
+        };
+        built.ok().map(|arn| arn.as_str().to_owned())
     }
 }
 
@@ -266,8 +280,8 @@ mod tests {
 
     fn at() -> Placeholders {
         Placeholders {
-            partition: "aws".into(),
-            account: "123456789012".into(),
+            partition: Partition::Aws,
+            account: "123456789012".parse().unwrap(),
             region: "ap-northeast-1".into(),
             bucket: "b".into(),
             function: "hello".into(),

@@ -126,7 +126,7 @@ pub async fn verify(
 pub fn placeholders(desired: &Desired) -> Placeholders {
     Placeholders {
         partition: desired.partition.clone(),
-        account: desired.account.to_string(),
+        account: desired.account,
         region: desired.region.clone(),
         bucket: desired
             .bucket

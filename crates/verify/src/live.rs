@@ -311,7 +311,9 @@ async fn assume(
     report: &mut Report,
 ) {
     let name = format!("{user}-assumes-{role}");
-    let arn = format!("arn:{}:iam::{}:role/{role}", at.partition, at.account);
+    let arn = Principal::Role(role.to_owned())
+        .identity_arn(at)
+        .unwrap_or_default();
     // A trust policy that requires MFA cannot be satisfied by a long-term key without a code.
     let needs_mfa = match caller.iam.get_role().role_name(role).send().await {
         Ok(out) => out
@@ -680,14 +682,8 @@ async fn simulate(
         .iter()
         .filter(|e| e.decision != Decision::Allow)
     {
-        let source = match Principal::parse(&expectation.principal) {
-            Principal::User(name) => {
-                format!("arn:{}:iam::{}:user/{name}", at.partition, at.account)
-            }
-            Principal::Role(name) => {
-                format!("arn:{}:iam::{}:role/{name}", at.partition, at.account)
-            }
-            Principal::Arn(_) => continue,
+        let Some(source) = Principal::parse(&expectation.principal).identity_arn(at) else {
+            continue;
         };
         let mut call = clients
             .iam

@@ -9,8 +9,8 @@ use crate::{
     Code, Identity, STACK_TAG,
     manifest::parse_manifest,
     observed::{
-        Entities, ObservedBucket, ObservedFunction, ObservedGroup, ObservedPolicy, ObservedRole,
-        ObservedUser, PolicyVersion, Tags,
+        Entities, Observed, ObservedBucket, ObservedFunction, ObservedGroup, ObservedPolicy,
+        ObservedRole, ObservedUser, PolicyVersion, Tags,
     },
 };
 
@@ -98,7 +98,7 @@ fn converged(desired: &Desired) -> Observed {
         ObservedGroup {
             path: "/iamkit/kit/".into(),
             members: ["ann".to_owned()].into(),
-            policies: [desired.policy_arn("read")].into(),
+            policies: [desired.policy_arn("read").unwrap()].into(),
             inline: Default::default(),
         },
     );
@@ -114,10 +114,10 @@ fn converged(desired: &Desired) -> Observed {
     observed.roles.insert(
         "boss".into(),
         ObservedRole {
-            arn: desired.role_arn("boss"),
+            arn: desired.role_arn("boss").unwrap(),
             tags: ours(),
             trust: Some(desired.roles["boss"].trust.clone()),
-            policies: [desired.policy_arn("admin")].into(),
+            policies: [desired.policy_arn("admin").unwrap()].into(),
             ..ObservedRole::default()
         },
     );
@@ -132,7 +132,7 @@ fn converged(desired: &Desired) -> Observed {
         ObservedFunction {
             tags: ours(),
             arn: "arn:aws:lambda:eu-west-1:111122223333:function:hello".into(),
-            role: desired.role_arn("boss"),
+            role: desired.role_arn("boss").unwrap(),
             runtime: "provided.al2023".into(),
             handler: "bootstrap".into(),
             code_sha256: Code::from_zip(b"zip".to_vec()).sha256_base64(),
@@ -344,7 +344,7 @@ fn relations_converge_both_ways() {
     let desired = desired();
     let mut observed = converged(&desired);
     let group = observed.groups.get_mut("readers").unwrap();
-    group.policies = [desired.policy_arn("admin")].into();
+    group.policies = [desired.policy_arn("admin").unwrap()].into();
     let user = observed.users.get_mut("ann").unwrap();
     user.groups.clear();
     user.login_profile = false;
