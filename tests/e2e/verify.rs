@@ -16,9 +16,9 @@ use std::{
 use iamkit_e2e::{REGION, clients, own, proxy::Proxy, unique};
 use iamkit_emulator::Emulator;
 use iamkit_hello_lambda::package::{self, PackagedLambda};
-use iamkit_provision::{ApplyOptions, Clients, apply, observe, whoami};
+use iamkit_provision::{ApplyOptions, Clients, Runner, apply, observe, whoami};
 use iamkit_stack::{Code, Desired, Manifest, load_manifest, plan};
-use iamkit_verify::{KEY_MARK, Report, Runner, Status, VerifyOptions, load_expectations, verify};
+use iamkit_verify::{KEY_MARK, Report, Status, VerifyOptions, load_expectations, verify};
 
 /// The zip, built once per test run through the same function `cargo xtask package-lambda`
 /// calls.
@@ -83,6 +83,7 @@ impl Account {
             expectations,
             Runner::Local {
                 bootstrap: self.bootstrap.clone(),
+                code: self.code["hello"].clone(),
             },
         );
         options.code = self.code.clone();

@@ -8,9 +8,9 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-use iamkit_provision::{Clients, Target};
+use iamkit_provision::{Clients, Runner, Target};
 use iamkit_stack::{Code, Manifest};
-use iamkit_verify::{Report, Runner, VerifyOptions, load_expectations, verify};
+use iamkit_verify::{Report, VerifyOptions, load_expectations, verify};
 
 use crate::{
     lambda,
@@ -95,7 +95,8 @@ pub async fn run_on(
     };
     let zip = std::fs::read(&packaged.zip)
         .with_context(|| format!("reading {}", packaged.zip.display()))?;
-    let code = BTreeMap::from([(lambda::FUNCTION.to_owned(), Code::from_zip(zip))]);
+    let package = Code::from_zip(zip);
+    let code = BTreeMap::from([(lambda::FUNCTION.to_owned(), package.clone())]);
     let region = clients
         .config
         .region()
@@ -115,6 +116,7 @@ pub async fn run_on(
         None => Runner::Lambda,
         Some(dir) => Runner::Local {
             bootstrap: iamkit_hello_lambda::package::unpack(&packaged.zip, dir)?,
+            code: package,
         },
     };
     let mut options = VerifyOptions::new(expectations, runner);

@@ -14,12 +14,15 @@
 //!   account, whether the caller may make every call of the plan; [`confirm`] asks the person.
 //! - [`setup`] and [`teardown`] are the whole flows, composed once: `cargo xtask setup`,
 //!   `teardown`, `demo` and `bench` call them, and so can any Rust program.
+//! - [`invoke`] runs a deployed function: `lambda:Invoke` on AWS, the deployed package through
+//!   a local Lambda Runtime API on the emulator.
 //! - [`mfa`] enrols virtual MFA devices from a terminal.
 
 mod apply;
 mod clients;
 mod error;
 mod flow;
+mod invoke;
 pub mod mfa;
 mod observe;
 pub mod password;
@@ -29,6 +32,7 @@ pub use apply::{ApplyOptions, ApplyReport, DEFAULT_PARALLELISM, apply};
 pub use clients::{Clients, DEFAULT_REGION, MAX_ATTEMPTS, Target, connect, from_config};
 pub use error::{Error, Failure};
 pub use flow::{Events, SetupOptions, SetupOutcome, TeardownOutcome, setup, teardown};
+pub use invoke::{Invocation, Runner, invoke};
 pub use observe::{
     READ_PARALLELISM, observe, observe_for_teardown, observe_with_snapshot, read_snapshot, whoami,
 };

@@ -26,9 +26,9 @@ mod live;
 mod readback;
 mod report;
 
-use std::{collections::BTreeMap, path::PathBuf};
+use std::collections::BTreeMap;
 
-use iamkit_provision::{Clients, Error, observe_with_snapshot, whoami};
+use iamkit_provision::{Clients, Error, Runner, observe_with_snapshot, whoami};
 use iamkit_stack::{Code, Desired, Manifest};
 
 pub use controls::{full_admin_statements, trust_without_mfa};
@@ -40,21 +40,6 @@ pub use live::{GREETING, KEY_MARK, aws_decision};
 pub use readback::{ReadPolicy, Reader};
 pub use report::{Check, Group, Report, Status, Summary};
 
-/// How the function is run for the live check.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Runner {
-    /// `lambda:Invoke` on the deployed function (AWS).
-    Lambda,
-    /// The deployment package's `bootstrap`, run through the local Lambda Runtime API
-    /// (`iamkit_emulator::lambda`) against the emulator, with the temporary credentials of the
-    /// function's execution role as read back from the account. Before it runs, the deployed
-    /// `CodeSha256` is compared with the package's.
-    Local {
-        /// The unpacked `bootstrap` executable.
-        bootstrap: PathBuf,
-    },
-}
-
 /// What verify checks, beyond the manifest.
 #[derive(Clone, Debug)]
 pub struct VerifyOptions {
@@ -62,7 +47,7 @@ pub struct VerifyOptions {
     pub expectations: Vec<Expectation>,
     /// Each function's deployment package, by name: drift then compares the deployed code.
     pub code: BTreeMap<String, Code>,
-    /// How the function is run.
+    /// How the function is run: `lambda:Invoke` on AWS, the package locally on the emulator.
     pub runner: Runner,
     /// The object the function writes: `hello.txt`, as in the article.
     pub object: String,

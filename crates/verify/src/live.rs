@@ -10,11 +10,13 @@ use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
 use aws_smithy_types::error::display::DisplayErrorContext;
 use iamkit_eval::Decision;
 
-use iamkit_provision::{Clients, Target, from_config};
+use iamkit_provision::{Clients, from_config};
 use iamkit_stack::Desired;
 
+use iamkit_provision::Runner;
+
 use crate::{
-    Runner, VerifyOptions, controls,
+    VerifyOptions, controls,
     expectations::{Expectation, Judged, Placeholders, Principal, SESSION_NAME},
     report::{Check, Group, Report, Status},
 };
@@ -471,13 +473,20 @@ async fn function(
         ),
     });
     let event = serde_json::json!({"bucketName": bucket, "objectName": key}).to_string();
-    let invoked = match &options.runner {
-        Runner::Lambda => invoke_lambda(me, name, &event).await,
-        Runner::Local { bootstrap } => invoke_local(caller, options, name, bootstrap, &event).await,
+    // On AWS the function is invoked as the user (the article's check); locally, the
+    // provisioner's credentials read its configuration and assume its role, as Lambda does.
+    let signer = match options.runner {
+        Runner::Lambda => me,
+        Runner::Local { .. } => caller,
     };
+    let invoked = iamkit_provision::invoke(signer, name, &event, &options.runner).await;
     let invoke_name = format!("{name}-invoke");
     match invoked {
-        Ok(how) => report.push(check(&invoke_name, Status::Pass, how)),
+        Ok(answer) => report.push(check(
+            &invoke_name,
+            Status::Pass,
+            format!("{}: {}", answer.how, answer.body),
+        )),
         Err(e) => {
             report.push(check(&invoke_name, Status::Fail, e));
             return;
@@ -505,115 +514,6 @@ async fn function(
             format!("s3:GetObject {object} as {user}: {e}"),
         ),
     });
-}
-
-async fn invoke_lambda(me: &Clients, name: &str, event: &str) -> Result<String, String> {
-    let out = me
-        .lambda
-        .invoke()
-        .function_name(name)
-        .payload(aws_smithy_types::Blob::new(event.to_owned()))
-        .send()
-        .await
-        .map_err(|e| format!("lambda:Invoke {name}: {}", sdk(e)))?;
-    let body = out
-        .payload()
-        .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
-        .unwrap_or_default();
-    match out.function_error() {
-        Some(kind) => Err(format!(
-            "lambda:Invoke {name}: the function failed ({kind}): {body}"
-        )),
-        None => Ok(format!("lambda:Invoke {name}: {body}")),
-    }
-}
-
-async fn invoke_local(
-    caller: &Clients,
-    options: &VerifyOptions,
-    name: &str,
-    bootstrap: &std::path::Path,
-    event: &str,
-) -> Result<String, String> {
-    let Target::Emulator { endpoint } = &caller.target else {
-        return Err("the local runtime runs only against the emulator".to_owned());
-    };
-    let deployed = caller
-        .lambda
-        .get_function()
-        .function_name(name)
-        .send()
-        .await
-        .map_err(|e| format!("lambda:GetFunction {name}: {}", sdk(e)))?;
-    let config = deployed.configuration();
-    let role = config.and_then(|c| c.role()).unwrap_or_default().to_owned();
-    if let Some(code) = options.code.get(name) {
-        let sha = config.and_then(|c| c.code_sha256()).unwrap_or_default();
-        if sha != code.sha256_base64() {
-            return Err(format!(
-                "the deployed code (CodeSha256 {sha}) is not the local package ({}): running it locally would prove nothing",
-                code.sha256_base64()
-            ));
-        }
-    }
-    // What the Lambda service does before it starts the function: assume its role.
-    let assumed = caller
-        .sts
-        .assume_role()
-        .role_arn(&role)
-        .role_session_name(name)
-        .send()
-        .await
-        .map_err(|e| format!("sts:AssumeRole {role} for the function: {}", sdk(e)))?;
-    let credentials = assumed
-        .credentials()
-        .ok_or("sts:AssumeRole returned no credentials")?;
-    let mut function = iamkit_emulator::lambda::LocalFunction::new(
-        bootstrap,
-        name,
-        iamkit_emulator::lambda::Credentials {
-            access_key_id: credentials.access_key_id().to_owned(),
-            secret_access_key: credentials.secret_access_key().to_owned(),
-            session_token: Some(credentials.session_token().to_owned()),
-        },
-    );
-    function.endpoint_url = Some(endpoint.clone());
-    if let Some(region) = caller.config.region() {
-        function.region = region.to_string();
-    }
-    if let Some(account) = role.split(':').nth(4) {
-        function.account_id = account.to_owned();
-    }
-    let event = event.as_bytes().to_vec();
-    let invocation = tokio::task::spawn_blocking(move || {
-        iamkit_emulator::lambda::invoke_local(&function, &event)
-    })
-    .await
-    .map_err(|e| format!("the local runtime stopped: {e}"))?
-    .map_err(|e| format!("the local runtime failed: {e}"))?;
-    let ms = invocation.first_response.map_or_else(String::new, |d| {
-        format!(" in {:.0} ms", d.as_secs_f64() * 1e3)
-    });
-    use iamkit_emulator::lambda::Outcome;
-    match invocation.outcome {
-        Outcome::Response(body) => Ok(format!(
-            "ran the deployed package locally as {role}{ms}: {body}"
-        )),
-        Outcome::Error {
-            error_type,
-            error_message,
-        } => Err(format!(
-            "the function failed: {error_type}: {error_message}"
-        )),
-        Outcome::InitError {
-            error_type,
-            error_message,
-        } => Err(format!(
-            "the function could not start: {error_type}: {error_message}"
-        )),
-        Outcome::Exited(status) => Err(format!("bootstrap exited before answering ({status})")),
-        Outcome::TimedOut => Err("the function did not answer within its timeout".to_owned()),
-    }
 }
 
 /// AWS's simulator decision (`allowed`, `explicitDeny`, `implicitDeny`) as ours.
