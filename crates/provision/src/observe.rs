@@ -75,13 +75,11 @@ async fn observe_with(
     every_policy: bool,
 ) -> Result<(Observed, Snapshot), Error> {
     let gate = &Gate(Semaphore::new(READ_PARALLELISM));
+    // The first round: everything that needs nothing read before it.
     let details = account_details(clients, gate);
     let functions = try_join_all(desired.functions.keys().map(|name| async move {
-        Ok::<_, Error>(
-            observe_function(clients, gate, name)
-                .await?
-                .map(|o| (name.clone(), o)),
-        )
+        let seen = observe_function(clients, gate, name).await?;
+        Ok::<_, Error>(seen.map(|o| (name.clone(), o)))
     }));
     let bucket = async {
         match &desired.bucket {
@@ -100,58 +98,15 @@ async fn observe_with(
         tokio::try_join!(details, functions, bucket, password_length)?;
     let mut observed = details.observed(desired);
     if every_policy {
-        let named: BTreeSet<&str> = desired.policies.values().map(|p| p.arn.as_str()).collect();
-        let others = details
-            .policies
-            .iter()
-            .map(|p| p.arn.as_str())
-            .filter(|arn| !named.contains(arn));
-        let tagged_others = try_join_all(others.map(|arn| async move {
-            let tags = gate
-                .pass(clients.iam.list_policy_tags().policy_arn(arn).send())
-                .await
-                .map_err(|e| Error::aws("ListPolicyTags", arn, e))?;
-            let tags = tags_of(tags.tags().iter().map(|t| (t.key(), t.value())));
-            Ok::<_, Error>(tagged(&tags, &desired.stack).then_some((arn, tags)))
-        }))
-        .await?;
-        for (arn, tags) in tagged_others.into_iter().flatten() {
-            let name = name_in_arn(arn).to_owned();
-            if let (Some(policy), false) = (
-                details.observed_policy(arn),
-                observed.policies.contains_key(&name),
-            ) {
-                observed
-                    .policies
-                    .insert(name, ObservedPolicy { tags, ..policy });
-            }
-        }
+        dropped_policies(clients, gate, desired, &details, &mut observed).await?;
     }
-
-    let named = observed
-        .policies
-        .iter()
-        .filter(|(name, _)| desired.policies.contains_key(*name));
-    let policy_tags = try_join_all(named.map(|(name, policy)| async move {
-        let tags = gate
-            .pass(
-                clients
-                    .iam
-                    .list_policy_tags()
-                    .policy_arn(&policy.arn)
-                    .send(),
-            )
-            .await
-            .map_err(|e| Error::aws("ListPolicyTags", &policy.arn, e))?;
-        Ok::<_, Error>((
-            name.clone(),
-            tags_of(tags.tags().iter().map(|t| (t.key(), t.value()))),
-        ))
-    }));
-    let users = try_join_all(observed.users.keys().map(|name| async move {
-        Ok::<_, Error>((name.clone(), user_extras(clients, gate, name).await?))
-    }));
-    let (policy_tags, users) = tokio::try_join!(policy_tags, users)?;
+    // The second round: what the snapshot leaves out, for what exists.
+    let (policy_tags, users) = tokio::try_join!(
+        named_policy_tags(clients, gate, desired, &observed),
+        try_join_all(observed.users.keys().map(|name| async move {
+            Ok::<_, Error>((name.clone(), user_extras(clients, gate, name).await?))
+        }))
+    )?;
     for (name, tags) in policy_tags {
         if let Some(policy) = observed.policies.get_mut(&name) {
             policy.tags = tags;
@@ -166,6 +121,66 @@ async fn observe_with(
     observed.bucket = bucket;
     observed.password_min_length = password_min_length;
     Ok((observed, details))
+}
+
+/// A customer-managed policy's tags (the snapshot has none).
+async fn policy_tags(clients: &Clients, gate: &Gate, arn: &str) -> Result<Tags, Error> {
+    let tags = gate
+        .pass(clients.iam.list_policy_tags().policy_arn(arn).send())
+        .await
+        .map_err(|e| Error::aws("ListPolicyTags", arn, e))?;
+    Ok(tags_of(tags.tags().iter().map(|t| (t.key(), t.value()))))
+}
+
+/// The tags of the manifest's policies that exist, by name.
+async fn named_policy_tags(
+    clients: &Clients,
+    gate: &Gate,
+    desired: &Desired,
+    observed: &Observed,
+) -> Result<Vec<(String, Tags)>, Error> {
+    let named = observed
+        .policies
+        .iter()
+        .filter(|(name, _)| desired.policies.contains_key(*name));
+    try_join_all(named.map(|(name, policy)| async move {
+        Ok::<_, Error>((name.clone(), policy_tags(clients, gate, &policy.arn).await?))
+    }))
+    .await
+}
+
+/// Every other customer-managed policy of the account that carries the stack's mark (one the
+/// manifest no longer names), added to `observed` for teardown.
+async fn dropped_policies(
+    clients: &Clients,
+    gate: &Gate,
+    desired: &Desired,
+    details: &Snapshot,
+    observed: &mut Observed,
+) -> Result<(), Error> {
+    let named: BTreeSet<&str> = desired.policies.values().map(|p| p.arn.as_str()).collect();
+    let others = details
+        .policies
+        .iter()
+        .map(|p| p.arn.as_str())
+        .filter(|arn| !named.contains(arn));
+    let tagged_others = try_join_all(others.map(|arn| async move {
+        let tags = policy_tags(clients, gate, arn).await?;
+        Ok::<_, Error>(tagged(&tags, &desired.stack).then_some((arn, tags)))
+    }))
+    .await?;
+    for (arn, tags) in tagged_others.into_iter().flatten() {
+        let name = name_in_arn(arn).to_owned();
+        if let (Some(policy), false) = (
+            details.observed_policy(arn),
+            observed.policies.contains_key(&name),
+        ) {
+            observed
+                .policies
+                .insert(name, ObservedPolicy { tags, ..policy });
+        }
+    }
+    Ok(())
 }
 
 /// Bounds how many reads are in flight, across every resource.

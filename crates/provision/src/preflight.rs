@@ -148,50 +148,7 @@ pub async fn check_permissions(
     }
     let mut missing = Vec::new();
     for (resource, actions) in by_resource {
-        let mut marker: Option<String> = None;
-        loop {
-            let out = clients
-                .iam
-                .simulate_principal_policy()
-                .policy_source_arn(&principal)
-                .set_action_names(Some(actions.iter().map(|a| (*a).to_owned()).collect()))
-                .resource_arns(resource)
-                .set_marker(marker.clone())
-                .send()
-                .await;
-            let out = match out {
-                Ok(out) => out,
-                Err(e) if e.code() == Some("AccessDenied") => {
-                    return Err(Error::MissingPermissions {
-                        principal,
-                        missing: vec![Missing {
-                            permission: Permission {
-                                action: "iam:SimulatePrincipalPolicy".into(),
-                                resource: "*".into(),
-                            },
-                            decision: sdk_message(&e),
-                        }],
-                    });
-                }
-                Err(e) => return Err(Error::aws("SimulatePrincipalPolicy", &principal, e)),
-            };
-            for result in out.evaluation_results() {
-                let decision = result.eval_decision().as_str();
-                if decision != "allowed" {
-                    missing.push(Missing {
-                        permission: Permission {
-                            action: result.eval_action_name().to_owned(),
-                            resource: result.eval_resource_name().unwrap_or(resource).to_owned(),
-                        },
-                        decision: decision.to_owned(),
-                    });
-                }
-            }
-            marker = out.marker().map(str::to_owned);
-            if !out.is_truncated() || marker.is_none() {
-                break;
-            }
-        }
+        missing.extend(simulate(clients, &principal, resource, &actions).await?);
     }
     if missing.is_empty() {
         Ok(PermissionCheck {
@@ -202,6 +159,65 @@ pub async fn check_permissions(
     } else {
         Err(Error::MissingPermissions { principal, missing })
     }
+}
+
+/// Pages of simulator results read at the most for one resource: far more than the actions of
+/// any plan.
+const MAX_PAGES: usize = 100;
+
+/// The `actions` on `resource` that `principal` is not allowed, as IAM's simulator decides.
+async fn simulate(
+    clients: &Clients,
+    principal: &str,
+    resource: &str,
+    actions: &[&str],
+) -> Result<Vec<Missing>, Error> {
+    let mut missing = Vec::new();
+    let mut marker: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let out = clients
+            .iam
+            .simulate_principal_policy()
+            .policy_source_arn(principal)
+            .set_action_names(Some(actions.iter().map(|a| (*a).to_owned()).collect()))
+            .resource_arns(resource)
+            .set_marker(marker.clone())
+            .send()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e) if e.code() == Some("AccessDenied") => {
+                return Err(Error::MissingPermissions {
+                    principal: principal.to_owned(),
+                    missing: vec![Missing {
+                        permission: Permission {
+                            action: "iam:SimulatePrincipalPolicy".into(),
+                            resource: "*".into(),
+                        },
+                        decision: sdk_message(&e),
+                    }],
+                });
+            }
+            Err(e) => return Err(Error::aws("SimulatePrincipalPolicy", principal, e)),
+        };
+        for result in out.evaluation_results() {
+            let decision = result.eval_decision().as_str();
+            if decision != "allowed" {
+                missing.push(Missing {
+                    permission: Permission {
+                        action: result.eval_action_name().to_owned(),
+                        resource: result.eval_resource_name().unwrap_or(resource).to_owned(),
+                    },
+                    decision: decision.to_owned(),
+                });
+            }
+        }
+        marker = out.marker().map(str::to_owned);
+        if !out.is_truncated() || marker.is_none() {
+            break;
+        }
+    }
+    Ok(missing)
 }
 
 /// The role's ARN, with its path, for a role session; `role/NAME` when the caller may not

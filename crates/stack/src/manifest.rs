@@ -202,7 +202,7 @@ struct RawFunction {
     role: Spanned<String>,
 }
 
-/// Reads the manifest at `path` as [`load_manifest`] does, without refusing it for its
+/// Reads the manifest at `path` as [`crate::load_manifest`] does, without refusing it for its
 /// findings: for a caller that shows them all (`cargo xtask lint`).
 pub fn read_manifest(path: &Path) -> Result<Manifest, ManifestErrors> {
     let text = read_text(path).map_err(|e| {

@@ -120,17 +120,13 @@ impl Arns<'_> {
             TagUser { name } => vec![("iam:TagUser", self.user(name))],
             TagRole { name } => vec![("iam:TagRole", self.role(name))],
             TagPolicy { arn } => vec![("iam:TagPolicy", arn.clone())],
-            TagBucket { name } => vec![
-                ("s3:GetBucketTagging", self.bucket(name)),
-                ("s3:PutBucketTagging", self.bucket(name)),
-            ],
-            // Tags given to CreateBucket need s3:TagResource as well.
-            CreateBucket { name, .. } => vec![
-                ("s3:CreateBucket", self.bucket(name)),
-                ("s3:TagResource", self.bucket(name)),
-                ("s3:PutBucketTagging", self.bucket(name)),
-            ],
-            TagFunction { name, .. } => vec![("lambda:TagResource", self.function(name))],
+            TagBucket { .. } | CreateBucket { .. } | EmptyBucket { .. } | DeleteBucket { .. } => {
+                self.bucket_needs(op)
+            }
+            TagFunction { .. } | CreateFunction { .. } | UpdateFunctionCode { .. } => {
+                self.function_needs(op)
+            }
+            UpdateFunctionConfiguration { .. } | DeleteFunction { .. } => self.function_needs(op),
             MoveGroup { name, .. } => vec![("iam:UpdateGroup", self.group_at(name, "/"))],
             CreatePolicy { name, .. } => vec![
                 ("iam:CreatePolicy", self.policy(name)),
@@ -172,27 +168,6 @@ impl Arns<'_> {
                 ("iam:UpdateLoginProfile", self.user(user)),
             ],
             DeleteLoginProfile { user } => vec![("iam:DeleteLoginProfile", self.user(user))],
-            CreateFunction { name, role_arn, .. } => vec![
-                ("lambda:CreateFunction", self.function(name)),
-                ("lambda:TagResource", self.function(name)),
-                ("iam:PassRole", role_arn.clone()),
-            ],
-            UpdateFunctionCode { name, .. } => {
-                vec![("lambda:UpdateFunctionCode", self.function(name))]
-            }
-            UpdateFunctionConfiguration { name, role_arn, .. } => vec![
-                ("lambda:UpdateFunctionConfiguration", self.function(name)),
-                ("iam:PassRole", role_arn.clone()),
-            ],
-            DeleteFunction { name } => vec![("lambda:DeleteFunction", self.function(name))],
-            // An unversioned bucket's objects are deleted without a version id
-            // (s3:DeleteObject); a versioned bucket's versions with one (DeleteObjectVersion).
-            EmptyBucket { name } => vec![
-                ("s3:ListBucketVersions", self.bucket(name)),
-                ("s3:DeleteObject", self.objects(name)),
-                ("s3:DeleteObjectVersion", self.objects(name)),
-            ],
-            DeleteBucket { name } => vec![("s3:DeleteBucket", self.bucket(name))],
             DeleteAccessKey { user, .. } => vec![("iam:DeleteAccessKey", self.user(user))],
             DeactivateMfaDevice { user, .. } => {
                 vec![("iam:DeactivateMFADevice", self.user(user))]
@@ -212,6 +187,54 @@ impl Arns<'_> {
             DeleteRole { name } => vec![("iam:DeleteRole", self.role(name))],
             DeleteGroup { name } => vec![("iam:DeleteGroup", self.group(name))],
             DeletePolicy { arn } => vec![("iam:DeletePolicy", arn.clone())],
+        }
+    }
+
+    /// [`Self::needed`] for the bucket's operations.
+    fn bucket_needs(&self, op: &Op) -> Vec<(&'static str, String)> {
+        use Op::*;
+        match op {
+            TagBucket { name } => vec![
+                ("s3:GetBucketTagging", self.bucket(name)),
+                ("s3:PutBucketTagging", self.bucket(name)),
+            ],
+            // Tags given to CreateBucket need s3:TagResource as well.
+            CreateBucket { name, .. } => vec![
+                ("s3:CreateBucket", self.bucket(name)),
+                ("s3:TagResource", self.bucket(name)),
+                ("s3:PutBucketTagging", self.bucket(name)),
+            ],
+            // An unversioned bucket's objects are deleted without a version id
+            // (s3:DeleteObject); a versioned bucket's versions with one (DeleteObjectVersion).
+            EmptyBucket { name } => vec![
+                ("s3:ListBucketVersions", self.bucket(name)),
+                ("s3:DeleteObject", self.objects(name)),
+                ("s3:DeleteObjectVersion", self.objects(name)),
+            ],
+            DeleteBucket { name } => vec![("s3:DeleteBucket", self.bucket(name))],
+            _ => Vec::new(),
+        }
+    }
+
+    /// [`Self::needed`] for the functions' operations.
+    fn function_needs(&self, op: &Op) -> Vec<(&'static str, String)> {
+        use Op::*;
+        match op {
+            TagFunction { name, .. } => vec![("lambda:TagResource", self.function(name))],
+            CreateFunction { name, role_arn, .. } => vec![
+                ("lambda:CreateFunction", self.function(name)),
+                ("lambda:TagResource", self.function(name)),
+                ("iam:PassRole", role_arn.clone()),
+            ],
+            UpdateFunctionCode { name, .. } => {
+                vec![("lambda:UpdateFunctionCode", self.function(name))]
+            }
+            UpdateFunctionConfiguration { name, role_arn, .. } => vec![
+                ("lambda:UpdateFunctionConfiguration", self.function(name)),
+                ("iam:PassRole", role_arn.clone()),
+            ],
+            DeleteFunction { name } => vec![("lambda:DeleteFunction", self.function(name))],
+            _ => Vec::new(),
         }
     }
 }

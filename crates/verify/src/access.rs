@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use iamkit_eval::NamedPolicy;
 use iamkit_provision::{Clients, Error};
 
 use crate::{
@@ -33,82 +34,99 @@ pub(crate) async fn access(
     expectations: &[Expectation],
     report: &mut Report,
 ) -> Result<BTreeMap<String, Judged>, Error> {
-    let mut identities: BTreeMap<String, Result<Vec<iamkit_eval::NamedPolicy>, String>> =
-        BTreeMap::new();
-    let mut trusts: BTreeMap<String, Option<iamkit_eval::NamedPolicy>> = BTreeMap::new();
+    let mut read = ReadBack {
+        clients,
+        reader,
+        identities: BTreeMap::new(),
+        trusts: BTreeMap::new(),
+    };
     let mut judged = BTreeMap::new();
     for expectation in expectations {
-        let principal = Principal::parse(&expectation.principal);
-        if !identities.contains_key(&expectation.principal) {
-            let read = match &principal {
-                Principal::User(name) => reader
-                    .user(clients, name)
-                    .await?
-                    .ok_or_else(|| format!("user `{name}` is not in the account")),
-                Principal::Role(name) => reader
-                    .role(clients, name)
-                    .await?
-                    .map(|(identity, _)| identity)
-                    .ok_or_else(|| format!("role `{name}` is not in the account")),
-                Principal::Arn(_) => Ok(Vec::new()),
-            };
-            let parsed = read.and_then(|policies| readback::named(&policies));
-            identities.insert(expectation.principal.clone(), parsed);
-        }
         let resource = at.fill(&expectation.resource);
         let trust = match assumed_role_name(&expectation.action, &resource, at.account.as_str()) {
-            Some(role) => {
-                if !trusts.contains_key(role) {
-                    let trust = match reader.role(clients, role).await? {
-                        Some((_, trust)) => readback::named_one(&trust).ok(),
-                        None => None,
-                    };
-                    trusts.insert(role.to_owned(), trust);
-                }
-                trusts.get(role).cloned().flatten()
-            }
+            Some(role) => read.trust(role).await?,
             None => None,
         };
-        let identity = match identities.get(&expectation.principal) {
-            Some(Ok(identity)) => identity,
-            Some(Err(problem)) => {
-                report.push(Check::new(
-                    Group::Access,
-                    &expectation.name,
-                    Status::Fail,
-                    problem.clone(),
-                ));
+        let identity = match read.identity(&expectation.principal).await? {
+            Ok(identity) => identity,
+            Err(problem) => {
+                let check = Check::new(Group::Access, &expectation.name, Status::Fail, problem);
+                report.push(check);
                 continue;
             }
-            None => continue,
         };
-        let outcome = judge(expectation, at, identity, trust.as_ref());
-        let check = if outcome.decision == expectation.decision {
-            Check::new(
-                Group::Access,
-                &expectation.name,
-                Status::Pass,
-                format!("{}: {}", outcome.decision, outcome.why),
-            )
-        } else {
-            Check::new(
-                Group::Access,
-                &expectation.name,
-                Status::Fail,
-                format!(
-                    "expected {}, got {}: {}",
-                    expectation.decision, outcome.decision, outcome.why
-                ),
-            )
-            .help(format!(
-                "{} {} on {}; the article: {}",
-                expectation.principal, expectation.action, resource, expectation.article
-            ))
-        };
-        report.push(check);
+        let outcome = judge(expectation, at, &identity, trust.as_ref());
+        report.push(decided(expectation, &resource, &outcome));
         judged.insert(expectation.name.clone(), outcome);
     }
     Ok(judged)
+}
+
+/// The check of one expectation and the engine's decision.
+fn decided(expectation: &Expectation, resource: &str, outcome: &Judged) -> Check {
+    if outcome.decision == expectation.decision {
+        let detail = format!("{}: {}", outcome.decision, outcome.why);
+        return Check::new(Group::Access, &expectation.name, Status::Pass, detail);
+    }
+    let detail = format!(
+        "expected {}, got {}: {}",
+        expectation.decision, outcome.decision, outcome.why
+    );
+    Check::new(Group::Access, &expectation.name, Status::Fail, detail).help(format!(
+        "{} {} on {}; the article: {}",
+        expectation.principal, expectation.action, resource, expectation.article
+    ))
+}
+
+/// The policies of each principal and the trust policy of each role, read back once each.
+struct ReadBack<'r, 's> {
+    clients: &'r Clients,
+    reader: &'r mut Reader<'s>,
+    identities: BTreeMap<String, Result<Vec<NamedPolicy>, String>>,
+    trusts: BTreeMap<String, Option<NamedPolicy>>,
+}
+
+impl ReadBack<'_, '_> {
+    /// The identity policies of `principal` (`user/NAME`, `role/NAME` or an ARN), parsed; a
+    /// principal that is not in the account, or a policy that does not parse, as the reason.
+    async fn identity(
+        &mut self,
+        principal: &str,
+    ) -> Result<Result<Vec<NamedPolicy>, String>, Error> {
+        if let Some(known) = self.identities.get(principal) {
+            return Ok(known.clone());
+        }
+        let read = match Principal::parse(principal) {
+            Principal::User(name) => self
+                .reader
+                .user(self.clients, &name)
+                .await?
+                .ok_or_else(|| format!("user `{name}` is not in the account")),
+            Principal::Role(name) => self
+                .reader
+                .role(self.clients, &name)
+                .await?
+                .map(|(identity, _)| identity)
+                .ok_or_else(|| format!("role `{name}` is not in the account")),
+            Principal::Arn(_) => Ok(Vec::new()),
+        };
+        let parsed = read.and_then(|policies| readback::named(&policies));
+        self.identities.insert(principal.to_owned(), parsed.clone());
+        Ok(parsed)
+    }
+
+    /// Role `role`'s trust policy, parsed; `None` when the role is not there.
+    async fn trust(&mut self, role: &str) -> Result<Option<NamedPolicy>, Error> {
+        if let Some(known) = self.trusts.get(role) {
+            return Ok(known.clone());
+        }
+        let trust = match self.reader.role(self.clients, role).await? {
+            Some((_, trust)) => readback::named_one(&trust).ok(),
+            None => None,
+        };
+        self.trusts.insert(role.to_owned(), trust.clone());
+        Ok(trust)
+    }
 }
 
 #[cfg(test)]

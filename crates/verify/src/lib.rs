@@ -1,21 +1,4 @@
-//! `verify`: proves that the account does what the manifest and the article intend, and says
-//! for each check why it passed or failed.
-//!
-//! Four groups of checks, in order, over one read of the account (the stack as
-//! `iamkit_provision::observe` sees it, and the snapshot of the account's IAM that read
-//! takes):
-//!
-//! 1. **drift**: the plan from provisioning is empty; otherwise every change it would make.
-//! 2. **static access**: each expectation of `policies/expectations.toml`, decided by
-//!    iamkit-eval over the policies read back from the snapshot (managed and inline, the
-//!    user's and its groups', a role's, and a role's trust policy for `sts:AssumeRole`).
-//! 3. **live**: calls made with the principals' own credentials: a temporary access key of the
-//!    user (deleted at the end, even on failure), a session of each role that trusts the
-//!    account, and the function invoked and its object read back. On AWS, the deny
-//!    expectations are also asked of AWS's policy simulator, and every disagreement with our
-//!    engine is reported.
-//! 4. **account**: root MFA and root access keys, no user with policies attached directly, no
-//!    customer policy granting `*:*`, roles trusting the account require MFA.
+#![doc = include_str!("../README.md")]
 
 mod access;
 mod account;
