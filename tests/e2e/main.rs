@@ -3,6 +3,7 @@
 
 mod aws;
 mod bad_input;
+mod cli;
 mod corpus;
 mod emulator;
 mod gate;

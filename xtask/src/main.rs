@@ -97,6 +97,11 @@ fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // `setup --dry-run --detailed-exitcode` with changes to make: not an error.
+        Err(err) if err.downcast_ref::<setup::PendingChanges>().is_some() => {
+            eprintln!("{err}");
+            std::process::ExitCode::from(2)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE

@@ -146,6 +146,19 @@ pub fn print_plan(plan: &Plan, task: &str) {
             Some(detail) => println!("{}  ({detail})", paint(change.action, &line)),
             None => println!("{}", paint(change.action, &line)),
         }
+        for line in change.diff.iter().flat_map(|d| d.lines()) {
+            let action = match line.as_bytes().first() {
+                Some(b'-') => Action::Delete,
+                Some(b'+') => Action::Create,
+                _ => Action::Update,
+            };
+            let line = format!("      {line}");
+            if action == Action::Update {
+                println!("{line}");
+            } else {
+                println!("{}", paint(action, &line));
+            }
+        }
     }
     println!(
         "\nPlan: {} to adopt, {} to create, {} to update, {} to delete.",

@@ -25,6 +25,10 @@ pub struct Args {
     /// Print the plan and stop: nothing is written.
     #[arg(long)]
     dry_run: bool,
+    /// With `--dry-run`, as `terraform plan -detailed-exitcode`: exit 0 when the account
+    /// matches the manifest, 2 when changes are pending, 1 on an error. For CI to detect drift.
+    #[arg(long, requires = "dry_run")]
+    detailed_exitcode: bool,
     /// `text` for people (coloured on a terminal), `json` for scripts.
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
@@ -82,6 +86,9 @@ pub fn run(args: Args) -> Result<()> {
         };
         let Some(report) = outcome.applied else {
             printer.print_plan_json();
+            if args.detailed_exitcode && !outcome.plan.is_empty() {
+                return Err(PendingChanges(outcome.plan.changes.len()).into());
+            }
             return Ok(());
         };
         if json {
@@ -103,6 +110,18 @@ pub fn run(args: Args) -> Result<()> {
         Ok(())
     })
 }
+
+/// `setup --dry-run --detailed-exitcode` found changes to make: exit status 2.
+#[derive(Debug)]
+pub struct PendingChanges(pub usize);
+
+impl std::fmt::Display for PendingChanges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} change(s) pending", self.0)
+    }
+}
+
+impl std::error::Error for PendingChanges {}
 
 /// Reads the manifest and its policies and reviews them as `cargo xtask lint` does: an error
 /// or a security finding that `lint.toml` does not accept stops before AWS is called.

@@ -325,6 +325,7 @@ fn plan_of(ops: Vec<(Action, &str, Op)>) -> Plan {
                 action,
                 address: address.into(),
                 detail: None,
+                diff: None,
                 op,
             })
             .collect(),

@@ -30,7 +30,8 @@ pub use observed::{
 };
 pub use permissions::{Missing, Permission, required_permissions};
 pub use plan::{
-    Action, Change, Conflict, DEFAULT_PASSWORD_LENGTH, Op, Plan, Resource, plan, teardown_plan,
+    Action, Change, Conflict, DEFAULT_PASSWORD_LENGTH, Diff, Op, Plan, Resource, plan,
+    teardown_plan,
 };
 pub use policy_file::{ACCOUNT_PLACEHOLDER, lint_policy_file};
 pub use review::load_manifest;

@@ -2,6 +2,7 @@
 //! operation; [`Plan::waits_for`] orders them; [`plan`] (setup) and [`teardown_plan`] build
 //! them, one resource kind at a time.
 
+mod diff;
 mod setup;
 mod teardown;
 
@@ -9,6 +10,7 @@ use serde::Serialize;
 
 use crate::desired::{Code, Desired, name_in_arn};
 
+pub use diff::Diff;
 pub use setup::plan;
 pub use teardown::teardown_plan;
 
@@ -337,6 +339,9 @@ pub struct Change {
     /// Why, when it is not obvious (`document changed`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// What it changes: before and after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<Diff>,
     /// The AWS operation.
     #[serde(skip)]
     pub op: Op,
@@ -348,12 +353,18 @@ impl Change {
             action,
             address,
             detail: None,
+            diff: None,
             op,
         }
     }
 
     fn because(mut self, detail: impl Into<String>) -> Change {
         self.detail = Some(detail.into());
+        self
+    }
+
+    fn showing(mut self, diff: Diff) -> Change {
+        self.diff = Some(diff);
         self
     }
 }

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeSet;
 
-use super::{Action, Change, DEFAULT_PASSWORD_LENGTH, Op, Plan};
+use super::{Action, Change, DEFAULT_PASSWORD_LENGTH, Diff, Op, Plan};
 use crate::{
     desired::{Desired, DesiredFunction, name_in_arn},
     document,
-    marks::not_tagged,
-    observed::{Observed, ObservedFunction, tagged},
+    marks::{STACK_TAG, not_tagged},
+    observed::{Observed, ObservedFunction, Tags, tagged},
 };
 
 fn pretty(value: &serde_json::Value) -> String {
@@ -29,23 +29,42 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Plan {
 }
 
 /// Whether an existing resource may be changed: it is the stack's, or `--adopt` takes it
-/// over with `mark`. Otherwise it is a conflict, and the plan leaves it alone.
+/// over with `mark` (showing `diff`). Otherwise it is a conflict, and the plan leaves it alone.
 fn ours_or_adopted(
     plan: &mut Plan,
     desired: &Desired,
     address: &str,
     ours: bool,
-    mark: Op,
+    (mark, diff): (Op, Diff),
 ) -> bool {
     if ours {
         return true;
     }
     if desired.adopt {
-        plan.push(Change::new(Action::Adopt, address.to_owned(), mark));
+        plan.push(Change::new(Action::Adopt, address.to_owned(), mark).showing(diff));
         return true;
     }
     plan.conflict(address.to_owned(), not_tagged(&desired.stack));
     false
+}
+
+/// Tags as a person reads them: `key=value, ...`, or `(none)`.
+fn shown(tags: &Tags) -> String {
+    if tags.is_empty() {
+        return "(none)".to_owned();
+    }
+    let pairs: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.join(", ")
+}
+
+/// Marking with the stack's tag: the tags before and after.
+fn tagging(tags: &Tags, stack: &str) -> Diff {
+    let mut after = tags.clone();
+    after.insert(STACK_TAG.to_owned(), stack.to_owned());
+    Diff::Value {
+        before: shown(tags),
+        after: shown(&after),
+    }
 }
 
 /// Attaches what is wanted and not attached, detaches what is attached and not wanted.
@@ -81,6 +100,7 @@ fn policies(plan: &mut Plan, desired: &Desired, observed: &Observed) {
         let mark = Op::TagPolicy {
             arn: seen.arn.clone(),
         };
+        let mark = (mark, tagging(&seen.tags, &desired.stack));
         if !ours_or_adopted(
             plan,
             desired,
@@ -111,7 +131,15 @@ fn policies(plan: &mut Plan, desired: &Desired, observed: &Observed) {
             document: pretty(&policy.document),
             delete_version,
         };
-        plan.push(Change::new(Action::Update, address, op).because(detail));
+        let diff = Diff::Document {
+            before: seen.document.clone().unwrap_or_default(),
+            after: policy.document.clone(),
+        };
+        plan.push(
+            Change::new(Action::Update, address, op)
+                .because(detail)
+                .showing(diff),
+        );
     }
 }
 
@@ -133,6 +161,11 @@ fn groups(plan: &mut Plan, desired: &Desired, observed: &Observed) {
                     name: name.clone(),
                     path: group.path.clone(),
                 };
+                let path = Diff::Value {
+                    before: seen.path.clone(),
+                    after: group.path.clone(),
+                };
+                let mark = (mark, path);
                 if seen.path != group.path && !desired.adopt {
                     let reason = format!("its path is `{}`, not `{}`", seen.path, group.path);
                     plan.conflict(address, reason);
@@ -169,6 +202,7 @@ fn users(plan: &mut Plan, desired: &Desired, observed: &Observed) {
             }
             Some(seen) => {
                 let mark = Op::TagUser { name: name.clone() };
+                let mark = (mark, tagging(&seen.tags, &desired.stack));
                 let ours = tagged(&seen.tags, &desired.stack);
                 if !ours_or_adopted(plan, desired, &address, ours, mark) {
                     continue;
@@ -176,27 +210,62 @@ fn users(plan: &mut Plan, desired: &Desired, observed: &Observed) {
                 (seen.groups.clone(), seen.login_profile)
             }
         };
-        for group in user.groups.difference(&groups) {
-            let op = Op::AddUserToGroup {
-                user: name.clone(),
-                group: group.clone(),
-            };
-            let what = format!("{address}: member of group {group}");
-            plan.push(Change::new(Action::Create, what, op));
-        }
-        // Memberships in groups the manifest does not name are not ours to remove.
-        let ours = groups
-            .difference(&user.groups)
-            .filter(|g| desired.groups.contains_key(*g));
-        for group in ours {
-            let op = Op::RemoveUserFromGroup {
-                user: name.clone(),
-                group: group.clone(),
-            };
-            let what = format!("{address}: member of group {group}");
-            plan.push(Change::new(Action::Delete, what, op).because("not in the manifest"));
-        }
+        memberships(plan, desired, &address, name, &groups, &user.groups);
         console_password(plan, observed, &address, name, user.console, login_profile);
+    }
+}
+
+/// The user joins the manifest's groups it is not in, and leaves the manifest's groups the
+/// manifest does not put it in; each change shows the groups before and after.
+fn memberships(
+    plan: &mut Plan,
+    desired: &Desired,
+    address: &str,
+    user: &str,
+    now: &BTreeSet<String>,
+    wanted: &BTreeSet<String>,
+) {
+    // Memberships in groups the manifest does not name are not ours to remove.
+    let leave: BTreeSet<&String> = now
+        .difference(wanted)
+        .filter(|g| desired.groups.contains_key(*g))
+        .collect();
+    let join: BTreeSet<&String> = wanted.difference(now).collect();
+    let after: BTreeSet<&String> = now
+        .iter()
+        .filter(|g| !leave.contains(g))
+        .chain(join.iter().copied())
+        .collect();
+    let list = |groups: Vec<&String>| match groups.is_empty() {
+        true => "(no group)".to_owned(),
+        false => groups
+            .iter()
+            .map(|g| g.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let diff = Diff::Value {
+        before: list(now.iter().collect()),
+        after: list(after.into_iter().collect()),
+    };
+    for (joins, group) in join
+        .iter()
+        .map(|g| (true, g))
+        .chain(leave.iter().map(|g| (false, g)))
+    {
+        let (user, group) = (user.to_owned(), (*group).clone());
+        let what = format!("{address}: member of group {group}");
+        let change = if joins {
+            Change::new(Action::Create, what, Op::AddUserToGroup { user, group })
+        } else {
+            Change::new(
+                Action::Delete,
+                what,
+                Op::RemoveUserFromGroup { user, group },
+            )
+            .because("not in the manifest")
+        };
+        plan.push(change.showing(diff.clone()));
     }
 }
 
@@ -243,6 +312,7 @@ fn roles(plan: &mut Plan, desired: &Desired, observed: &Observed) {
             }
             Some(seen) => {
                 let mark = Op::TagRole { name: name.clone() };
+                let mark = (mark, tagging(&seen.tags, &desired.stack));
                 let ours = tagged(&seen.tags, &desired.stack);
                 if !ours_or_adopted(plan, desired, &address, ours, mark) {
                     continue;
@@ -257,9 +327,12 @@ fn roles(plan: &mut Plan, desired: &Desired, observed: &Observed) {
                         trust,
                     };
                     let what = format!("{address}: trust policy");
-                    plan.push(
-                        Change::new(Action::Update, what, op).because("trust policy changed"),
-                    );
+                    let diff = Diff::Document {
+                        before: seen.trust.clone().unwrap_or_default(),
+                        after: role.trust.clone(),
+                    };
+                    let change = Change::new(Action::Update, what, op);
+                    plan.push(change.because("trust policy changed").showing(diff));
                 }
                 seen.policies.clone()
             }
@@ -309,6 +382,12 @@ fn bucket(plan: &mut Plan, desired: &Desired, observed: &Observed) {
     let mark = Op::TagBucket {
         name: bucket.name.clone(),
     };
+    let tags = observed
+        .bucket
+        .as_ref()
+        .map(|b| b.tags.clone())
+        .unwrap_or_default();
+    let diff = tagging(&tags, &desired.stack);
     match &observed.bucket {
         None => {
             let op = Op::CreateBucket {
@@ -324,10 +403,14 @@ fn bucket(plan: &mut Plan, desired: &Desired, observed: &Observed) {
         Some(seen) if tagged(&seen.tags, &desired.stack) => {}
         Some(seen) if bucket.derived && seen.tags.is_empty() && seen.empty => {
             let why = "an interrupted setup created it and did not tag it";
-            plan.push(Change::new(Action::Adopt, address, mark).because(why));
+            plan.push(
+                Change::new(Action::Adopt, address, mark)
+                    .because(why)
+                    .showing(diff),
+            );
         }
         Some(_) => {
-            ours_or_adopted(plan, desired, &address, false, mark);
+            ours_or_adopted(plan, desired, &address, false, (mark, diff));
         }
     }
 }
@@ -365,6 +448,7 @@ fn functions(plan: &mut Plan, desired: &Desired, observed: &Observed) {
                     name: name.clone(),
                     arn: seen.arn.clone(),
                 };
+                let mark = (mark, tagging(&seen.tags, &desired.stack));
                 let ours = tagged(&seen.tags, &desired.stack);
                 if ours_or_adopted(plan, desired, &address, ours, mark) {
                     update_function(plan, &address, name, function, seen, role_arn);
@@ -391,10 +475,22 @@ fn update_function(
             code: code.clone(),
         };
         let why = format!("code sha256 {}", code.sha256_hex());
-        plan.push(Change::new(Action::Update, format!("{address}: code"), op).because(why));
+        let diff = Diff::Value {
+            before: format!("CodeSha256 {}", seen.code_sha256),
+            after: format!("CodeSha256 {}", code.sha256_base64()),
+        };
+        let change = Change::new(Action::Update, format!("{address}: code"), op);
+        plan.push(change.because(why).showing(diff));
     }
     if seen.role != role_arn || seen.runtime != function.runtime || seen.handler != function.handler
     {
+        let config = |role: &str, runtime: &str, handler: &str| {
+            format!("role {role}, runtime {runtime}, handler {handler}")
+        };
+        let diff = Diff::Value {
+            before: config(&seen.role, &seen.runtime, &seen.handler),
+            after: config(&role_arn, &function.runtime, &function.handler),
+        };
         let op = Op::UpdateFunctionConfiguration {
             name: name.to_owned(),
             role_arn,
@@ -402,8 +498,11 @@ fn update_function(
             handler: function.handler.clone(),
         };
         let what = format!("{address}: configuration");
+        let change = Change::new(Action::Update, what, op);
         plan.push(
-            Change::new(Action::Update, what, op).because("role, runtime or handler changed"),
+            change
+                .because("role, runtime or handler changed")
+                .showing(diff),
         );
     }
 }

@@ -485,3 +485,76 @@ fn teardown_detaches_before_it_deletes_and_leaves_what_is_not_ours() {
     assert!(step("user ann: member of group readers") < step("group readers"));
     assert!(step("user ann: console password") < step("user ann"));
 }
+
+fn diff_of(plan: &Plan, address: &str) -> Vec<String> {
+    plan.changes
+        .iter()
+        .find(|c| c.address == address)
+        .and_then(|c| c.diff.as_ref())
+        .map(Diff::lines)
+        .unwrap_or_else(|| panic!("no diff for `{address}` in {:?}", plan.changes))
+}
+
+/// Each update shows what it changes: a document's lines removed and added (the account
+/// filled in), a trust policy's, the groups before and after, the tags an adoption adds.
+#[test]
+fn changes_show_before_and_after() {
+    let mut desired = desired();
+    let mut observed = converged(&desired);
+    let policy = observed.policies.get_mut("read").unwrap();
+    policy.document = Some(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::111122223333-old/*"}]}),
+    );
+    observed.roles.get_mut("boss").unwrap().trust = Some(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}),
+    );
+    observed.users.get_mut("ann").unwrap().groups = ["others".to_owned()].into();
+    observed.users.get_mut("ann").unwrap().tags = Tags::from([("team".into(), "a".into())]);
+    desired.adopt = true;
+    let plan = plan(&desired, &observed);
+
+    let read = diff_of(&plan, "policy read");
+    let changed: Vec<&String> = read.iter().filter(|l| !l.starts_with("  ")).collect();
+    assert_eq!(
+        changed,
+        [
+            "-       \"Resource\": \"arn:aws:s3:::111122223333-old/*\"",
+            "+       \"Resource\": \"arn:aws:s3:::111122223333-data/*\""
+        ],
+        "{read:#?}"
+    );
+    let trust = diff_of(&plan, "role boss: trust policy");
+    assert!(
+        trust
+            .iter()
+            .any(|l| l.starts_with("-") && l.contains("MultiFactorAuthPresent")),
+        "{trust:#?}"
+    );
+    assert_eq!(
+        diff_of(&plan, "user ann: member of group readers"),
+        ["- others", "+ others, readers"]
+    );
+    assert_eq!(
+        diff_of(&plan, "user ann"),
+        ["- team=a", "+ iamkit:stack=kit, team=a"]
+    );
+    // The JSON plan carries both documents.
+    let json = serde_json::to_value(&plan).unwrap();
+    let change = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "policy read")
+        .unwrap();
+    assert_eq!(
+        change["diff"]["after"]["Statement"][0]["Resource"],
+        "arn:aws:s3:::111122223333-data/*"
+    );
+    assert_eq!(
+        change["diff"]["before"]["Statement"][0]["Resource"],
+        "arn:aws:s3:::111122223333-old/*"
+    );
+}
