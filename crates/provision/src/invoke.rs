@@ -8,11 +8,15 @@
 
 use std::path::PathBuf;
 
-use aws_smithy_types::{Blob, error::display::DisplayErrorContext};
+use aws_sdk_iam::error::SdkError;
+use aws_smithy_types::{Blob, error::metadata::ProvideErrorMetadata};
 use iamkit_emulator::lambda::{Credentials, LocalFunction, Outcome, invoke_local};
 use iamkit_stack::Code;
 
-use crate::clients::{Clients, Target};
+use crate::{
+    clients::{Clients, Target},
+    error::describe,
+};
 
 /// How a function is run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,8 +44,12 @@ pub struct Invocation {
     pub logs: String,
 }
 
-fn sdk<E: std::error::Error>(e: E) -> String {
-    DisplayErrorContext(e).to_string()
+fn sdk<E, R>(e: SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    describe(&e)
 }
 
 /// Runs function `name` with `event` (JSON text), signed with `clients`. An `Err` says why it

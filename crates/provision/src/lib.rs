@@ -12,7 +12,7 @@ mod preflight;
 
 pub use apply::{ApplyOptions, ApplyReport, DEFAULT_PARALLELISM, apply};
 pub use clients::{Clients, DEFAULT_REGION, MAX_ATTEMPTS, Target, connect, from_config};
-pub use error::{Error, Failure};
+pub use error::{Error, Failure, describe};
 pub use flow::{Events, SetupOptions, SetupOutcome, TeardownOutcome, setup, teardown};
 pub use invoke::{Invocation, Runner, invoke};
 pub use observe::{

@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 
@@ -63,9 +62,9 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
 {
-    if let Some(credentials) = find_credentials_error(&error) {
+    if crate::error::credentials_missing(&error) {
         return Error::NoCredentials {
-            message: credentials.to_string(),
+            message: "none in the environment, the profiles or SSO".to_owned(),
         };
     }
     match error.code() {
@@ -81,19 +80,6 @@ where
         }
         _ => Error::aws("GetCallerIdentity", "caller", error),
     }
-}
-
-fn find_credentials_error<'a>(
-    error: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a CredentialsError> {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if let Some(found) = e.downcast_ref::<CredentialsError>() {
-            return Some(found);
-        }
-        current = e.source();
-    }
-    None
 }
 
 /// What [`check_permissions`] found.

@@ -56,7 +56,7 @@ pub async fn verify(
     manifest: &Manifest,
     region: &str,
     options: &VerifyOptions,
-) -> Result<Report, Error> {
+) -> Result<Report, VerifyError> {
     let identity = whoami(clients).await?;
     let desired = Desired::new(manifest, &identity, region, &options.code)?;
     let mut report = Report {
@@ -74,6 +74,13 @@ pub async fn verify(
     // One read of the account: the stack as it is, and the snapshot of its IAM that the
     // static checks and the account controls read.
     let (observed, snapshot) = observe_with_snapshot(clients, &desired).await?;
+    if nothing_of_ours(&observed, &desired.stack) {
+        return Err(VerifyError::NothingHere {
+            stack: desired.stack,
+            account: report.account,
+            region: report.region,
+        });
+    }
     drift::drift(&desired, &observed, &mut report);
     let at = placeholders(&desired);
     let mut reader = Reader::new(&snapshot);
@@ -88,6 +95,47 @@ pub async fn verify(
     live::run(clients, &desired, &at, options, &judged, &mut report).await;
     account::account(clients, &desired, &snapshot, &mut report).await;
     Ok(report)
+}
+
+/// What stops verify before any check.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The account cannot be read (or the manifest cannot be filled in).
+    #[error(transparent)]
+    Provision(#[from] Error),
+    /// Nothing of the stack exists in the account: every check would fail, and say nothing.
+    #[error(
+        "nothing of stack `{stack}` exists in account {account} ({region})\n  help: run `cargo xtask setup` first (with the same `--aws`, `--region` or `--endpoint-url`)"
+    )]
+    NothingHere {
+        /// The stack.
+        stack: String,
+        /// The account read.
+        account: String,
+        /// The region read.
+        region: String,
+    },
+}
+
+impl From<iamkit_stack::ManifestErrors> for VerifyError {
+    fn from(errors: iamkit_stack::ManifestErrors) -> Self {
+        VerifyError::Provision(errors.into())
+    }
+}
+
+/// Whether none of the stack's resources exists: nothing with its mark.
+fn nothing_of_ours(observed: &iamkit_stack::Observed, stack: &str) -> bool {
+    use iamkit_stack::tagged;
+    let path = iamkit_stack::marks::group_path(stack);
+    !observed.policies.values().any(|p| tagged(&p.tags, stack))
+        && !observed.users.values().any(|u| tagged(&u.tags, stack))
+        && !observed.roles.values().any(|r| tagged(&r.tags, stack))
+        && !observed.groups.values().any(|g| g.path == path)
+        && !observed.functions.values().any(|f| tagged(&f.tags, stack))
+        && !observed
+            .bucket
+            .as_ref()
+            .is_some_and(|b| tagged(&b.tags, stack))
 }
 
 /// The placeholder values for `desired`'s account.

@@ -72,7 +72,7 @@ where
 pub(crate) fn describe<E, R>(error: SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     crate::error::sdk_message(&error)
 }
@@ -88,7 +88,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, SdkError<E, R>>>,
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     retry(budget, send).await.map_err(describe)
 }
@@ -100,7 +100,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, SdkError<E, R>>>,
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     match retry(budget, send).await {
         Ok(_) => Ok(()),
@@ -129,7 +129,7 @@ pub(crate) async fn created_or_ours<T, E, R, Ours>(
 ) -> Result<(), String>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
     Ours: Future<Output = Result<bool, String>>,
 {
     match created {

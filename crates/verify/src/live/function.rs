@@ -21,7 +21,7 @@ async fn read_object(me: &Clients, bucket: &str, key: &str) -> Result<Option<Vec
             .collect()
             .await
             .map(|b| Some(b.into_bytes().to_vec()))
-            .map_err(sdk),
+            .map_err(|e| format!("reading the object's body: {e}")),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
         Err(e) => Err(sdk(e)),
     }

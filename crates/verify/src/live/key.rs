@@ -75,7 +75,7 @@ async fn mark(clients: &Clients, user: &str, id: &str) -> Result<(), String> {
         .key(id)
         .value(KEY_MARK)
         .build()
-        .map_err(sdk)?;
+        .map_err(|e| e.to_string())?;
     clients
         .iam
         .tag_user()

@@ -11,7 +11,6 @@ mod user;
 use std::collections::BTreeMap;
 
 use aws_credential_types::{Credentials, provider::SharedCredentialsProvider};
-use aws_smithy_types::error::display::DisplayErrorContext;
 use iamkit_provision::{Clients, from_config};
 use iamkit_stack::Desired;
 
@@ -29,8 +28,13 @@ fn check(name: &str, status: Status, detail: impl Into<String>) -> Check {
     Check::new(Group::Live, name, status, detail)
 }
 
-fn sdk<E: std::error::Error>(e: E) -> String {
-    DisplayErrorContext(e).to_string()
+/// An AWS error in one line (`Code: message`, or why there was no answer).
+fn sdk<E, R>(e: aws_sdk_iam::error::SdkError<E, R>) -> String
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    iamkit_provision::describe(&e)
 }
 
 /// Clients that sign with `credentials`, to the same target.
