@@ -15,6 +15,8 @@ use iamkit_policy::{ErrorKind, Operator, OperatorError, OperatorKind, ParseError
 const MANAGED_POLICY_LIMIT: usize = 6_144;
 /// IAM's default limit on a role trust policy (adjustable to 4,096).
 const TRUST_POLICY_LIMIT: usize = 2_048;
+/// AWS Organizations' limit on a service control policy.
+const SCP_LIMIT: usize = 5_120;
 /// Managed policies per group (fixed), user or role (adjustable to 20).
 const ATTACHMENT_LIMIT: usize = 10;
 
@@ -338,21 +340,25 @@ pub(crate) fn find_placeholders(text: &str) -> Vec<&str> {
     found
 }
 
+/// The size quota of each kind of policy, in characters not counting white space: IAM's for
+/// managed and trust policies, Organizations' for SCPs. AWS's own policies and resource-based
+/// policies (whose quotas differ by service) have none here.
 fn size(ctx: &mut Ctx<'_>, source: &str, kind: PolicyKind) {
     let (limit, what) = match kind {
         PolicyKind::Trust => (
             TRUST_POLICY_LIMIT,
             "a role trust policy (adjustable to 4,096)",
         ),
-        PolicyKind::Resource => return,
+        PolicyKind::Scp => (SCP_LIMIT, "a service control policy"),
         PolicyKind::Identity | PolicyKind::Auto => (MANAGED_POLICY_LIMIT, "a managed policy"),
+        PolicyKind::Resource | PolicyKind::AwsManaged => return,
     };
     let length = source.chars().filter(|c| !c.is_whitespace()).count();
     if length > limit {
         ctx.add(
             code::POLICY_TOO_LARGE,
             At::Value(""),
-            format!("the policy has {length} characters not counting white space; IAM allows {limit} for {what}"),
+            format!("the policy has {length} characters not counting white space; {} allows {limit} for {what}", if kind == PolicyKind::Scp { "AWS Organizations" } else { "IAM" }),
             "split it into several policies, or use wildcards where they stay precise".to_owned(),
         );
     }
@@ -465,42 +471,74 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row.last().copied().unwrap_or(0)
 }
 
-/// Entries of one list that another entry of the same list already covers.
+/// An action's identity in the catalog: the address of its record, which lives as long as the
+/// catalog. Cheaper to hash and compare than its name.
+pub(crate) fn action_key(action: &ActionRef<'_>) -> usize {
+    std::ptr::from_ref(action.action) as usize
+}
+
 /// For each entry of the statement's action list, the other entry that already covers it
-/// (a wildcard that matches it, or the same text earlier in the list).
+/// (a wildcard that matches it, or the same text earlier in the list). Linear in the entries
+/// for literal actions; a wildcard is compared with the other wildcards by the sets of actions
+/// they expand to.
 fn covered_by(stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) -> Vec<Option<usize>> {
     let Some(list) = &stmt.actions else {
         return Vec::new();
     };
-    let names: Vec<HashSet<String>> = resolved
+    let is_wildcard = |text: &str| text.contains(['*', '?']);
+    let wildcards: Vec<(usize, HashSet<usize>)> = list
+        .items
         .iter()
-        .map(|set| set.iter().map(ActionRef::full_name).collect())
-        .collect();
-    let covers = |j: usize, i: usize| -> bool {
-        let (Some(a), Some(b)) = (list.items.get(i), list.items.get(j)) else {
-            return false;
-        };
-        if a.text.eq_ignore_ascii_case(b.text) {
-            return true;
-        }
-        if !b.text.contains(['*', '?']) {
-            return false;
-        }
-        if !a.text.contains(['*', '?']) {
-            return Pattern::new_ignore_case(b.text).matches(a.text);
-        }
-        match (names.get(i), names.get(j)) {
-            (Some(small), Some(big)) => !small.is_empty() && small.is_subset(big),
-            _ => false,
-        }
-    };
-    (0..list.items.len())
-        .map(|i| {
-            (0..list.items.len())
-                .filter(|&j| j != i)
-                .find(|&j| covers(j, i) && !(covers(i, j) && i < j))
+        .enumerate()
+        .filter(|(_, item)| is_wildcard(item.text))
+        .map(|(j, _)| {
+            let set = resolved
+                .get(j)
+                .map(|found| found.iter().map(action_key).collect())
+                .unwrap_or_default();
+            (j, set)
         })
-        .collect()
+        .collect();
+    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(list.items.len());
+    for (i, item) in list.items.iter().enumerate() {
+        let lower = item.text.to_ascii_lowercase();
+        if let Some(&j) = first.get(&lower) {
+            out.push(Some(j));
+            continue;
+        }
+        first.insert(lower, i);
+        let own: Vec<usize> = resolved
+            .get(i)
+            .map(|found| found.iter().map(action_key).collect())
+            .unwrap_or_default();
+        let by = if is_wildcard(item.text) {
+            let own_set: HashSet<usize> = own.iter().copied().collect();
+            wildcards.iter().find_map(|(j, set)| {
+                let covers = *j != i && !own.is_empty() && own.iter().all(|k| set.contains(k));
+                // Two wildcards that expand to the same actions: the later one is redundant.
+                let mutual = covers && set.iter().all(|k| own_set.contains(k));
+                (covers && !(mutual && i < *j)).then_some(*j)
+            })
+        } else if let Some(key) = own.first() {
+            wildcards
+                .iter()
+                .find(|(_, set)| set.contains(key))
+                .map(|(j, _)| *j)
+        } else {
+            // Not in the catalog: match the text itself.
+            wildcards
+                .iter()
+                .map(|(j, _)| *j)
+                .find(|&j| {
+                    list.items
+                        .get(j)
+                        .is_some_and(|w| Pattern::new_ignore_case(w.text).matches(item.text))
+                })
+        };
+        out.push(by);
+    }
+    out
 }
 
 /// Entries of one list that another entry of the same list already covers.
@@ -528,7 +566,7 @@ fn redundant_actions(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, covered: &[Option<usize
 }
 
 /// Per statement, the actions (full names) that it grants on at least one resource it lists.
-fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<HashSet<String>> {
+fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<HashSet<usize>> {
     doc.statements
         .iter()
         .zip(resolved)
@@ -545,7 +583,7 @@ fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<H
             let mut cache = HashMap::new();
             for action in entries.iter().flatten() {
                 if stmt_reaches(stmt, action, &mut cache) {
-                    granted.insert(action.full_name());
+                    granted.insert(action_key(action));
                 }
             }
             granted
@@ -615,7 +653,7 @@ fn reachability(
     stmt: &Stmt<'_>,
     resolved: &[Vec<ActionRef<'_>>],
     covered: &[Option<usize>],
-    granted: &[HashSet<String>],
+    granted: &[HashSet<usize>],
     index: usize,
 ) {
     let (Some(actions), Some(resources)) = (&stmt.actions, &stmt.resources) else {
@@ -670,11 +708,11 @@ fn reachability(
             .iter()
             .filter(|action| !stmt_reaches(stmt, action, &mut cache))
             .filter(|action| {
-                let name = action.full_name();
+                let key = action_key(action);
                 !granted
                     .iter()
                     .enumerate()
-                    .any(|(j, set)| j != index && set.contains(&name))
+                    .any(|(j, set)| j != index && set.contains(&key))
             })
             .collect();
         if unreachable.is_empty() {
