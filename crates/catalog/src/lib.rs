@@ -5,7 +5,8 @@
 //! (MIT) and embedded in the crate (`src/iam-data.tsv`, about 1 MB). [`Catalog::get`]
 //! reads the header and the list of services on first use, and each service's actions,
 //! resource types and condition keys the first time they are looked at; lookups by action
-//! name are hash lookups.
+//! name are hash lookups. Where the reference is wrong or silent, [`Corrections`] holds a
+//! small hand-written list, each line citing its AWS page.
 //!
 //! ```
 //! use iamkit_catalog::{AccessLevel, Catalog};
@@ -23,6 +24,10 @@
 //! assert!(catalog.expand("s3:Get*").len() > 40);
 //! assert!(catalog.expand("iam:*Role*").iter().any(|a| a.action.name == "PassRole"));
 //! ```
+
+mod corrections;
+
+pub use corrections::{Correction, CorrectionKind, Corrections};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -864,6 +869,15 @@ mod tests {
                 .unwrap()
                 .kind
                 .is_multivalued()
+        );
+        // Keys the reference writes with `<key>` or `tag-key` are templates too.
+        let get = catalog.action("s3:GetObject").unwrap();
+        assert!(get.condition_key("s3:ExistingObjectTag/Team").is_some());
+        let secret = catalog.action("secretsmanager:GetSecretValue").unwrap();
+        assert!(
+            secret
+                .condition_key("secretsmanager:ResourceTag/aws:secretsmanager:owningService")
+                .is_some()
         );
         let list = catalog.action("s3:ListBucket").unwrap();
         assert_eq!(
