@@ -1,13 +1,18 @@
 //! Every check the linter runs, over the [`Doc`] view of one document.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use iamkit_arn::Pattern;
 use serde_json::Value;
 
 use crate::model::{Cond, Doc, List, Polarity, Stmt, escape};
-use crate::{Finding, LintOptions, OwnAccount, PolicyKind, Severity, check, code, reach};
-use iamkit_catalog::{ActionRef, Catalog, KeyType, ResourceType};
+use crate::{
+    Finding, LintOptions, OwnAccount, PolicyKind, Severity, check, code, escalation, reach, shape,
+    values,
+};
+use iamkit_catalog::{ActionRef, Catalog, Corrections, KeyType, ResourceType};
 use iamkit_policy::SourceMap;
 use iamkit_policy::{ErrorKind, Operator, OperatorError, OperatorKind, ParseError, SetQualifier};
 
@@ -54,7 +59,7 @@ const MAX_SUGGESTED_LEN: usize = 128;
 const ROLE_FORMAT: &str = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
 
 /// Collects findings with positions.
-struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     file: &'a str,
     map: SourceMap,
     findings: Vec<Finding>,
@@ -62,13 +67,13 @@ struct Ctx<'a> {
 
 /// Where in the source a finding points: at a value, or at an object member's key.
 #[derive(Clone, Copy)]
-enum At<'p> {
+pub(crate) enum At<'p> {
     Value(&'p str),
     Key(&'p str),
 }
 
 impl Ctx<'_> {
-    fn add(&mut self, code: &'static str, at: At<'_>, message: String, help: String) {
+    pub(crate) fn add(&mut self, code: &'static str, at: At<'_>, message: String, help: String) {
         self.add_about(code, at, message, help, None);
     }
 
@@ -155,14 +160,20 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
     };
     // The grammar comes from the parser; the checks below read the JSON value, so that one
     // bad element does not hide the findings about the others.
-    if let Err(errors) = iamkit_policy::parse(source) {
+    let value = match serde_json::from_str::<Value>(source) {
+        Ok(value) => value,
+        Err(error) => {
+            for error in iamkit_policy::syntax_errors(source, &error) {
+                ctx.parse_error(error);
+            }
+            return ctx.findings;
+        }
+    };
+    if let Err(errors) = iamkit_policy::validate(&value, &ctx.map) {
         for error in errors {
             ctx.parse_error(error);
         }
     }
-    let Ok(value) = serde_json::from_str::<Value>(source) else {
-        return ctx.findings;
-    };
 
     let doc = Doc::new(&value);
     let catalog = Catalog::get();
@@ -180,24 +191,23 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
         .iter()
         .map(|stmt| resolve_actions(&mut ctx, catalog, stmt))
         .collect();
-    let granted = granted_actions(&doc, &resolved);
+    let granted = Granted::new(&doc, &resolved);
+    let own = own_account(options);
     for (i, stmt) in doc.statements.iter().enumerate() {
         let actions = resolved.get(i).map(Vec::as_slice).unwrap_or_default();
-        let covered = covered_by(stmt, actions);
-        redundant_actions(&mut ctx, stmt, &covered);
-        if stmt.allow {
-            reachability(&mut ctx, stmt, actions, &covered, &granted, i);
-            broad_access(&mut ctx, stmt, actions);
-            mfa_if_exists(&mut ctx, stmt, actions);
-            if matches!(kind, PolicyKind::Trust | PolicyKind::Resource) {
-                trust(&mut ctx, stmt, kind);
-                cross_account(&mut ctx, stmt, kind, own_account(options).as_deref());
-            }
+        statement(&mut ctx, catalog, stmt, actions, (&granted, i), kind);
+        if stmt.allow && matches!(kind, PolicyKind::Trust | PolicyKind::Resource) {
+            trust(&mut ctx, stmt, kind);
+            cross_account(&mut ctx, stmt, kind, own.as_deref());
         }
-        conditions(&mut ctx, catalog, stmt, actions);
-        arn_accounts(&mut ctx, stmt);
+        shape::statement(&mut ctx, stmt, kind, options.kind != PolicyKind::Auto);
+        crate::trust::check(&mut ctx, stmt, kind);
     }
     duplicates(&mut ctx, &doc);
+    shape::sids(&mut ctx, &doc);
+    if kind != PolicyKind::Scp {
+        escalation::check(&mut ctx, catalog, &doc, &resolved);
+    }
 
     let mut findings = ctx.findings;
     findings.sort_by(|a, b| {
@@ -205,6 +215,32 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
     });
     findings.dedup();
     findings
+}
+
+/// The checks of one statement that do not depend on the kind of policy.
+fn statement(
+    ctx: &mut Ctx<'_>,
+    catalog: &Catalog,
+    stmt: &Stmt<'_>,
+    actions: &[Vec<ActionRef<'_>>],
+    (granted, i): (&Granted<'_>, usize),
+    kind: PolicyKind,
+) {
+    let covered = covered_by(stmt, actions);
+    redundant_actions(ctx, stmt, &covered);
+    if stmt.allow {
+        reachability(ctx, stmt, actions, &covered, granted, i);
+        broad_access(ctx, stmt, actions);
+        mfa_if_exists(ctx, stmt, actions);
+        if kind != PolicyKind::Scp {
+            create_service_linked_role(ctx, stmt, actions);
+        }
+    }
+    conditions(ctx, catalog, stmt, actions);
+    values::check(ctx, stmt);
+    arn_accounts(ctx, stmt);
+    shape::arns(ctx, stmt);
+    shape::redundant(ctx, stmt);
 }
 
 fn detect_kind(doc: &Doc<'_>) -> PolicyKind {
@@ -471,6 +507,34 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row.last().copied().unwrap_or(0)
 }
 
+/// A hasher for keys that are already spread out (addresses of catalog records, indexes):
+/// a multiply and a rotate per word, where the standard one runs SipHash.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// A set of catalog keys ([`action_key`]).
+pub(crate) type KeySet = HashSet<usize, BuildHasherDefault<KeyHasher>>;
+
 /// An action's identity in the catalog: the address of its record, which lives as long as the
 /// catalog. Cheaper to hash and compare than its name.
 pub(crate) fn action_key(action: &ActionRef<'_>) -> usize {
@@ -486,7 +550,7 @@ fn covered_by(stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) -> Vec<Option<us
         return Vec::new();
     };
     let is_wildcard = |text: &str| text.contains(['*', '?']);
-    let wildcards: Vec<(usize, HashSet<usize>)> = list
+    let wildcards: Vec<(usize, KeySet)> = list
         .items
         .iter()
         .enumerate()
@@ -513,7 +577,7 @@ fn covered_by(stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) -> Vec<Option<us
             .map(|found| found.iter().map(action_key).collect())
             .unwrap_or_default();
         let by = if is_wildcard(item.text) {
-            let own_set: HashSet<usize> = own.iter().copied().collect();
+            let own_set: KeySet = own.iter().copied().collect();
             wildcards.iter().find_map(|(j, set)| {
                 let covers = *j != i && !own.is_empty() && own.iter().all(|k| set.contains(k));
                 // Two wildcards that expand to the same actions: the later one is redundant.
@@ -527,14 +591,11 @@ fn covered_by(stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) -> Vec<Option<us
                 .map(|(j, _)| *j)
         } else {
             // Not in the catalog: match the text itself.
-            wildcards
-                .iter()
-                .map(|(j, _)| *j)
-                .find(|&j| {
-                    list.items
-                        .get(j)
-                        .is_some_and(|w| Pattern::new_ignore_case(w.text).matches(item.text))
-                })
+            wildcards.iter().map(|(j, _)| *j).find(|&j| {
+                list.items
+                    .get(j)
+                    .is_some_and(|w| Pattern::new_ignore_case(w.text).matches(item.text))
+            })
         };
         out.push(by);
     }
@@ -565,13 +626,35 @@ fn redundant_actions(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, covered: &[Option<usize
     }
 }
 
-/// Per statement, the actions (full names) that it grants on at least one resource it lists.
-fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<HashSet<usize>> {
+/// Per statement, the actions that it grants on at least one resource it lists; computed the
+/// first time a wildcard reaches less than all its actions.
+pub(crate) struct Granted<'d> {
+    doc: &'d Doc<'d>,
+    resolved: &'d [Vec<Vec<ActionRef<'d>>>],
+    sets: OnceCell<Vec<KeySet>>,
+}
+
+impl<'d> Granted<'d> {
+    fn new(doc: &'d Doc<'d>, resolved: &'d [Vec<Vec<ActionRef<'d>>>]) -> Self {
+        Granted {
+            doc,
+            resolved,
+            sets: OnceCell::new(),
+        }
+    }
+
+    fn get(&self) -> &[KeySet] {
+        self.sets
+            .get_or_init(|| granted_actions(self.doc, self.resolved))
+    }
+}
+
+fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<KeySet> {
     doc.statements
         .iter()
         .zip(resolved)
         .map(|(stmt, entries)| {
-            let mut granted = HashSet::new();
+            let mut granted = KeySet::default();
             if !stmt.allow
                 || stmt
                     .actions
@@ -580,7 +663,7 @@ fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<H
             {
                 return granted;
             }
-            let mut cache = HashMap::new();
+            let mut cache = ReachCache::default();
             for action in entries.iter().flatten() {
                 if stmt_reaches(stmt, action, &mut cache) {
                     granted.insert(action_key(action));
@@ -591,13 +674,13 @@ fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<H
         .collect()
 }
 
+/// Whether resource entry `i` reaches a resource type (by the type's address).
+type ReachCache = HashMap<(usize, usize), bool, BuildHasherDefault<KeyHasher>>;
+
 /// Whether the statement's resources can reach the action (`NotResource` or no `Resource`:
-/// assume yes).
-fn stmt_reaches(
-    stmt: &Stmt<'_>,
-    action: &ActionRef<'_>,
-    cache: &mut HashMap<(usize, usize), bool>,
-) -> bool {
+/// assume yes), with the catalog's corrections: names that may hold `/`, AWS-owned resources
+/// with no account, and services that authorize `*`-only actions on a resource type.
+fn stmt_reaches(stmt: &Stmt<'_>, action: &ActionRef<'_>, cache: &mut ReachCache) -> bool {
     let Some(resources) = stmt
         .resources
         .as_ref()
@@ -605,16 +688,30 @@ fn stmt_reaches(
     else {
         return true;
     };
+    let service = action.service;
+    let corrections = Corrections::get();
+    let mut reach_type = |t: &ResourceType, i: usize, text: &str| {
+        let key = (std::ptr::from_ref::<ResourceType>(t) as usize, i);
+        *cache.entry(key).or_insert_with(|| {
+            let rules = reach::Rules {
+                service: Some(&service.prefix),
+                empty_account: corrections.empty_account(&service.prefix, &t.name),
+            };
+            reach::reaches_with(text, &t.arn_format, rules)
+        })
+    };
     if action.takes_only_star() {
-        return resources.items.iter().any(|r| reach::matches_star(r.text));
+        let scoped = corrections
+            .scoped(&service.prefix)
+            .and_then(|name| service.resource_types().iter().find(|t| t.name == name));
+        return resources.items.iter().enumerate().any(|(i, r)| {
+            reach::matches_star(r.text) || scoped.is_some_and(|t| reach_type(t, i, r.text))
+        });
     }
     resources.items.iter().enumerate().any(|(i, r)| {
-        action.resource_types().any(|(t, _)| {
-            let key = (std::ptr::from_ref::<ResourceType>(t) as usize, i);
-            *cache
-                .entry(key)
-                .or_insert_with(|| reach::reaches(r.text, &t.arn_format))
-        })
+        action
+            .resource_types()
+            .any(|(t, _)| reach_type(t, i, r.text))
     })
 }
 
@@ -653,7 +750,7 @@ fn reachability(
     stmt: &Stmt<'_>,
     resolved: &[Vec<ActionRef<'_>>],
     covered: &[Option<usize>],
-    granted: &[HashSet<usize>],
+    granted: &Granted<'_>,
     index: usize,
 ) {
     let (Some(actions), Some(resources)) = (&stmt.actions, &stmt.resources) else {
@@ -666,7 +763,7 @@ fn reachability(
         return;
     }
     let listed = resource_list(resources);
-    let mut cache = HashMap::new();
+    let mut cache = ReachCache::default();
     for ((item, found), by) in actions.items.iter().zip(resolved).zip(covered) {
         // An entry another one covers is reported as redundant; its actions are checked there.
         if by.is_some() {
@@ -710,6 +807,7 @@ fn reachability(
             .filter(|action| {
                 let key = action_key(action);
                 !granted
+                    .get()
                     .iter()
                     .enumerate()
                     .any(|(j, set)| j != index && set.contains(&key))
@@ -840,38 +938,97 @@ fn broad_access(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_
             }
         }
     }
-    // PassRole on every role.
-    if actions.polarity == Polarity::Is {
-        let brings = actions.items.iter().zip(resolved).find(|(_, found)| {
-            found
-                .iter()
-                .any(|a| a.service.prefix == "iam" && a.action.name == "PassRole")
-        });
-        let every_role = resources.items.iter().find(|r| {
-            reach::matches_star(r.text)
-                || (reach::reaches(r.text, ROLE_FORMAT) && role_wildcard(r.text))
-        });
-        if let (Some((item, _)), Some(resource)) = (brings, every_role) {
-            let through = if item.text.eq_ignore_ascii_case("iam:PassRole") {
-                String::new()
-            } else {
-                format!(" (through `{}`)", item.text)
-            };
-            ctx.add(
-                code::PASS_ROLE_STAR,
-                At::Value(&resource.pointer),
-                format!("`iam:PassRole`{through} is allowed on `{}`: any role, with its permissions, can be passed to any service", resource.text),
-                "allow iam:PassRole in its own statement on the roles to pass, with an `iam:PassedToService` condition".to_owned(),
-            );
-        }
+    pass_role(ctx, stmt, resolved);
+}
+
+/// `iam:PassRole` on every role (`*`, or a role ARN whose name is only wildcards: a name or
+/// path prefix such as `role/AWSGlueServiceRole*` names some roles, not any). A condition on
+/// `iam:PassedToService` limits where they go: a warning that names the services then.
+fn pass_role(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) {
+    let (Some(actions), Some(resources)) = (&stmt.actions, &stmt.resources) else {
+        return;
+    };
+    if actions.polarity != Polarity::Is || resources.polarity != Polarity::Is {
+        return;
+    }
+    let brings = actions.items.iter().zip(resolved).find(|(_, found)| {
+        found
+            .iter()
+            .any(|a| a.service.prefix == "iam" && a.action.name == "PassRole")
+    });
+    let every_role = resources.items.iter().find(|r| {
+        reach::matches_star(r.text)
+            || (reach::reaches(r.text, ROLE_FORMAT) && role_wildcard(r.text))
+    });
+    let (Some((item, _)), Some(resource)) = (brings, every_role) else {
+        return;
+    };
+    let through = if item.text.eq_ignore_ascii_case("iam:PassRole") {
+        String::new()
+    } else {
+        format!(" (through `{}`)", item.text)
+    };
+    let services: Vec<String> = stmt
+        .conditions
+        .iter()
+        .filter(|c| {
+            c.key.eq_ignore_ascii_case("iam:PassedToService")
+                && operator(c).is_some_and(|op| !op.base.is_negated())
+        })
+        .flat_map(|c| c.values.iter().map(|v| format!("`{v}`")))
+        .collect();
+    if services.is_empty() {
+        ctx.add(
+            code::PASS_ROLE_STAR,
+            At::Value(&resource.pointer),
+            format!("`iam:PassRole`{through} is allowed on `{}`: any role, with its permissions, can be passed to any service", resource.text),
+            "allow iam:PassRole in its own statement on the roles to pass, with an `iam:PassedToService` condition".to_owned(),
+        );
+    } else {
+        ctx.add(
+            code::PASS_ROLE_STAR_TO_SERVICE,
+            At::Value(&resource.pointer),
+            format!("`iam:PassRole`{through} is allowed on `{}`: any role, with its permissions, can be passed to {}", resource.text, services.join(", ")),
+            "name the roles to pass instead of every role".to_owned(),
+        );
     }
 }
 
-/// Whether a role ARN pattern has a wildcard in the role name (`role/*`, `role/app-*`).
+/// `iam:CreateServiceLinkedRole` on `*` with no `iam:AWSServiceName` condition: service-linked
+/// roles for any service.
+fn create_service_linked_role(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) {
+    let (Some(actions), Some(resources)) = (&stmt.actions, &stmt.resources) else {
+        return;
+    };
+    if actions.polarity != Polarity::Is || resources.polarity != Polarity::Is {
+        return;
+    }
+    let brings = resolved
+        .iter()
+        .flatten()
+        .any(|a| a.service.prefix == "iam" && a.action.name == "CreateServiceLinkedRole");
+    let named = stmt.conditions.iter().any(|c| {
+        c.key.eq_ignore_ascii_case("iam:AWSServiceName")
+            && operator(c).is_some_and(|op| !op.base.is_negated())
+    });
+    let Some(star) = resources.items.iter().find(|r| reach::matches_star(r.text)) else {
+        return;
+    };
+    if brings && !named {
+        ctx.add(
+            code::CREATE_SLR_STAR,
+            At::Value(&star.pointer),
+            format!("`iam:CreateServiceLinkedRole` is allowed on `{}`: service-linked roles for any service can be created", star.text),
+            "name the service-linked role ARNs, or add an `iam:AWSServiceName` condition with the services".to_owned(),
+        );
+    }
+}
+
+/// Whether a role ARN pattern names every role: its name is only wildcards (`role/*`).
 fn role_wildcard(pattern: &str) -> bool {
     pattern
         .split_once(":role/")
-        .is_some_and(|(_, name)| name.contains(['*', '?']))
+        .is_some_and(|(_, name)| !name.is_empty() && name.chars().all(|c| c == '*'))
 }
 
 /// The key types an operator compares, or `None` for `Null`, which takes any key.
@@ -898,7 +1055,9 @@ fn accepted_types(op: &Operator) -> Option<&'static [KeyType]> {
         "Bool" => &[KeyType::Bool],
         "BinaryEquals" => &[KeyType::Binary],
         "IpAddress" | "NotIpAddress" => &[KeyType::IpAddress],
-        "ArnEquals" | "ArnLike" | "ArnNotEquals" | "ArnNotLike" => &[KeyType::Arn],
+        // AWS's own policies compare string keys that hold ARNs (`kms:EncryptionContext:...`,
+        // tags) with ARN operators, and IAM evaluates them.
+        "ArnEquals" | "ArnLike" | "ArnNotEquals" | "ArnNotLike" => &[KeyType::Arn, KeyType::String],
         _ => return None,
     })
 }

@@ -42,6 +42,8 @@ pub(crate) struct Cond<'a> {
     pub key: &'a str,
     /// The values as strings (`true` and numbers are written as text).
     pub values: Vec<String>,
+    /// The pointer of each value (the key's own pointer when it holds one value, not a list).
+    pub value_pointers: Vec<String>,
     /// Pointer to the operator's member (`/Statement/0/Condition/Bool`).
     pub operator_pointer: String,
     /// Pointer to the key's member (`/Statement/0/Condition/Bool/aws:SecureTransport`).
@@ -58,6 +60,8 @@ pub(crate) struct Stmt<'a> {
     /// `Principal` entries (`"*"` or each value under `AWS`, `Service`, ...), with the type.
     pub principals: Vec<(&'a str, Item<'a>)>,
     pub has_principal: bool,
+    /// Whether the principals are `NotPrincipal`'s.
+    pub not_principal: bool,
     pub conditions: Vec<Cond<'a>>,
 }
 
@@ -147,15 +151,24 @@ impl<'a> Stmt<'a> {
                     continue;
                 };
                 for (key, values) in keys {
-                    let values = match values {
-                        Value::Array(items) => items.iter().filter_map(scalar).collect(),
-                        other => scalar(other).into_iter().collect(),
+                    let pointer = format!("{operator_pointer}/{}", escape(key));
+                    let (values, value_pointers) = match values {
+                        Value::Array(items) => items
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(i, v)| scalar(v).map(|s| (s, format!("{pointer}/{i}"))))
+                            .unzip(),
+                        other => scalar(other)
+                            .map(|s| (s, pointer.clone()))
+                            .into_iter()
+                            .unzip(),
                     };
                     conditions.push(Cond {
                         operator,
                         key,
                         values,
-                        pointer: format!("{operator_pointer}/{}", escape(key)),
+                        value_pointers,
+                        pointer,
                         operator_pointer: operator_pointer.clone(),
                     });
                 }
@@ -167,6 +180,7 @@ impl<'a> Stmt<'a> {
             actions,
             resources,
             has_principal: principal.is_some(),
+            not_principal: principal_name == "NotPrincipal" && principal.is_some(),
             principals,
             conditions,
             pointer,

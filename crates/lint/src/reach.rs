@@ -38,8 +38,33 @@ enum F {
     },
 }
 
+/// What the reference does not say about a format's variables, from the catalog's corrections.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Rules<'a> {
+    /// The service whose corrections say which variables may hold `/` although their names
+    /// do not say so (`LogGroupName`); none when `None`.
+    pub service: Option<&'a str>,
+    /// Whether `${Account}` may be empty (resources AWS owns).
+    pub empty_account: bool,
+}
+
 /// Whether the resource pattern could match some ARN of the format.
 pub(crate) fn reaches(pattern: &str, format: &str) -> bool {
+    reaches_with(pattern, format, Rules::default())
+}
+
+/// [`reaches`], with the corrections of the reference for the format's service.
+pub(crate) fn reaches_with(pattern: &str, format: &str, rules: Rules<'_>) -> bool {
+    if rules.empty_account
+        && format.contains(":${Account}:")
+        && reaches_one(pattern, &format.replacen(":${Account}:", "::", 1), rules)
+    {
+        return true;
+    }
+    reaches_one(pattern, format, rules)
+}
+
+fn reaches_one(pattern: &str, format: &str, rules: Rules<'_>) -> bool {
     // IAM allows at most 2,048 characters in an ARN; longer text is another check's business,
     // and the product automaton grows with the pattern's length.
     if pattern.len() > MAX_ARN_LEN {
@@ -49,7 +74,12 @@ pub(crate) fn reaches(pattern: &str, format: &str) -> bool {
         return true;
     }
     let pattern = split(&pattern_steps(pattern), |p| *p == P::Lit(':'));
-    let format = split(&format_steps(format), |f| *f == F::Lit(':'));
+    let slash = |name: &str| {
+        rules
+            .service
+            .is_some_and(|service| iamkit_catalog::Corrections::get().slash(service, name))
+    };
+    let format = split(&format_steps(format, &slash), |f| *f == F::Lit(':'));
     if pattern.len() != 6 || format.len() != 6 {
         // Not ARN-shaped: another check reports malformed ARNs; do not guess here.
         return true;
@@ -123,7 +153,7 @@ fn pattern_placeholder(rest: &mut impl Iterator<Item = char>) -> bool {
     false
 }
 
-fn format_steps(format: &str) -> Vec<F> {
+fn format_steps(format: &str, slash: &dyn Fn(&str) -> bool) -> Vec<F> {
     let mut steps = Vec::with_capacity(format.len());
     let mut rest = format;
     while !rest.is_empty() {
@@ -134,7 +164,7 @@ fn format_steps(format: &str) -> Vec<F> {
             rest = body.get(end + 1..).unwrap_or_default();
             let last_after_slash = rest.is_empty() && steps.last() == Some(&F::Lit('/'));
             steps.push(F::Var {
-                slash: name.contains("Path") || last_after_slash,
+                slash: name.contains("Path") || last_after_slash || slash(name),
             });
             continue;
         }

@@ -1,6 +1,8 @@
 //! Golden tests of the linter: every file in `tests/lint/` triggers the check its name says
-//! (`clean.json` none), rendered as its `.expected` snapshot; every check has such a file; and
-//! the article's own policies give the findings the project promises, at the right lines.
+//! (`clean.json` none), rendered as its `.expected` snapshot; every check has such a file; the
+//! article's own policies give the findings the project promises, at the right lines; and AWS's
+//! own example policies in `tests/clean/` give none. A `.kind` file beside a case names its
+//! kind of policy (`resource`, `trust`, ...); without one the linter decides.
 //! `UPDATE_EXPECT=1 cargo test -p iamkit-lint --test golden` rewrites the snapshots.
 
 // Test helpers outside `#[test]` functions may fail loudly too.
@@ -10,7 +12,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use iamkit_lint::{
-    Attachment, CHECKS, Finding, LintOptions, OwnAccount, Severity, lint, lint_attachments, summary,
+    Attachment, CHECKS, Finding, LintOptions, OwnAccount, PolicyKind, Severity, lint,
+    lint_attachments, summary,
 };
 
 fn cases_dir() -> PathBuf {
@@ -57,13 +60,30 @@ fn expect(path: &Path, actual: &str) {
 /// account, so any other account it names is another's.
 fn lint_file(path: &Path, label: &str) -> Vec<Finding> {
     let source = fs::read_to_string(path).unwrap();
+    let kind = fs::read_to_string(path.with_extension("kind"))
+        .map_or(PolicyKind::Auto, |k| k.trim().parse().unwrap());
     let options = LintOptions {
         account: source
             .contains("<account-id>")
             .then_some(OwnAccount::Placeholder),
+        kind,
         ..LintOptions::default()
     };
     lint(label, &source, &options)
+}
+
+/// AWS's own example policies (`tests/clean/SOURCES.md` names their pages) say nothing wrong.
+#[test]
+fn aws_examples_are_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clean");
+    let files = json_files(&dir);
+    assert_eq!(files.len(), 4);
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(path.with_extension("kind").is_file(), "{name} has no .kind");
+        let findings = lint_file(&path, &format!("tests/clean/{name}"));
+        assert!(findings.is_empty(), "{}", render(&findings));
+    }
 }
 
 #[test]

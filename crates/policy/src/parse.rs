@@ -269,6 +269,38 @@ pub fn parse_value(value: &Value) -> Result<Policy, ParseErrors> {
     check(value, SourceMap::default())
 }
 
+/// Checks a document already read into `value` from text whose positions `map` holds,
+/// reporting every problem as [`parse`] does, without building the [`Policy`]: for callers that
+/// keep the value and the map themselves (the linter), so that the text is read once.
+pub fn validate(value: &Value, map: &SourceMap) -> Result<(), ParseErrors> {
+    let mut checker = Checker {
+        map,
+        errors: Vec::new(),
+    };
+    for (pointer, position) in map.duplicates() {
+        let name = pointer.rsplit('/').next().unwrap_or_default().to_owned();
+        checker.errors.push(located(
+            pointer.clone(),
+            Some(*position),
+            name.clone(),
+            ErrorKind::Duplicate(name),
+            Some("IAM keeps only one of them; remove the other".to_owned()),
+        ));
+    }
+    let _ = checker.document(value);
+    let mut errors = checker.errors;
+    if errors.is_empty() {
+        return Ok(());
+    }
+    errors.sort_by_key(|e| (e.line, e.column));
+    Err(ParseErrors { errors })
+}
+
+/// [`parse`]'s error for text that is not JSON.
+pub fn syntax_errors(source: &str, error: &serde_json::Error) -> ParseErrors {
+    syntax_error(source, error)
+}
+
 fn syntax_error(source: &str, error: &serde_json::Error) -> ParseErrors {
     let full = error.to_string();
     let message = match full.rfind(" at line ") {
@@ -1049,7 +1081,11 @@ mod tests {
         let pattern = &empty.statements[0].resources.as_ref().unwrap().patterns()[0];
         assert!(!pattern.matches("arn:aws:organizations::123456789012:account/o-1/1"));
         let variable = parse(&policy("arn:*:kms:*:${aws:PrincipalAccount}:key/*")).unwrap();
-        let pattern = &variable.statements[0].resources.as_ref().unwrap().patterns()[0];
+        let pattern = &variable.statements[0]
+            .resources
+            .as_ref()
+            .unwrap()
+            .patterns()[0];
         let account = |_: &iamkit_arn::Variable| Some("123456789012");
         assert!(pattern.matches_with("arn:aws:kms:us-east-1:123456789012:key/k", account));
         assert!(!pattern.matches_with("arn:aws:kms:us-east-1:210987654321:key/k", account));
