@@ -60,7 +60,11 @@ pub fn run(json: bool) -> Result<()> {
 
 /// Decodes the whole catalog (what the first policy would otherwise pay for).
 fn warm_up() {
-    let _ = iamkit_lint::lint("warm-up", r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#, &lint_corpus::options());
+    let _ = iamkit_lint::lint(
+        "warm-up",
+        r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+        &lint_corpus::options(),
+    );
 }
 
 fn print_counts(linted: &[Linted]) {
