@@ -1,9 +1,11 @@
 //! Privilege escalation within one policy: the combinations of permissions that let whoever
 //! holds them gain more (Rhino Security Labs' list of AWS privilege-escalation methods, which
-//! parliament also checks), allowed broadly: on every resource of the action's type (a wildcard,
-//! or a policy variable, in the resource's name) and without a condition that could narrow
-//! them (a condition on `iam:PassedToService` is read: it decides which services a role may be
-//! passed to).
+//! parliament also checks), allowed broadly: on every resource of the action's type (its name
+//! only wildcards; the caller's own user, `${aws:username}`, for the paths that work on
+//! oneself) and without a condition that could narrow them (a condition on
+//! `iam:PassedToService` is read: it decides which services a role may be passed to). A policy
+//! that allows `*` on `*`, or a path that only `service:*` on `*` opens, is reported by
+//! `full-wildcard` and `service-wildcard` already.
 
 use iamkit_arn::Pattern;
 use iamkit_catalog::{ActionRef, Catalog};
@@ -231,36 +233,41 @@ pub(crate) fn check(
 }
 
 /// Where the path opens: the pointer of the `Action` of the first statement that grants its
-/// first action broadly, when every action of the path is granted broadly.
-fn opens<'d>(
-    catalog: &Catalog,
-    doc: &'d Doc<'_>,
-    resolved: &[Vec<Vec<ActionRef<'_>>>],
-    path: &Path,
-) -> Option<&'d str> {
+/// first action broadly, when every action of the path is granted broadly. A path whose every
+/// action comes from a `service:*` on `*` is already a `service-wildcard` finding (security):
+/// not repeated here.
+fn opens<'d>(catalog: &Catalog, doc: &'d Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>], path: &Path) -> Option<&'d str> {
     let mut first = None;
+    let mut all_service_wildcards = true;
     for (n, name) in path.actions.iter().enumerate() {
         let action = catalog.action(name)?;
-        let passing = (*name == "iam:PassRole")
-            .then_some(path.passed_to)
-            .flatten();
-        let (stmt, _) = doc
-            .statements
-            .iter()
-            .zip(resolved)
-            .find(|(stmt, entries)| {
-                let reach = grants(stmt, entries, &action, passing);
-                reach == Reach::Broad || (path.self_opens && reach == Reach::OwnOnly)
-            })?;
+        let passing = (*name == "iam:PassRole").then_some(path.passed_to).flatten();
+        let (stmt, _) = doc.statements.iter().zip(resolved).find(|(stmt, entries)| {
+            let reach = grants(stmt, entries, &action, passing);
+            reach == Reach::Broad || (path.self_opens && reach == Reach::OwnOnly)
+        })?;
+        all_service_wildcards &= is_service_wildcard(stmt, &action.service.prefix);
         if n == 0 {
-            first = Some(
-                stmt.actions
-                    .as_ref()
-                    .map_or(stmt.pointer.as_str(), |a| a.pointer.as_str()),
-            );
+            first = Some(stmt.actions.as_ref().map_or(stmt.pointer.as_str(), |a| a.pointer.as_str()));
         }
     }
-    first
+    first.filter(|_| !all_service_wildcards)
+}
+
+/// Whether the statement allows `prefix:*` on `*`, which `service-wildcard` reports.
+fn is_service_wildcard(stmt: &Stmt<'_>, prefix: &str) -> bool {
+    let everything = stmt.actions.as_ref().is_some_and(|a| {
+        a.polarity == Polarity::Is
+            && a.items.iter().any(|i| {
+                i.text.split_once(':').is_some_and(|(p, name)| {
+                    p.eq_ignore_ascii_case(prefix) && !name.is_empty() && name.chars().all(|c| c == '*')
+                })
+            })
+    });
+    everything
+        && stmt.resources.as_ref().is_some_and(|r| {
+            r.polarity == Polarity::Is && r.items.iter().any(|i| reach::matches_star(i.text))
+        })
 }
 
 /// `*` (or `*:*`) allowed on `*` with no condition.
