@@ -313,7 +313,11 @@ fn template_key(name: &str) -> String {
     while let Some(start) = rest.find('<') {
         let tail = rest.get(start + 1..).unwrap_or_default();
         let word = tail.find('>').and_then(|end| tail.get(..end));
-        match word.filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+        match word.filter(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        }) {
             Some(word) => {
                 out.push_str(rest.get(..start).unwrap_or_default());
                 out.push_str(&format!("${{{word}}}"));
@@ -466,7 +470,10 @@ mod tests {
             template_key("secretsmanager:ResourceTag/tag-key"),
             "secretsmanager:ResourceTag/${TagKey}"
         );
-        assert_eq!(template_key("aws:ResourceTag/${TagKey}"), "aws:ResourceTag/${TagKey}");
+        assert_eq!(
+            template_key("aws:ResourceTag/${TagKey}"),
+            "aws:ResourceTag/${TagKey}"
+        );
         assert_eq!(template_key("a<b c>d"), "a<b c>d");
         assert_eq!(template_key("s3:prefix"), "s3:prefix");
     }

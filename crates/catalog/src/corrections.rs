@@ -149,6 +149,11 @@ mod tests {
         assert!(Corrections::parse("slash\tlogs\tX\n").is_err());
         assert!(Corrections::parse("nope\tlogs\tX\thttps://docs.aws.amazon.com/x\n").is_err());
         assert!(Corrections::parse("slash\tlogs\tX\thttps://example.com/x\n").is_err());
-        assert!(Corrections::parse("# comment\n\n").unwrap().all().is_empty());
+        assert!(
+            Corrections::parse("# comment\n\n")
+                .unwrap()
+                .all()
+                .is_empty()
+        );
     }
 }
