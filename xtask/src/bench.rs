@@ -26,9 +26,15 @@ pub struct Args {
     /// The latency added to every request in the second setup run, in milliseconds.
     #[arg(long, default_value_t = 50)]
     latency_ms: u64,
+    /// Only the linter on every AWS managed policy, beside parliament on the same policies.
+    #[arg(long)]
+    lint: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if args.lint {
+        return crate::bench_lint::run();
+    }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!("machine: {cores} cores ({})", std::env::consts::ARCH);
     println!("all figures: `cargo xtask bench` (debug build unless run with --release)\n");

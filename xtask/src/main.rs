@@ -2,6 +2,7 @@
 
 mod actionlint;
 mod bench;
+mod bench_lint;
 mod catalog;
 mod ci;
 mod demo;
@@ -43,7 +44,8 @@ enum Task {
     Demo(demo::Args),
     /// Install the emulator if needed, then run every test in the workspace.
     Test(test::Args),
-    /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine and the linter.
+    /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine and the linter;
+    /// `--lint`: the linter beside parliament on every AWS managed policy.
     Bench(bench::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
