@@ -86,7 +86,7 @@ fn print_counts(linted: &[Linted]) {
 
 fn print_times(linted: &[Linted], total: Duration, warm_up: Duration) {
     let mut slowest: Vec<&Linted> = linted.iter().collect();
-    slowest.sort_by(|a, b| b.elapsed.cmp(&a.elapsed));
+    slowest.sort_by_key(|l| std::cmp::Reverse(l.elapsed));
     println!(
         "time: {:.1} ms for the {} policies, one thread (catalog decoded beforehand in {:.1} ms)",
         ms(total),

@@ -11,7 +11,7 @@ use iamkit_arn::Pattern;
 use iamkit_catalog::{ActionRef, Catalog};
 use iamkit_policy::Operator;
 
-use crate::checks::{At, Ctx, action_key};
+use crate::ctx::{At, Ctx, action_key};
 use crate::model::{Doc, Polarity, Stmt};
 use crate::{code, reach};
 
@@ -236,19 +236,34 @@ pub(crate) fn check(
 /// first action broadly, when every action of the path is granted broadly. A path whose every
 /// action comes from a `service:*` on `*` is already a `service-wildcard` finding (security):
 /// not repeated here.
-fn opens<'d>(catalog: &Catalog, doc: &'d Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>], path: &Path) -> Option<&'d str> {
+fn opens<'d>(
+    catalog: &Catalog,
+    doc: &'d Doc<'_>,
+    resolved: &[Vec<Vec<ActionRef<'_>>>],
+    path: &Path,
+) -> Option<&'d str> {
     let mut first = None;
     let mut all_service_wildcards = true;
     for (n, name) in path.actions.iter().enumerate() {
         let action = catalog.action(name)?;
-        let passing = (*name == "iam:PassRole").then_some(path.passed_to).flatten();
-        let (stmt, _) = doc.statements.iter().zip(resolved).find(|(stmt, entries)| {
-            let reach = grants(stmt, entries, &action, passing);
-            reach == Reach::Broad || (path.self_opens && reach == Reach::OwnOnly)
-        })?;
+        let passing = (*name == "iam:PassRole")
+            .then_some(path.passed_to)
+            .flatten();
+        let (stmt, _) = doc
+            .statements
+            .iter()
+            .zip(resolved)
+            .find(|(stmt, entries)| {
+                let reach = grants(stmt, entries, &action, passing);
+                reach == Reach::Broad || (path.self_opens && reach == Reach::OwnOnly)
+            })?;
         all_service_wildcards &= is_service_wildcard(stmt, &action.service.prefix);
         if n == 0 {
-            first = Some(stmt.actions.as_ref().map_or(stmt.pointer.as_str(), |a| a.pointer.as_str()));
+            first = Some(
+                stmt.actions
+                    .as_ref()
+                    .map_or(stmt.pointer.as_str(), |a| a.pointer.as_str()),
+            );
         }
     }
     first.filter(|_| !all_service_wildcards)
@@ -260,7 +275,9 @@ fn is_service_wildcard(stmt: &Stmt<'_>, prefix: &str) -> bool {
         a.polarity == Polarity::Is
             && a.items.iter().any(|i| {
                 i.text.split_once(':').is_some_and(|(p, name)| {
-                    p.eq_ignore_ascii_case(prefix) && !name.is_empty() && name.chars().all(|c| c == '*')
+                    p.eq_ignore_ascii_case(prefix)
+                        && !name.is_empty()
+                        && name.chars().all(|c| c == '*')
                 })
             })
     });

@@ -24,6 +24,7 @@
 //! ```
 
 mod checks;
+mod ctx;
 mod escalation;
 mod model;
 mod reach;

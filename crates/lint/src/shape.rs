@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use iamkit_arn::ResourcePattern;
 
-use crate::checks::{At, Ctx};
+use crate::ctx::{At, Ctx};
 use crate::model::{Doc, Polarity, Stmt};
 use crate::{PolicyKind, code};
 
@@ -164,12 +164,23 @@ pub(crate) fn redundant(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>) {
     }
 }
 
-/// What an `AWS` principal stands for: a bare account id is its root ARN.
+/// What an `AWS` principal stands for: an account's root ARN is the account, as a bare account
+/// id is.
 fn principal_identity(kind: &str, text: &str) -> String {
-    let account = text == iamkit_arn::Template::ACCOUNT_ID
-        || (text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()));
-    if kind == "AWS" && account {
-        return format!("arn:aws:iam::{text}:root");
+    let is_account = |s: &str| {
+        s == iamkit_arn::Template::ACCOUNT_ID
+            || (s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
+    };
+    if kind == "AWS" {
+        if is_account(text) {
+            return text.to_owned();
+        }
+        let parts: Vec<&str> = text.splitn(6, ':').collect();
+        if let ["arn", _, "iam", "", account, "root"] = parts.as_slice()
+            && is_account(account)
+        {
+            return (*account).to_owned();
+        }
     }
     text.to_owned()
 }

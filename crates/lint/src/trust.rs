@@ -6,7 +6,7 @@
 
 use iamkit_policy::Operator;
 
-use crate::checks::{At, Ctx};
+use crate::ctx::{At, Ctx};
 use crate::model::{Cond, Polarity, Stmt};
 use crate::{PolicyKind, code};
 

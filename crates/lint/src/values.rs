@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use iamkit_policy::{Operator, OperatorKind};
 
-use crate::checks::{At, Ctx};
 use crate::code;
+use crate::ctx::{At, Ctx};
 use crate::model::{Cond, Stmt};
 
 /// Checks the values of every condition of the statement.
