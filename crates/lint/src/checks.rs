@@ -137,9 +137,11 @@ fn statement(
     redundant_actions(ctx, stmt, &covered);
     if stmt.allow {
         reachability(ctx, stmt, actions, &covered, granted, i);
-        broad_access(ctx, stmt, actions);
-        mfa_if_exists(ctx, stmt, actions);
+        // An SCP's `Allow` grants nothing: it sets the most an account's policies may grant
+        // (AWS's own `FullAWSAccess` allows `*` on `*`), so breadth is no finding there.
         if kind != PolicyKind::Scp {
+            broad_access(ctx, stmt, actions);
+            mfa_if_exists(ctx, stmt, actions);
             create_service_linked_role(ctx, stmt, actions);
         }
     }

@@ -773,6 +773,36 @@ mod tests {
         assert!(!fails(&findings));
     }
 
+    /// A service control policy: its `Allow` sets a ceiling and grants nothing, it names no
+    /// principal, and its quota is Organizations' 5,120 characters.
+    #[test]
+    fn service_control_policies() {
+        let scp = LintOptions {
+            kind: PolicyKind::Scp,
+            ..LintOptions::default()
+        };
+        // AWS's `FullAWSAccess`.
+        let full = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+        assert!(codes(full, &scp).is_empty());
+        assert!(codes(full, &LintOptions::default()).contains(&code::FULL_WILDCARD));
+        let principal = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
+            "Principal": "*", "Action": "iam:DeleteRole", "Resource": "*"}]}"#;
+        assert_eq!(codes(principal, &scp), [code::UNSUPPORTED_PRINCIPAL]);
+        let actions: Vec<String> = (0..300)
+            .map(|i| format!("\"ec2:Describe{i:04}*\""))
+            .collect();
+        let large = format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Deny", "Action": [{}], "Resource": "*"}}]}}"#,
+            actions.join(", ")
+        );
+        assert!(codes(&large, &scp).contains(&code::POLICY_TOO_LARGE));
+        let aws_managed = LintOptions {
+            kind: PolicyKind::AwsManaged,
+            ..LintOptions::default()
+        };
+        assert!(!codes(&large, &aws_managed).contains(&code::POLICY_TOO_LARGE));
+    }
+
     fn accept_all(findings: &mut [Finding], suppressions: &[Suppression]) {
         accept(findings, suppressions);
     }
