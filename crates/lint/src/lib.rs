@@ -23,6 +23,11 @@
 //! assert_eq!(findings[0].severity, Severity::Warning);
 //! ```
 
+/// The examples of `README.md`, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
+
 mod checks;
 mod ctx;
 mod escalation;
