@@ -438,6 +438,15 @@ fn covered_by(stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) -> Vec<Option<us
             (j, set)
         })
         .collect();
+    // Which wildcards bring each action, in list order: only those can cover an entry that
+    // brings it.
+    let mut bringing: HashMap<usize, Vec<usize>, BuildHasherDefault<KeyHasher>> =
+        HashMap::default();
+    for (n, (_, set)) in wildcards.iter().enumerate() {
+        for &key in set {
+            bringing.entry(key).or_default().push(n);
+        }
+    }
     let mut first: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::with_capacity(list.items.len());
     for (i, item) in list.items.iter().enumerate() {
@@ -451,26 +460,31 @@ fn covered_by(stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) -> Vec<Option<us
             .get(i)
             .map(|found| found.iter().map(action_key).collect())
             .unwrap_or_default();
-        let by = if is_wildcard(item.text) {
+        let candidates = own
+            .first()
+            .and_then(|key| bringing.get(key))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let by = if own.is_empty() {
+            // Not in the catalog: match the text itself.
+            wildcards.iter().map(|(j, _)| *j).find(|&j| {
+                j != i
+                    && list
+                        .items
+                        .get(j)
+                        .is_some_and(|w| Pattern::new_ignore_case(w.text).matches(item.text))
+            })
+        } else if is_wildcard(item.text) {
             let own_set: KeySet = own.iter().copied().collect();
-            wildcards.iter().find_map(|(j, set)| {
-                let covers = *j != i && !own.is_empty() && own.iter().all(|k| set.contains(k));
+            candidates.iter().find_map(|&n| {
+                let (j, set) = wildcards.get(n)?;
+                let covers = *j != i && own.iter().all(|k| set.contains(k));
                 // Two wildcards that expand to the same actions: the later one is redundant.
                 let mutual = covers && set.iter().all(|k| own_set.contains(k));
                 (covers && !(mutual && i < *j)).then_some(*j)
             })
-        } else if let Some(key) = own.first() {
-            wildcards
-                .iter()
-                .find(|(_, set)| set.contains(key))
-                .map(|(j, _)| *j)
         } else {
-            // Not in the catalog: match the text itself.
-            wildcards.iter().map(|(j, _)| *j).find(|&j| {
-                list.items
-                    .get(j)
-                    .is_some_and(|w| Pattern::new_ignore_case(w.text).matches(item.text))
-            })
+            candidates.first().and_then(|&n| wildcards.get(n)).map(|(j, _)| *j)
         };
         out.push(by);
     }
