@@ -484,7 +484,10 @@ fn covered_by(stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) -> Vec<Option<us
                 (covers && !(mutual && i < *j)).then_some(*j)
             })
         } else {
-            candidates.first().and_then(|&n| wildcards.get(n)).map(|(j, _)| *j)
+            candidates
+                .first()
+                .and_then(|&n| wildcards.get(n))
+                .map(|(j, _)| *j)
         };
         out.push(by);
     }

@@ -143,37 +143,10 @@ impl<'a> Stmt<'a> {
             _ => {}
         }
 
-        let mut conditions = Vec::new();
-        if let Some(Value::Object(block)) = object.get("Condition") {
-            for (operator, keys) in block {
-                let operator_pointer = format!("{pointer}/Condition/{}", escape(operator));
-                let Some(keys) = keys.as_object() else {
-                    continue;
-                };
-                for (key, values) in keys {
-                    let pointer = format!("{operator_pointer}/{}", escape(key));
-                    let (values, value_pointers) = match values {
-                        Value::Array(items) => items
-                            .iter()
-                            .enumerate()
-                            .filter_map(|(i, v)| scalar(v).map(|s| (s, format!("{pointer}/{i}"))))
-                            .unzip(),
-                        other => scalar(other)
-                            .map(|s| (s, pointer.clone()))
-                            .into_iter()
-                            .unzip(),
-                    };
-                    conditions.push(Cond {
-                        operator,
-                        key,
-                        values,
-                        value_pointers,
-                        pointer,
-                        operator_pointer: operator_pointer.clone(),
-                    });
-                }
-            }
-        }
+        let conditions = object
+            .get("Condition")
+            .map(|block| conditions(block, &pointer))
+            .unwrap_or_default();
         Some(Stmt {
             value,
             allow,
@@ -191,6 +164,42 @@ impl<'a> Stmt<'a> {
     pub(crate) fn sid(&self) -> Option<&'a str> {
         self.value.get("Sid").and_then(Value::as_str)
     }
+}
+
+/// Every condition of a `Condition` block, one per operator and key.
+fn conditions<'a>(block: &'a Value, pointer: &str) -> Vec<Cond<'a>> {
+    let mut conditions = Vec::new();
+    if let Value::Object(block) = block {
+        for (operator, keys) in block {
+            let operator_pointer = format!("{pointer}/Condition/{}", escape(operator));
+            let Some(keys) = keys.as_object() else {
+                continue;
+            };
+            for (key, values) in keys {
+                let pointer = format!("{operator_pointer}/{}", escape(key));
+                let (values, value_pointers) = match values {
+                    Value::Array(items) => items
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, v)| scalar(v).map(|s| (s, format!("{pointer}/{i}"))))
+                        .unzip(),
+                    other => scalar(other)
+                        .map(|s| (s, pointer.clone()))
+                        .into_iter()
+                        .unzip(),
+                };
+                conditions.push(Cond {
+                    operator,
+                    key,
+                    values,
+                    value_pointers,
+                    pointer,
+                    operator_pointer: operator_pointer.clone(),
+                });
+            }
+        }
+    }
+    conditions
 }
 
 /// Escapes one JSON pointer segment (RFC 6901).
