@@ -225,7 +225,7 @@ fn json_output_carries_every_field() {
 }
 
 mod never_panics {
-    use iamkit_lint::{LintOptions, lint};
+    use iamkit_lint::{LintOptions, PolicyKind, lint};
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
@@ -240,7 +240,19 @@ mod never_panics {
             Just("arn:aws:iam::123456789012:root".to_owned()),
             Just("${aws:username}".to_owned()),
             Just("<x>".to_owned()),
-            "[a-zA-Z:*?/${}<>-]{0,12}",
+            Just("10.0.0.0/8".to_owned()),
+            Just("203.0.113.7/24".to_owned()),
+            Just("fc00::/7".to_owned()),
+            Just("2026-12-31T23:59:59+09:00".to_owned()),
+            Just(
+                "arn:aws:iam::<account-id>:oidc-provider/token.actions.githubusercontent.com"
+                    .to_owned()
+            ),
+            Just("arn:aws:iam::123456789012:saml-provider/x".to_owned()),
+            Just("lambda.amazonaws.com".to_owned()),
+            Just("arn:aws:organizations::*:".to_owned()),
+            Just("arn:aws:kms:*:${aws:PrincipalAccount}:key/*".to_owned()),
+            "[a-zA-Z0-9.:*?/${}<>-]{0,12}",
         ]
     }
 
@@ -257,7 +269,7 @@ mod never_panics {
             prop_oneof![Just("Allow"), Just("Deny"), Just("Maybe")],
             prop::sample::select(vec!["Action", "NotAction", "Actions"]),
             one_or_many(),
-            prop::sample::select(vec!["Resource", "NotResource", "Principal"]),
+            prop::sample::select(vec!["Resource", "NotResource", "Principal", "NotPrincipal"]),
             one_or_many(),
             prop::sample::select(vec![
                 "Bool",
@@ -265,11 +277,18 @@ mod never_panics {
                 "NullIfExists",
                 "ForAllValues:StringLike",
                 "DateLessThan",
+                "IpAddress",
+                "NotIpAddress",
+                "StringEquals",
+                "NumericLessThan",
                 "Nope",
             ]),
             prop::sample::select(vec![
                 "aws:MultiFactorAuthPresent",
                 "aws:CurrentTime",
+                "aws:SourceIp",
+                "iam:PassedToService",
+                "token.actions.githubusercontent.com:sub",
                 "s3:prefix",
                 "x:y",
                 "",
@@ -300,9 +319,12 @@ mod never_panics {
             }
             document.insert("Statement".into(), Value::Array(statements));
             let source = serde_json::to_string_pretty(&Value::Object(document)).unwrap();
-            for finding in lint("p.json", &source, &LintOptions::default()) {
-                prop_assert!(finding.line >= 1 && finding.column >= 1);
-                prop_assert!(finding.line <= source.lines().count().max(1));
+            for kind in [PolicyKind::Auto, PolicyKind::Trust, PolicyKind::Resource, PolicyKind::Scp] {
+                let options = LintOptions { kind, ..LintOptions::default() };
+                for finding in lint("p.json", &source, &options) {
+                    prop_assert!(finding.line >= 1 && finding.column >= 1);
+                    prop_assert!(finding.line <= source.lines().count().max(1));
+                }
             }
         }
 
