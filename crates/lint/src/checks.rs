@@ -152,9 +152,15 @@ fn statement(
     shape::redundant(ctx, stmt);
 }
 
+/// The kind of a document that did not say: no principal makes an identity policy; a
+/// principal with an `sts:` action (or `*`) and no `Resource` anywhere (a role is its trust
+/// policy's resource) makes a trust policy; any other principal, a resource-based policy.
 fn detect_kind(doc: &Doc<'_>) -> PolicyKind {
     if !doc.statements.iter().any(|s| s.has_principal) {
         return PolicyKind::Identity;
+    }
+    if doc.statements.iter().any(|s| s.resources.is_some()) {
+        return PolicyKind::Resource;
     }
     let assumes = doc.statements.iter().any(|s| {
         s.actions.as_ref().is_some_and(|list| {

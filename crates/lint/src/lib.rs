@@ -176,7 +176,8 @@ impl Suppression {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PolicyKind {
     /// Decide from the document: a statement with `Principal` makes it a resource policy
-    /// (a trust policy when it allows `sts:AssumeRole`), otherwise an identity policy.
+    /// (a trust policy when it allows an `sts:` action and names no `Resource`), otherwise an
+    /// identity policy.
     #[default]
     Auto,
     /// A customer managed or inline policy attached to a user, group or role.
@@ -776,6 +777,21 @@ mod tests {
         assert!(fails(&findings));
         accept_all(&mut findings, &[accept(Some("123456789013"))]);
         assert!(!fails(&findings));
+    }
+
+    /// A bucket policy that denies everything without TLS is no trust policy, though its
+    /// `Action` is `*`: it names a `Resource`, which a trust policy never does.
+    #[test]
+    fn a_resource_policy_with_every_action_is_no_trust_policy() {
+        let bucket = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
+            "Action": "*", "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}"#;
+        assert!(codes(bucket, &LintOptions::default()).is_empty());
+        let trust = LintOptions {
+            kind: PolicyKind::Trust,
+            ..LintOptions::default()
+        };
+        assert_eq!(codes(bucket, &trust), [code::TRUST_SYNTAX]);
     }
 
     /// A service control policy: its `Allow` sets a ceiling and grants nothing, it names no
