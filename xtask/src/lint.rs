@@ -9,7 +9,8 @@
 //! writes them. Other policy files are linted on their own, with the folder's `lint.toml`.
 //! `--kind identity|trust|resource|scp|aws-managed` says what a lone policy file is (by default
 //! the linter decides from the document: a `Principal` makes it a resource-based policy, and
-//! `sts:AssumeRole` a trust policy); a manifest knows what each of its policies is.
+//! an `sts:` action with no `Resource` a trust policy); a manifest knows what each of its
+//! policies is.
 //! Exit status 1 when an error or security finding is not accepted, or when a manifest itself
 //! has a problem: exactly when `cargo xtask setup` would refuse to write.
 
