@@ -280,7 +280,7 @@ impl Run {
 
 /// User plus system CPU time of process `pid` (`self` for this one), from `/proc`; zero where
 /// there is no `/proc`.
-fn cpu_time(pid: &str) -> Duration {
+pub(crate) fn cpu_time(pid: &str) -> Duration {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return Duration::ZERO;
     };

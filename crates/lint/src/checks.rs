@@ -100,9 +100,17 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
         .collect();
     let granted = Granted::new(&doc, &resolved);
     let own = own_account(options);
+    let mut cache = ReachCache::default();
     for (i, stmt) in doc.statements.iter().enumerate() {
         let actions = resolved.get(i).map(Vec::as_slice).unwrap_or_default();
-        statement(&mut ctx, catalog, stmt, actions, (&granted, i), kind);
+        statement(
+            &mut ctx,
+            catalog,
+            stmt,
+            actions,
+            (&granted, i, &mut cache),
+            kind,
+        );
         if stmt.allow && matches!(kind, PolicyKind::Trust | PolicyKind::Resource) {
             trust(&mut ctx, stmt, kind);
             cross_account(&mut ctx, stmt, kind, own.as_deref());
@@ -125,18 +133,18 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
 }
 
 /// The checks of one statement that do not depend on the kind of policy.
-fn statement(
+fn statement<'d>(
     ctx: &mut Ctx<'_>,
     catalog: &Catalog,
-    stmt: &Stmt<'_>,
+    stmt: &Stmt<'d>,
     actions: &[Vec<ActionRef<'_>>],
-    (granted, i): (&Granted<'_>, usize),
+    (granted, i, cache): (&Granted<'_>, usize, &mut ReachCache<'d>),
     kind: PolicyKind,
 ) {
     let covered = covered_by(stmt, actions);
     redundant_actions(ctx, stmt, &covered);
     if stmt.allow {
-        reachability(ctx, stmt, actions, &covered, granted, i);
+        reachability(ctx, (stmt, actions, &covered), (granted, i), cache);
         // An SCP's `Allow` grants nothing: it sets the most an account's policies may grant
         // (AWS's own `FullAWSAccess` allows `*` on `*`), so breadth is no finding there.
         if kind != PolicyKind::Scp {
@@ -573,12 +581,14 @@ fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<K
 }
 
 /// Whether resource entry `i` reaches a resource type (by the type's address).
-type ReachCache = HashMap<(usize, usize), bool, BuildHasherDefault<KeyHasher>>;
+/// Whether a resource entry's text reaches a resource type (by the type's address), for one
+/// document: statements often repeat their resources.
+pub(crate) type ReachCache<'d> = HashMap<(usize, &'d str), bool, BuildHasherDefault<KeyHasher>>;
 
 /// Whether the statement's resources can reach the action (`NotResource` or no `Resource`:
 /// assume yes), with the catalog's corrections: names that may hold `/`, AWS-owned resources
 /// with no account, and services that authorize `*`-only actions on a resource type.
-fn stmt_reaches(stmt: &Stmt<'_>, action: &ActionRef<'_>, cache: &mut ReachCache) -> bool {
+fn stmt_reaches<'d>(stmt: &Stmt<'d>, action: &ActionRef<'_>, cache: &mut ReachCache<'d>) -> bool {
     let Some(resources) = stmt
         .resources
         .as_ref()
@@ -588,8 +598,8 @@ fn stmt_reaches(stmt: &Stmt<'_>, action: &ActionRef<'_>, cache: &mut ReachCache)
     };
     let service = action.service;
     let corrections = Corrections::get();
-    let mut reach_type = |t: &ResourceType, i: usize, text: &str| {
-        let key = (std::ptr::from_ref::<ResourceType>(t) as usize, i);
+    let mut reach_type = |t: &ResourceType, text: &'d str| {
+        let key = (std::ptr::from_ref::<ResourceType>(t) as usize, text);
         *cache.entry(key).or_insert_with(|| {
             let rules = reach::Rules {
                 service: Some(&service.prefix),
@@ -602,15 +612,15 @@ fn stmt_reaches(stmt: &Stmt<'_>, action: &ActionRef<'_>, cache: &mut ReachCache)
         let scoped = corrections
             .scoped(&service.prefix)
             .and_then(|name| service.resource_types().iter().find(|t| t.name == name));
-        return resources.items.iter().enumerate().any(|(i, r)| {
-            reach::matches_star(r.text) || scoped.is_some_and(|t| reach_type(t, i, r.text))
-        });
+        return resources
+            .items
+            .iter()
+            .any(|r| reach::matches_star(r.text) || scoped.is_some_and(|t| reach_type(t, r.text)));
     }
-    resources.items.iter().enumerate().any(|(i, r)| {
-        action
-            .resource_types()
-            .any(|(t, _)| reach_type(t, i, r.text))
-    })
+    resources
+        .items
+        .iter()
+        .any(|r| action.resource_types().any(|(t, _)| reach_type(t, r.text)))
 }
 
 fn resource_list(resources: &List<'_>) -> String {
@@ -643,13 +653,11 @@ fn examples(actions: &[&ActionRef<'_>], count: usize) -> String {
 }
 
 /// Actions that can never apply to the resources the statement lists.
-fn reachability(
+fn reachability<'d>(
     ctx: &mut Ctx<'_>,
-    stmt: &Stmt<'_>,
-    resolved: &[Vec<ActionRef<'_>>],
-    covered: &[Option<usize>],
-    granted: &Granted<'_>,
-    index: usize,
+    (stmt, resolved, covered): (&Stmt<'d>, &[Vec<ActionRef<'_>>], &[Option<usize>]),
+    (granted, index): (&Granted<'_>, usize),
+    cache: &mut ReachCache<'d>,
 ) {
     let (Some(actions), Some(resources)) = (&stmt.actions, &stmt.resources) else {
         return;
@@ -661,7 +669,6 @@ fn reachability(
         return;
     }
     let listed = resource_list(resources);
-    let mut cache = ReachCache::default();
     for ((item, found), by) in actions.items.iter().zip(resolved).zip(covered) {
         // An entry another one covers is reported as redundant; its actions are checked there.
         if by.is_some() {
@@ -672,7 +679,7 @@ fn reachability(
             let Some(action) = found.first() else {
                 continue;
             };
-            if stmt_reaches(stmt, action, &mut cache) {
+            if stmt_reaches(stmt, action, cache) {
                 continue;
             }
             let name = action.full_name();
@@ -701,7 +708,7 @@ fn reachability(
         // statement of the policy grants either.
         let unreachable: Vec<&ActionRef<'_>> = found
             .iter()
-            .filter(|action| !stmt_reaches(stmt, action, &mut cache))
+            .filter(|action| !stmt_reaches(stmt, action, cache))
             .filter(|action| {
                 let key = action_key(action);
                 !granted

@@ -12,8 +12,6 @@
 //! `/` (`${ObjectName}`, `${RoleNameWithPath}`). So `${BucketName}` never holds a `/`, and
 //! `arn:aws:s3:::*/*` cannot reach a bucket.
 
-use std::collections::HashSet;
-
 /// The longest ARN IAM accepts.
 const MAX_ARN_LEN: usize = 2048;
 
@@ -65,6 +63,16 @@ pub(crate) fn reaches_with(pattern: &str, format: &str, rules: Rules<'_>) -> boo
 }
 
 fn reaches_one(pattern: &str, format: &str, rules: Rules<'_>) -> bool {
+    // Most pairs differ in their service, a literal in both: no automaton for those.
+    let service = |text: &str| text.split(':').nth(2).map(str::to_owned);
+    if let (Some(a), Some(b)) = (service(pattern), service(format))
+        && !a.contains(['*', '?', '$', '<'])
+        && !b.contains('$')
+        && a != b
+        && pattern.starts_with("arn:")
+    {
+        return false;
+    }
     // IAM allows at most 2,048 characters in an ARN; longer text is another check's business,
     // and the product automaton grows with the pattern's length.
     if pattern.len() > MAX_ARN_LEN {
@@ -93,6 +101,12 @@ fn reaches_one(pattern: &str, format: &str, rules: Rules<'_>) -> bool {
 /// Whether the pattern matches the literal resource `*` (what a `*`-only action is checked
 /// against).
 pub(crate) fn matches_star(pattern: &str) -> bool {
+    if pattern.starts_with("arn:") {
+        return false;
+    }
+    if !pattern.is_empty() && pattern.bytes().all(|b| b == b'*') {
+        return true;
+    }
     let steps = pattern_steps(pattern);
     let fixed: Vec<&P> = steps.iter().filter(|p| **p != P::Run).collect();
     match fixed.as_slice() {
@@ -180,14 +194,17 @@ fn format_steps(format: &str, slash: &dyn Fn(&str) -> bool) -> Vec<F> {
 /// Whether one pattern segment and one format segment share a string.
 fn segment_intersects(p: &[P], f: &[F]) -> bool {
     // States: (pattern index, format index, whether the variable at the format index has
-    // consumed a character yet).
-    let mut seen = HashSet::new();
+    // consumed a character yet), visited once each.
+    let index =
+        |i: usize, j: usize, started: bool| (i * (f.len() + 1) + j) * 2 + usize::from(started);
+    let mut seen = vec![false; (p.len() + 1) * (f.len() + 1) * 2];
     let mut stack = vec![(0usize, 0usize, false)];
     while let Some(state) = stack.pop() {
-        if !seen.insert(state) {
-            continue;
-        }
         let (i, j, started) = state;
+        match seen.get_mut(index(i, j, started)) {
+            Some(visited) if !*visited => *visited = true,
+            _ => continue,
+        }
         let (pi, fj) = (p.get(i).copied(), f.get(j).copied());
         if pi.is_none() && fj.is_none() {
             return true;
