@@ -28,19 +28,26 @@ pub fn run() -> Result<()> {
     let mut runs = Vec::new();
     let mut cpu = Vec::new();
     let mut last = Vec::new();
+    // Each policy's best time over the runs: a policy preempted once by another process on
+    // the machine is not the slowest for that.
+    let mut best = vec![Duration::MAX; policies.len()];
     for _ in 0..3 {
         let (started, cpu_before) = (Instant::now(), crate::bench::cpu_time("self"));
         last = iamkit_e2e::lint_corpus::lint_all(policies);
         runs.push(started.elapsed());
         cpu.push(crate::bench::cpu_time("self").saturating_sub(cpu_before));
+        for (b, l) in best.iter_mut().zip(&last) {
+            *b = (*b).min(l.elapsed);
+        }
     }
     runs.sort();
     cpu.sort();
     let findings: usize = last.iter().map(|l| l.findings.len()).sum();
     let slowest = last
         .iter()
-        .max_by_key(|l| l.elapsed)
-        .map(|l| (l.name.as_str(), l.elapsed))
+        .zip(&best)
+        .max_by_key(|(_, b)| **b)
+        .map(|(l, b)| (l.name.as_str(), *b))
         .unwrap_or_default();
     println!(
         "{} AWS managed policies ({}@{}), one thread:",
@@ -49,7 +56,7 @@ pub fn run() -> Result<()> {
         iamkit_e2e::corpus::VERSION
     );
     println!(
-        "  iamkit-lint: {} (median of 3; {} and {}; CPU {}), slowest policy {} ({}), {findings} findings, 0 crashes",
+        "  iamkit-lint: {} (median of 3; {} and {}; CPU {}), slowest policy {} ({}, its best of the 3), {findings} findings, 0 crashes",
         ms(runs[1]),
         ms(runs[0]),
         ms(runs[2]),
