@@ -1,8 +1,8 @@
 //! Privilege escalation within one policy: the combinations of permissions that let whoever
 //! holds them gain more (Rhino Security Labs' list of AWS privilege-escalation methods, which
-//! parliament also checks), allowed broadly: on every resource of the action's type (its name
-//! only wildcards; the caller's own user, `${aws:username}`, for the paths that work on
-//! oneself) and without a condition that could narrow them (a condition on
+//! parliament also checks), allowed broadly: on every resource of the action's type (only
+//! wildcards after the resource type; the caller's own user, `${aws:username}`, for the paths
+//! that work on oneself) and without a condition that could narrow them (a condition on
 //! `iam:PassedToService` is read: it decides which services a role may be passed to). A policy
 //! that allows `*` on `*`, or a path that only `service:*` on `*` opens, is reported by
 //! `full-wildcard` and `service-wildcard` already.
@@ -359,10 +359,13 @@ fn resource_reach(pattern: &str, action: &ActionRef<'_>) -> Reach {
     if pattern.ends_with("${aws:username}") {
         return Reach::OwnOnly;
     }
-    // Every resource of the type: the name after the last `/` or `:` is only wildcards (a
-    // prefix such as `role/app-*` names some roles, not any).
-    let name = pattern.rsplit(['/', ':']).next().unwrap_or_default();
-    if !name.is_empty() && name.chars().all(|c| c == '*') {
+    // Every resource of the type: after the resource type (`role/`, `function:`), only
+    // wildcards. A name or path prefix (`role/service-role/*`, `role/app-*`) names some.
+    let resource = pattern.splitn(6, ':').nth(5).unwrap_or_default();
+    let name = resource
+        .split_once(['/', ':'])
+        .map_or(resource, |(_, name)| name);
+    if name.contains('*') && name.chars().all(|c| matches!(c, '*' | '/' | ':')) {
         Reach::Broad
     } else {
         Reach::Narrow
@@ -384,4 +387,35 @@ fn conditions_allow(stmt: &Stmt<'_>, passing: Option<&str>) -> bool {
                 .iter()
                 .any(|v| Pattern::new_ignore_case(v).matches(service))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn how_far_a_resource_reaches() {
+        let catalog = Catalog::get();
+        let attach = catalog.action("iam:AttachRolePolicy").unwrap();
+        let put_user = catalog.action("iam:PutUserPolicy").unwrap();
+        let update = catalog.action("lambda:UpdateFunctionCode").unwrap();
+        for (pattern, action, expected) in [
+            ("*", &attach, Reach::Broad),
+            ("arn:aws:iam::*:role/*", &attach, Reach::Broad),
+            ("arn:aws:iam::123456789012:role/*", &attach, Reach::Broad),
+            ("arn:aws:iam::*:role/service-role/*", &attach, Reach::Narrow),
+            ("arn:aws:iam::*:role/app-*", &attach, Reach::Narrow),
+            ("arn:aws:iam::*:role/admin", &attach, Reach::Narrow),
+            ("arn:aws:iam::*:user/*", &attach, Reach::Narrow),
+            (
+                "arn:aws:iam::*:user/${aws:username}",
+                &put_user,
+                Reach::OwnOnly,
+            ),
+            ("arn:aws:lambda:*:*:function:*", &update, Reach::Broad),
+            ("arn:aws:lambda:*:*:function:app-*", &update, Reach::Narrow),
+        ] {
+            assert!(resource_reach(pattern, action) == expected, "{pattern}");
+        }
+    }
 }
