@@ -287,7 +287,16 @@ fn oidc(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, provider: &str, pointer: &str, host:
 /// A service principal allowed in a resource-based policy with nothing tying the request to the
 /// owner's resources: any account's use of that service can reach the resource.
 fn confused_deputy(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>) {
-    let tied = SOURCE_KEYS.iter().any(|k| has_condition(stmt, k).is_some());
+    // KMS key policies tie a service to the owner's resources through the encryption context
+    // (`kms:EncryptionContext:aws:logs:arn`, as the CloudWatch Logs guide writes it) or the
+    // calling account.
+    let tied = SOURCE_KEYS.iter().any(|k| has_condition(stmt, k).is_some())
+        || has_condition(stmt, "kms:CallerAccount").is_some()
+        || stmt.conditions.iter().any(|c| {
+            c.key
+                .get(..22)
+                .is_some_and(|head| head.eq_ignore_ascii_case("kms:EncryptionContext:"))
+        });
     if tied {
         return;
     }
@@ -307,6 +316,35 @@ fn confused_deputy(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{LintOptions, lint};
+
+    /// A key policy that lets CloudWatch Logs use the key for this account's log groups, as the
+    /// CloudWatch Logs guide writes it, is tied to the owner's resources.
+    #[test]
+    fn an_encryption_context_ties_a_service_to_the_owner() {
+        let key_policy = |condition: serde_json::Value| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Service": "logs.ap-northeast-1.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*"], "Resource": "*",
+                "Condition": condition}]})
+            .to_string()
+        };
+        let options = LintOptions {
+            kind: PolicyKind::Resource,
+            ..LintOptions::default()
+        };
+        let codes = |source: &str| -> Vec<&'static str> {
+            lint("key.json", source, &options)
+                .iter()
+                .map(|f| f.code)
+                .collect()
+        };
+        let tied = key_policy(serde_json::json!({"ArnLike": {
+            "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:ap-northeast-1:123456789012:*"}}));
+        assert!(!codes(&tied).contains(&code::SERVICE_WITHOUT_SOURCE));
+        let open = key_policy(serde_json::json!({}));
+        assert!(codes(&open).contains(&code::SERVICE_WITHOUT_SOURCE));
+    }
 
     #[test]
     fn service_principals() {
