@@ -8,6 +8,7 @@ mod corpus;
 mod emulator;
 mod gate;
 mod lambda;
+mod lint_corpus;
 mod mfa;
 mod provision;
 mod proxy;

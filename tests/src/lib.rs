@@ -8,6 +8,7 @@
 #![allow(clippy::panic)] // a harness that cannot start its emulator fails the test, with the reason
 
 pub mod corpus;
+pub mod lint_corpus;
 pub mod proxy;
 
 use std::sync::OnceLock;

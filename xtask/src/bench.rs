@@ -24,9 +24,15 @@ pub struct Args {
     /// The latency added to every request in the second setup run, in milliseconds.
     #[arg(long, default_value_t = 50)]
     latency_ms: u64,
+    /// Only the linter on every AWS managed policy, beside parliament on the same policies.
+    #[arg(long)]
+    lint: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if args.lint {
+        return crate::bench_lint::run();
+    }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!("machine: {cores} cores ({})", std::env::consts::ARCH);
     println!("all figures: `cargo xtask bench` (debug build unless run with --release)\n");
@@ -269,25 +275,6 @@ impl Run {
     }
 }
 
-/// User plus system CPU time of process `pid` (`self` for this one), from `/proc`; zero where
-/// there is no `/proc`.
-fn cpu_time(pid: &str) -> Duration {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return Duration::ZERO;
-    };
-    // Fields after the command name, which is in parentheses and may hold spaces: state is
-    // field 3, utime 14 and stime 15, in clock ticks (100 a second on Linux).
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
-        .sum();
-    Duration::from_millis(ticks * 10)
-}
-
 /// Notes when the plan is made: how long the reads took, and how many requests they were.
 struct Timing<'a> {
     proxy: &'a Proxy,
@@ -321,7 +308,10 @@ async fn setup(
         ..Faults::default()
     });
     proxy.reset_counts();
-    let cpu_before = (cpu_time("self"), cpu_time(&emulator_pid.to_string()));
+    let cpu_before = (
+        crate::cpu::cpu_time("self"),
+        crate::cpu::cpu_time(&emulator_pid.to_string()),
+    );
     let mut timing = Timing {
         proxy,
         started: Instant::now(),
@@ -337,7 +327,10 @@ async fn setup(
     let wall = timing.started.elapsed();
     let (read, read_requests) = timing.read.unwrap_or_default();
     let counts = proxy.counts();
-    let cpu_after = (cpu_time("self"), cpu_time(&emulator_pid.to_string()));
+    let cpu_after = (
+        crate::cpu::cpu_time("self"),
+        crate::cpu::cpu_time(&emulator_pid.to_string()),
+    );
     let plan = &outcome.plan;
     Ok(Run {
         wall,

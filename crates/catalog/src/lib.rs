@@ -1,5 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+mod corrections;
+
+pub use corrections::{Correction, CorrectionKind, Corrections};
+
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
@@ -840,6 +844,15 @@ mod tests {
                 .unwrap()
                 .kind
                 .is_multivalued()
+        );
+        // Keys the reference writes with `<key>` or `tag-key` are templates too.
+        let get = catalog.action("s3:GetObject").unwrap();
+        assert!(get.condition_key("s3:ExistingObjectTag/Team").is_some());
+        let secret = catalog.action("secretsmanager:GetSecretValue").unwrap();
+        assert!(
+            secret
+                .condition_key("secretsmanager:ResourceTag/aws:secretsmanager:owningService")
+                .is_some()
         );
         let list = catalog.action("s3:ListBucket").unwrap();
         assert_eq!(

@@ -12,7 +12,10 @@ pub use domain::{
 };
 pub use locate::{Position, SourceMap};
 pub use operator::{Operator, OperatorError, OperatorKind, SetQualifier};
-pub use parse::{ErrorKind, ParseError, ParseErrors, parse, parse_for_account, parse_value};
+pub use parse::{
+    ErrorKind, ParseError, ParseErrors, parse, parse_for_account, parse_value, syntax_errors,
+    validate,
+};
 pub use wire::{Effect, Version};
 
 /// Whether `version` is one of the two policy language versions IAM accepts.
