@@ -4,7 +4,7 @@ use crate::compile::{CompiledPolicy, Statement};
 use crate::condition::{Found, Lookup};
 use crate::context::{Context, Value};
 use crate::principal::{Caller, Grant, Kind};
-use crate::{Decision, Effect, Evaluation, PolicyType, Reason};
+use crate::{Decision, Effect, Evaluation, PolicyType, Reason, RequiredPolicy};
 
 /// Everything a request is evaluated against, compiled once.
 #[derive(Clone, Debug, Default)]
@@ -181,28 +181,44 @@ fn resource_account<'a>(
         .or(caller.account)
 }
 
-/// Role trust policies and KMS key policies must allow the caller themselves ("Policy
-/// evaluation logic": they are the exception to "identity or resource policy").
-fn resource_must_allow(action: &str, resource: &str) -> bool {
-    const TRUST_ACTIONS: [&str; 6] = [
-        "sts:AssumeRole",
-        "sts:AssumeRoleWithSAML",
-        "sts:AssumeRoleWithWebIdentity",
-        "sts:TagSession",
-        "sts:SetSourceIdentity",
-        "sts:SetContext",
-    ];
+/// The actions a role's trust policy governs: its Allow is required for them ("Policy
+/// evaluation logic"; "sts:TagSession", "sts:SetSourceIdentity" and "sts:SetContext" are
+/// allowed in the trust policy too).
+const TRUST_ACTIONS: [&str; 6] = [
+    "sts:AssumeRole",
+    "sts:AssumeRoleWithSAML",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:TagSession",
+    "sts:SetSourceIdentity",
+    "sts:SetContext",
+];
+
+/// The resource-based policy whose Allow the request needs, if any: role trust policies
+/// and KMS key policies "must explicitly allow access for principals" ("Policy evaluation
+/// logic"); "unless the key policy explicitly allows it, you cannot use IAM policies to
+/// allow access to a KMS key" (KMS Developer Guide, "Key policies").
+pub(crate) fn required_policy(action: &str, resource: &str) -> Option<RequiredPolicy> {
     let mut parts = resource.splitn(6, ':');
-    let service = parts.nth(2);
+    let arn = parts.next();
+    let service = parts.nth(1);
     let rest = parts.nth(2).unwrap_or_default();
-    match service {
-        Some("iam") => {
-            rest.starts_with("role/")
-                && TRUST_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action))
+    match (arn, service) {
+        (Some("arn"), Some("iam"))
+            if rest.starts_with("role/")
+                && TRUST_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)) =>
+        {
+            Some(RequiredPolicy::TrustPolicy)
         }
-        Some("kms") => rest.starts_with("key/"),
-        _ => false,
+        (Some("arn"), Some("kms")) if rest.starts_with("key/") => Some(RequiredPolicy::KeyPolicy),
+        _ => None,
     }
+}
+
+/// "No permissions are required to perform this operation. If an administrator attaches a
+/// policy to your identity that explicitly denies access to the sts:GetCallerIdentity
+/// action, you can still perform this operation" (STS API Reference, GetCallerIdentity).
+pub(crate) fn needs_no_permission(action: &str) -> bool {
+    action.eq_ignore_ascii_case("sts:GetCallerIdentity")
 }
 
 impl Compiled {
@@ -216,6 +232,11 @@ impl Compiled {
         let (action, resource) = (request.action.as_str(), request.resource.as_str());
         let mut denies: Vec<Hit<'_>> = Vec::new();
         let iam = caller.is_iam();
+        if iam && needs_no_permission(action) {
+            return allow(vec![Reason::NoPermissionRequired {
+                action: action.to_owned(),
+            }]);
+        }
         let root = caller.kind == Kind::Root;
 
         let rbp = self.resource.as_ref().and_then(|policy| {
@@ -235,9 +256,7 @@ impl Compiled {
             return match (denies.is_empty(), rbp) {
                 (false, _) => deny(&denies),
                 (true, Some((_, hit))) => allow(vec![reason(Effect::Allow, hit)]),
-                (true, None) => implicit(vec![Reason::NoAllow {
-                    policy_type: PolicyType::Resource,
-                }]),
+                (true, None) => implicit(vec![self.no_resource_allow(action, resource)]),
             };
         }
 
@@ -289,7 +308,7 @@ impl Compiled {
         let ident_ok = root || identity.allow.is_some();
         let chain = ident_ok && bound_ok && sess_ok;
         let same_account = env.resource_account.is_some() && env.resource_account == caller.account;
-        let must = self.resource.is_some() && resource_must_allow(action, resource);
+        let must = required_policy(action, resource).is_some();
         let grant = rbp.as_ref().map(|(g, _)| *g);
 
         let via_chain = chain && (same_account && !must || grant.is_some());
@@ -330,15 +349,14 @@ impl Compiled {
             (!ident_ok, PolicyType::Identity),
             (!bound_ok, PolicyType::Boundary),
             (!sess_ok, PolicyType::Session),
-            (
-                (!same_account || must) && grant.is_none(),
-                PolicyType::Resource,
-            ),
         ];
         for (lacking, policy_type) in missing {
             if lacking {
                 reasons.push(Reason::NoAllow { policy_type });
             }
+        }
+        if (!same_account || must) && grant.is_none() {
+            reasons.push(self.no_resource_allow(action, resource));
         }
         if reasons.is_empty() {
             // Only an account-level grant where the identity chain was needed.
@@ -347,6 +365,19 @@ impl Compiled {
             });
         }
         implicit(reasons)
+    }
+}
+
+impl Compiled {
+    /// Why no resource-based policy allowed: none of its statements did, or a policy that
+    /// must allow was not given at all.
+    fn no_resource_allow(&self, action: &str, resource: &str) -> Reason {
+        match (&self.resource, required_policy(action, resource)) {
+            (None, Some(required)) => Reason::ResourcePolicyNotGiven { required },
+            _ => Reason::NoAllow {
+                policy_type: PolicyType::Resource,
+            },
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! index), or the policy types that lacked a needed Allow.
 
 use iamkit_eval::{
-    Decision, Engine, NamedPolicy, Policies, PolicyType, Reason, Request, StatementId, evaluate,
+    Decision, Engine, NamedPolicy, Policies, PolicyType, Reason, Request, RequiredPolicy,
+    StatementId, evaluate,
 };
 use serde_json::json;
 
@@ -190,4 +191,87 @@ fn reasons_serialise_for_simulate() {
         serde_json::to_value(&none).unwrap(),
         json!({"decision": "ImplicitDeny", "reasons": [{"kind": "no_allow", "policy_type": "identity"}]})
     );
+}
+
+#[test]
+fn a_trust_or_key_policy_that_was_not_given_is_named() {
+    let identity = Policies {
+        identity: vec![policy(
+            "all",
+            json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]),
+        )],
+        ..Policies::default()
+    };
+    let role = "arn:aws:iam::111122223333:role/admin";
+    let e = evaluate(&identity, &Request::new(USER, "sts:AssumeRole", role));
+    assert_eq!(e.decision, Decision::ImplicitDeny);
+    assert_eq!(
+        e.reasons,
+        [Reason::ResourcePolicyNotGiven {
+            required: RequiredPolicy::TrustPolicy
+        }]
+    );
+    assert_eq!(
+        e.reasons[0].to_string(),
+        "no role trust policy was given: it must allow the caller, so without it nothing can"
+    );
+    let key = "arn:aws:kms:us-east-1:111122223333:key/k1";
+    let e = evaluate(&identity, &Request::new(USER, "kms:Decrypt", key));
+    assert_eq!(
+        serde_json::to_value(&e).unwrap(),
+        json!({"decision": "ImplicitDeny", "reasons": [{"kind": "resource_policy_not_given", "required": "key_policy"}]})
+    );
+    // A web identity caller has nothing but the trust policy.
+    let github = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+    let e = evaluate(
+        &Policies::default(),
+        &Request::new(github, "sts:AssumeRoleWithWebIdentity", role),
+    );
+    assert_eq!(
+        e.reasons,
+        [Reason::ResourcePolicyNotGiven {
+            required: RequiredPolicy::TrustPolicy
+        }]
+    );
+    // A trust policy that was given but does not allow is a missing Allow, as before.
+    let trust = Policies {
+        resource: Some(policy(
+            "trust",
+            json!([{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]),
+        )),
+        ..identity
+    };
+    let e = evaluate(&trust, &Request::new(USER, "sts:AssumeRole", role));
+    assert_eq!(
+        e.reasons,
+        [Reason::NoAllow {
+            policy_type: PolicyType::Resource
+        }]
+    );
+}
+
+#[test]
+fn get_caller_identity_needs_no_permission() {
+    let deny_all = Policies {
+        identity: vec![policy(
+            "none",
+            json!([{"Effect": "Deny", "Action": "*", "Resource": "*"}]),
+        )],
+        ..Policies::default()
+    };
+    let e = evaluate(
+        &deny_all,
+        &Request::new(SESSION, "sts:GetCallerIdentity", "*"),
+    );
+    assert_eq!(e.decision, Decision::Allow);
+    assert_eq!(
+        e.reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["`sts:GetCallerIdentity` needs no permission, and no policy can deny it"]
+    );
+    // Only callers with credentials call it: an anonymous request is not let through.
+    let anonymous = evaluate(&deny_all, &Request::new("*", "sts:GetCallerIdentity", "*"));
+    assert_eq!(anonymous.decision, Decision::ImplicitDeny);
 }
