@@ -26,6 +26,12 @@ pub struct Args {
     /// The latency added to every request in the second setup run, in milliseconds.
     #[arg(long, default_value_t = 50)]
     latency_ms: u64,
+    /// Only the engine and linter figures: no emulator, no setup.
+    #[arg(long)]
+    engine: bool,
+    /// Leave out the other engine (`@cloud-copilot/iam-simulate`, run with node).
+    #[arg(long)]
+    no_other_engine: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -35,7 +41,11 @@ pub fn run(args: Args) -> Result<()> {
     let manifest = crate::setup::read_manifest(None)?;
     lint_nine(&manifest);
     decisions()?;
+    crate::families::run(args.no_other_engine)?;
     println!();
+    if args.engine {
+        return Ok(());
+    }
 
     let install = Install::new(Install::default_dir());
     install.ensure(&mut |line| eprintln!("{line}"))?;

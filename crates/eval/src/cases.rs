@@ -16,6 +16,8 @@
 //! assert!(outcome.passed());
 //! ```
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::Value as Json;
 
@@ -141,7 +143,8 @@ impl Case {
 }
 
 /// Reads a case file: a JSON array of cases. Every policy is checked and compiled; the first
-/// problem is reported with its line, column and JSON pointer.
+/// problem is reported with its line, column and JSON pointer. Cases whose policies are the
+/// same share one compiled [`Engine`], as one principal's requests would.
 pub fn parse(source: &str) -> Result<Vec<Case>, CaseError> {
     let wire: Vec<WireCase> = serde_json::from_str(source).map_err(|e| CaseError::Json {
         line: e.line(),
@@ -154,6 +157,8 @@ pub fn parse(source: &str) -> Result<Vec<Case>, CaseError> {
             .to_owned(),
     })?;
     let mut seen = std::collections::HashSet::new();
+    // Cases with the same policies share one compiled engine.
+    let mut engines: HashMap<String, Engine> = HashMap::new();
     let mut cases = Vec::with_capacity(wire.len());
     for (i, case) in wire.into_iter().enumerate() {
         if !seen.insert(case.name.clone()) {
@@ -164,22 +169,52 @@ pub fn parse(source: &str) -> Result<Vec<Case>, CaseError> {
                 column,
             });
         }
-        cases.push(compile_case(source, i, case)?);
+        let key = serde_json::to_string(&(
+            &case.identity_policies,
+            &case.resource_policy,
+            &case.permission_boundary,
+            &case.scp_policies,
+            &case.session_policy,
+        ))
+        .unwrap_or_default();
+        let engine = match engines.get(&key) {
+            Some(engine) => engine.clone(),
+            None => {
+                let engine = Engine::new(&policies(source, i, &case)?);
+                engines.insert(key, engine.clone());
+                engine
+            }
+        };
+        let context = context(source, i, &case)?;
+        cases.push(Case {
+            engine,
+            request: Request {
+                principal: case.request.principal,
+                action: case.request.action,
+                resource: case.request.resource,
+                context,
+            },
+            expect: case.expect,
+            name: case.name,
+        });
     }
     Ok(cases)
 }
 
-fn compile_case(source: &str, i: usize, case: WireCase) -> Result<Case, CaseError> {
-    let invalid = |pointer: String, message: String| {
-        let (line, column) = locate(source, &pointer);
-        CaseError::Invalid {
-            case: case.name.clone(),
-            pointer,
-            line,
-            column,
-            message,
-        }
-    };
+/// The error for the value at `pointer` in case `case`.
+fn invalid(source: &str, case: &WireCase, pointer: String, message: String) -> CaseError {
+    let (line, column) = locate(source, &pointer);
+    CaseError::Invalid {
+        case: case.name.clone(),
+        pointer,
+        line,
+        column,
+        message,
+    }
+}
+
+/// The case's policies, each checked by the policy crate.
+fn policies(source: &str, i: usize, case: &WireCase) -> Result<Policies, CaseError> {
     let policy = |field: &str, index: Option<usize>, doc: &Json| {
         let (name, base) = match index {
             Some(n) => (format!("{field}[{n}]"), format!("/{i}/{field}/{n}")),
@@ -195,7 +230,7 @@ fn compile_case(source: &str, i: usize, case: WireCase) -> Result<Case, CaseErro
                     errors.len() - 1
                 ));
             }
-            invalid(pointer, message)
+            invalid(source, case, pointer, message)
         })
     };
     let list = |field: &str, docs: &[Json]| {
@@ -208,13 +243,17 @@ fn compile_case(source: &str, i: usize, case: WireCase) -> Result<Case, CaseErro
         None | Some(Json::Null) => Ok(None),
         Some(d) => policy(field, None, d).map(Some),
     };
-    let policies = Policies {
+    Ok(Policies {
         identity: list("identity_policies", &case.identity_policies)?,
         resource: one("resource_policy", &case.resource_policy)?,
         boundary: one("permission_boundary", &case.permission_boundary)?,
         scps: list("scp_policies", &case.scp_policies)?,
         session: one("session_policy", &case.session_policy)?,
-    };
+    })
+}
+
+/// The request context: strings, numbers and booleans as text, or lists of them.
+fn context(source: &str, i: usize, case: &WireCase) -> Result<Context, CaseError> {
     let mut context = Context::new();
     for (key, value) in &case.request.context {
         let scalar = |v: &Json| match v {
@@ -234,23 +273,15 @@ fn compile_case(source: &str, i: usize, case: WireCase) -> Result<Case, CaseErro
         let Some(value) = value else {
             let pointer = format!("/{i}/request/context/{}", escape(key));
             return Err(invalid(
+                source,
+                case,
                 pointer,
                 format!("context key `{key}` must be a string or a list of strings"),
             ));
         };
         context.insert(key, value);
     }
-    Ok(Case {
-        engine: Engine::new(&policies),
-        request: Request {
-            principal: case.request.principal,
-            action: case.request.action,
-            resource: case.request.resource,
-            context,
-        },
-        expect: case.expect,
-        name: case.name,
-    })
+    Ok(context)
 }
 
 fn escape(token: &str) -> String {

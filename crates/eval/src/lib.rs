@@ -33,6 +33,7 @@ mod compile;
 mod condition;
 mod context;
 mod engine;
+mod index;
 mod principal;
 
 use std::fmt;
@@ -279,21 +280,23 @@ pub struct Policies {
 /// Policies compiled for evaluation: build once, evaluate many requests.
 #[derive(Clone, Debug)]
 pub struct Engine {
-    compiled: engine::Compiled,
+    /// Shared: cloning an engine (as case files do for cases with the same policies) does
+    /// not copy what was compiled.
+    compiled: std::sync::Arc<engine::Compiled>,
 }
 
 impl Engine {
     /// Compiles `policies`.
     pub fn new(policies: &Policies) -> Engine {
-        let one = |p: &NamedPolicy| compile::from_policy(&p.name, &p.policy);
+        use compile::Group;
         Engine {
-            compiled: engine::Compiled {
-                identity: policies.identity.iter().map(one).collect(),
-                resource: policies.resource.as_ref().map(one),
-                boundary: policies.boundary.as_ref().map(one),
-                scps: policies.scps.iter().map(one).collect(),
-                session: policies.session.as_ref().map(one),
-            },
+            compiled: std::sync::Arc::new(engine::Compiled {
+                identity: Group::new(policies.identity.iter()),
+                resource: policies.resource.as_ref().map(|p| Group::new([p].into_iter())),
+                boundary: Group::new(policies.boundary.iter()),
+                scps: Group::new(policies.scps.iter()),
+                session: Group::new(policies.session.iter()),
+            }),
         }
     }
 
