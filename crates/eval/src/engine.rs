@@ -405,3 +405,116 @@ fn implicit(reasons: Vec<Reason>) -> Evaluation {
         reasons,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Request;
+
+    #[test]
+    fn the_account_a_resource_belongs_to() {
+        let user = Caller::parse("arn:aws:iam::111122223333:user/a");
+        let one = Context::new().with("aws:ResourceAccount", "444455556666");
+        let listed = Context::new().with("aws:ResourceAccount", &["444455556666"][..]);
+        let two = Context::new().with("aws:ResourceAccount", &["444455556666", "777788889999"][..]);
+        let table: [(&str, &Context, Option<&str>); 7] = [
+            // The ARN's account field first.
+            ("arn:aws:sqs:us-east-1:777788889999:q", &one, Some("777788889999")),
+            // No account in the ARN: the context key, one value or a list of one.
+            ("arn:aws:s3:::bucket/key", &one, Some("444455556666")),
+            ("arn:aws:s3:::bucket/key", &listed, Some("444455556666")),
+            // Else the caller's own account.
+            ("arn:aws:s3:::bucket/key", &two, Some("111122223333")),
+            ("arn:aws:s3:::bucket/key", &Context::new(), Some("111122223333")),
+            ("*", &Context::new(), Some("111122223333")),
+            ("not-an-arn:a:b:c:d", &one, Some("444455556666")),
+        ];
+        for (resource, context, expected) in table {
+            assert_eq!(resource_account(resource, context, &user), expected, "{resource}");
+        }
+        let service = Caller::parse("lambda.amazonaws.com");
+        assert_eq!(resource_account("arn:aws:s3:::b", &Context::new(), &service), None);
+    }
+
+    fn derived(principal: &str, key: &str) -> Option<String> {
+        let request = Request::new(principal, "s3:GetObject", "arn:aws:s3:::b/k");
+        let caller = Caller::parse(&request.principal);
+        let env = Env {
+            context: &request.context,
+            caller: &caller,
+            resource_account: Some("111122223333"),
+        };
+        env.values(key).map(|found| match found {
+            Found::One(s) => s.to_owned(),
+            Found::Many(v) => v.join(","),
+        })
+    }
+
+    #[test]
+    fn keys_derived_from_the_caller() {
+        let user = "arn:aws:iam::111122223333:user/dev-user";
+        let session = "arn:aws:sts::111122223333:assumed-role/admin/s";
+        let lambda = "lambda.amazonaws.com";
+        let table: [(&str, &str, Option<&str>); 16] = [
+            (user, "aws:principalisawsservice", Some("false")),
+            (session, "aws:principalisawsservice", Some("false")),
+            (lambda, "aws:principalisawsservice", Some("true")),
+            (lambda, "aws:principalservicename", Some("lambda.amazonaws.com")),
+            (user, "aws:principalservicename", None),
+            (user, "aws:username", Some("dev-user")),
+            (session, "aws:username", None),
+            (user, "aws:principalaccount", Some("111122223333")),
+            (lambda, "aws:principalaccount", None),
+            (session, "aws:principalarn", Some("arn:aws:iam::111122223333:role/admin")),
+            (user, "aws:principaltype", Some("User")),
+            (lambda, "aws:principaltype", None),
+            (user, "aws:resourceaccount", Some("111122223333")),
+            (user, "aws:sourceip", None),
+            ("arn:aws:iam::111122223333:oidc-provider/example.com", "aws:principalaccount", None),
+            ("arn:aws:iam::111122223333:root", "aws:principaltype", Some("Account")),
+        ];
+        for (principal, key, expected) in table {
+            assert_eq!(derived(principal, key).as_deref(), expected, "{principal} {key}");
+        }
+    }
+
+    #[test]
+    fn the_request_context_comes_before_derived_keys() {
+        let request = Request::new("lambda.amazonaws.com", "s3:GetObject", "*")
+            .with("aws:PrincipalIsAWSService", "false")
+            .with("aws:TagKeys", &["a", "b"][..]);
+        let caller = Caller::parse(&request.principal);
+        let env = Env {
+            context: &request.context,
+            caller: &caller,
+            resource_account: None,
+        };
+        assert!(matches!(env.values("aws:principalisawsservice"), Some(Found::One("false"))));
+        assert!(matches!(env.values("aws:tagkeys"), Some(Found::Many([a, b])) if a == "a" && b == "b"));
+    }
+
+    #[test]
+    fn policies_that_must_allow() {
+        let role = "arn:aws:iam::111122223333:role/admin";
+        let key = "arn:aws:kms:us-east-1:111122223333:key/k";
+        let table: [(&str, &str, Option<RequiredPolicy>); 12] = [
+            ("sts:AssumeRole", role, Some(RequiredPolicy::TrustPolicy)),
+            ("STS:assumerolewithsaml", role, Some(RequiredPolicy::TrustPolicy)),
+            ("sts:AssumeRoleWithWebIdentity", role, Some(RequiredPolicy::TrustPolicy)),
+            ("sts:TagSession", role, Some(RequiredPolicy::TrustPolicy)),
+            ("sts:SetSourceIdentity", role, Some(RequiredPolicy::TrustPolicy)),
+            ("sts:SetContext", role, Some(RequiredPolicy::TrustPolicy)),
+            ("sts:GetSessionToken", role, None),
+            ("iam:PassRole", role, None),
+            ("kms:Decrypt", key, Some(RequiredPolicy::KeyPolicy)),
+            ("kms:CreateAlias", "arn:aws:kms:us-east-1:111122223333:alias/a", None),
+            ("sts:AssumeRole", "arn:aws:iam::111122223333:user/admin", None),
+            ("sts:AssumeRole", "urn:aws:iam::111122223333:role/admin", None),
+        ];
+        for (action, resource, expected) in table {
+            assert_eq!(required_policy(action, resource), expected, "{action} {resource}");
+        }
+        assert!(needs_no_permission("sts:getcalleridentity"));
+        assert!(!needs_no_permission("sts:GetCallerIdentityX"));
+    }
+}
