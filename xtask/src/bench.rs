@@ -92,10 +92,10 @@ fn decisions() -> Result<()> {
             .with_context(|| format!("reading {}", path.display()))?;
         let cases = iamkit_eval::cases::parse(&source)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let (count, elapsed) = crate::simulate::bench(&cases, Duration::from_secs(2));
+        let timing = crate::simulate::bench(&cases, Duration::from_secs(2));
         println!(
             "engine: {:.0} decisions/s over the {} cases of crates/eval/tests/cases/{file}, one thread (also: `cargo xtask simulate crates/eval/tests/cases/{file} --bench`)",
-            count as f64 / elapsed.as_secs_f64(),
+            timing.per_second(),
             cases.len()
         );
     }
@@ -285,20 +285,7 @@ impl Run {
 /// User plus system CPU time of process `pid` (`self` for this one), from `/proc`; zero where
 /// there is no `/proc`.
 fn cpu_time(pid: &str) -> Duration {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return Duration::ZERO;
-    };
-    // Fields after the command name, which is in parentheses and may hold spaces: state is
-    // field 3, utime 14 and stime 15, in clock ticks (100 a second on Linux).
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
-        .sum();
-    Duration::from_millis(ticks * 10)
+    crate::simulate::proc_cpu_time(&format!("/proc/{pid}/stat")).unwrap_or(Duration::ZERO)
 }
 
 /// One `cargo xtask setup`, as its library calls, timed and counted.

@@ -5,7 +5,8 @@
 //!
 //! Each family is written to `target/bench/FAMILY.json` in the `simulate` format, so both
 //! engines read the same file (`cargo xtask simulate target/bench/managed.json --bench`
-//! repeats ours).
+//! repeats ours). Both are timed in CPU time (our thread's; node's process), so that other
+//! work on the machine does not move the figures; `--bench` prints wall time too.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -28,10 +29,9 @@ pub fn run(ours_only: bool) -> Result<()> {
     let families = families()?;
     let mut ours = Vec::new();
     for family in &families {
-        let (count, elapsed) = crate::simulate::bench(&family.cases, BUDGET);
-        let per_second = count as f64 / elapsed.as_secs_f64();
+        let per_second = crate::simulate::bench(&family.cases, BUDGET).per_second();
         println!(
-            "engine: {} decisions/s over {} ({} cases), one thread (also: `cargo xtask simulate {} --bench`)",
+            "engine: {} decisions per CPU second over {} ({} cases), one thread (also: `cargo xtask simulate {} --bench`)",
             thousands(per_second),
             family.about,
             family.cases.len(),
@@ -48,7 +48,7 @@ pub fn run(ours_only: bool) -> Result<()> {
         .collect();
     let theirs = crate::other_engine::run(&files, BUDGET.as_secs_f64())?;
     println!(
-        "\nthe other engine, {} (policies loaded once, `authorize` per decision, node, one thread):",
+        "\nthe other engine, {} (policies loaded once, `authorize` per decision, node; per second of CPU time):",
         crate::other_engine::package()
     );
     println!(

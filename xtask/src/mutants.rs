@@ -85,10 +85,11 @@ pub fn run(args: Args) -> Result<()> {
         let list = args.list.then_some("--list");
         let result = cmd!(
             sh,
-            "{tool} mutants --package {package} --test-workspace=false --jobs 1 --output {out} {file_args...} {diff...} {list...}"
+            "{tool} mutants --package {package} --test-workspace=false --profile mutants --jobs 1 --output {out} {file_args...} {diff...} {list...}"
         )
-        // The copies cargo-mutants builds in must not share the workspace's target directory.
-        .env_remove("CARGO_TARGET_DIR")
+        // The copies cargo-mutants builds in share a target directory of their own, so that
+        // the dependencies are built once, not once per run.
+        .env("CARGO_TARGET_DIR", crate::target_dir().join("mutants").join("build"))
         .run();
         if args.list {
             result?;
@@ -103,32 +104,42 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Counts of one run's outcomes.
+/// Counts of one run's outcomes, from its `outcomes.json`.
+#[derive(serde::Deserialize)]
 struct Summary {
+    total_mutants: usize,
     caught: usize,
-    missed: Vec<String>,
-    timeout: Vec<String>,
+    missed: usize,
+    timeout: usize,
     unviable: usize,
+    /// `missed.txt`: the mutants no test failed on (cargo-mutants lists the timed-out ones
+    /// there too).
+    #[serde(skip)]
+    not_caught: Vec<String>,
 }
 
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let viable = self.caught + self.missed.len() + self.timeout.len();
-        let score = if viable == 0 {
-            100.0
-        } else {
-            self.caught as f64 * 100.0 / viable as f64
+        let viable = self.caught + self.missed + self.timeout;
+        let percent = |n: usize| {
+            if viable == 0 {
+                100.0
+            } else {
+                n as f64 * 100.0 / viable as f64
+            }
         };
         write!(
             f,
-            "{} mutants, {} unviable; of the {viable} viable, {} caught ({score:.1}%), {} missed, {} timed out",
-            viable + self.unviable,
+            "{} mutants, {} unviable; of the {viable} viable, {} caught by a failing test ({:.1}%), {} timed out (caught or timed out: {:.1}%), {} missed",
+            self.total_mutants,
             self.unviable,
             self.caught,
-            self.missed.len(),
-            self.timeout.len()
+            percent(self.caught),
+            self.timeout,
+            percent(self.caught + self.timeout),
+            self.missed,
         )?;
-        for line in self.missed.iter().chain(&self.timeout) {
+        for line in &self.not_caught {
             write!(f, "\n  {line}")?;
         }
         Ok(())
@@ -136,22 +147,19 @@ impl std::fmt::Display for Summary {
 }
 
 fn summarize(dir: &Path) -> Result<Summary> {
-    let lines = |name: &str| -> Result<Vec<String>> {
+    let read = |name: &str| {
         let path = dir.join(name);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {} (did cargo-mutants run?)", path.display()))?;
-        Ok(text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(str::to_owned)
-            .collect())
+        std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {} (did cargo-mutants run?)", path.display()))
     };
-    Ok(Summary {
-        caught: lines("caught.txt")?.len(),
-        missed: lines("missed.txt")?,
-        timeout: lines("timeout.txt")?,
-        unviable: lines("unviable.txt")?.len(),
-    })
+    let mut summary: Summary = serde_json::from_str(&read("outcomes.json")?)
+        .context("reading cargo-mutants' outcomes.json")?;
+    summary.not_caught = read("missed.txt")?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok(summary)
 }
 
 /// Installs the pinned cargo-mutants under `target/tools/` unless it is there; returns the

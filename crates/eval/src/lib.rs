@@ -320,3 +320,8 @@ mod tests {
         assert_eq!(Decision::ExplicitDeny.to_string(), "ExplicitDeny");
     }
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
