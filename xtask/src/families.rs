@@ -117,7 +117,11 @@ fn families() -> Result<Vec<Family>> {
         corpus.rejected.len()
     );
     let groups = [
-        ("article", "the article's cases (blog.json)".to_owned(), article),
+        (
+            "article",
+            "the article's cases (blog.json)".to_owned(),
+            article,
+        ),
         (
             "conditions",
             "the condition cases (conditions-*.json)".to_owned(),
@@ -143,8 +147,8 @@ fn families() -> Result<Vec<Family>> {
             let file = out.join(format!("{name}.json"));
             let text = serde_json::to_string(&cases)?;
             std::fs::write(&file, &text).with_context(|| format!("writing {}", file.display()))?;
-            let cases = iamkit_eval::cases::parse(&text)
-                .map_err(|e| anyhow!("{}:{e}", file.display()))?;
+            let cases =
+                iamkit_eval::cases::parse(&text).map_err(|e| anyhow!("{}:{e}", file.display()))?;
             Ok(Family {
                 name,
                 about,

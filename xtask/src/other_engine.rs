@@ -172,7 +172,12 @@ fn install(dir: &Path) -> Result<PathBuf> {
             "npm install --prefix {dir} --no-save --no-audit --no-fund {packages...}"
         )
         .run()
-        .with_context(|| format!("`npm install {}` failed: is the npm registry reachable?", package()))?;
+        .with_context(|| {
+            format!(
+                "`npm install {}` failed: is the npm registry reachable?",
+                package()
+            )
+        })?;
     }
     Ok(modules)
 }

@@ -65,9 +65,10 @@ pub fn run(args: Args) -> ExitCode {
 
     if args.bench {
         let timing = bench(&cases, Duration::from_secs(3));
-        let cpu = timing
-            .cpu
-            .map_or_else(|| "unknown".to_owned(), |c| format!("{:.2} s", c.as_secs_f64()));
+        let cpu = timing.cpu.map_or_else(
+            || "unknown".to_owned(),
+            |c| format!("{:.2} s", c.as_secs_f64()),
+        );
         let _ = writeln!(
             out,
             "{} cases, {} decisions in {:.2} s ({cpu} of CPU time), one thread, policies compiled once",
@@ -129,7 +130,9 @@ pub(crate) fn bench(cases: &[Case], budget: Duration) -> Timing {
             }
         }
         decisions += (rounds * cases.len()) as u64;
-        let cpu = cpu_start.zip(thread_cpu_time()).map(|(a, b)| b.saturating_sub(a));
+        let cpu = cpu_start
+            .zip(thread_cpu_time())
+            .map(|(a, b)| b.saturating_sub(a));
         if cases.is_empty() || cpu.unwrap_or_else(|| start.elapsed()) >= budget {
             return Timing {
                 decisions,

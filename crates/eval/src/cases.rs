@@ -410,6 +410,97 @@ mod tests {
     }
 
     #[test]
+    fn strings_with_escapes_and_brackets_are_skipped_whole() {
+        let src = r#"[{"a": "x\"]}[{", "b": ["}", "\\", {"c": "\""}], "d": 7}]"#;
+        assert_eq!(locate(src, "/0/d"), (1, 55));
+        assert_eq!(locate(src, "/0/b/2/c"), (1, 42));
+        assert_eq!(locate(src, "/0/b/1"), (1, 30));
+    }
+
+    fn one_case(context: &str) -> String {
+        format!(
+            r#"[{{"name": "x", "request": {{"principal": "p", "action": "a", "resource": "r", "context": {context}}}, "expect": "Allow"}}]"#
+        )
+    }
+
+    #[test]
+    fn context_values_are_strings_numbers_booleans_or_lists() {
+        let cases = parse(&one_case(
+            r#"{"s": "v", "n": 3, "b": true, "l": ["a", 1, false]}"#,
+        ))
+        .unwrap();
+        let context = &cases[0].request.context;
+        assert_eq!(context.get("s"), Some(&Value::from("v")));
+        assert_eq!(context.get("n"), Some(&Value::from("3")));
+        assert_eq!(context.get("b"), Some(&Value::from("true")));
+        assert_eq!(
+            context.get("l"),
+            Some(&Value::Many(vec!["a".into(), "1".into(), "false".into()]))
+        );
+        let err = parse(&one_case(r#"{"a/b~c": {"x": 1}}"#)).unwrap_err();
+        assert!(
+            matches!(&err, CaseError::Invalid { pointer, .. } if pointer == "/0/request/context/a~1b~0c"),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .ends_with("context key `a/b~c` must be a string or a list of strings"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn outcomes_pass_only_as_expected() {
+        let cases = parse(&one_case("{}")).unwrap();
+        let outcome = cases[0].run();
+        assert_eq!(outcome.evaluation.decision, Decision::ImplicitDeny);
+        assert!(!outcome.passed());
+        assert_eq!(cases[0].decide(), Decision::ImplicitDeny);
+        let unexpected = Outcome {
+            expect: None,
+            ..outcome
+        };
+        assert!(unexpected.passed());
+    }
+
+    #[test]
+    fn one_problem_or_several() {
+        let one = r#"[{"name": "x", "identity_policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "*", "Resource": "*"}]}],
+  "request": {"principal": "p", "action": "a", "resource": "r"}}]"#;
+        assert!(
+            !parse(one)
+                .unwrap_err()
+                .to_string()
+                .contains("more problems")
+        );
+        let two = one.replace(r#""Action": "*""#, r#""Action": "nocolon""#);
+        assert!(
+            parse(&two)
+                .unwrap_err()
+                .to_string()
+                .ends_with("(and 1 more problems in this policy)"),
+            "{}",
+            parse(&two).unwrap_err()
+        );
+    }
+
+    #[test]
+    fn cases_with_the_same_policies_share_one_engine() {
+        let policy = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+        let src = format!(
+            r#"[{{"name": "a", "identity_policies": [{policy}], "request": {{"principal": "p", "action": "s3:GetObject", "resource": "*"}}}},
+               {{"name": "b", "identity_policies": [{policy}], "request": {{"principal": "p", "action": "s3:PutObject", "resource": "*"}}}},
+               {{"name": "c", "request": {{"principal": "p", "action": "s3:PutObject", "resource": "*"}}}}]"#
+        );
+        let cases = parse(&src).unwrap();
+        let shared = |i: usize, j: usize| {
+            std::sync::Arc::ptr_eq(&cases[i].engine().compiled, &cases[j].engine().compiled)
+        };
+        assert!(shared(0, 1));
+        assert!(!shared(0, 2));
+    }
+
+    #[test]
     fn bad_policies_are_located() {
         let src = r#"[{"name": "x", "identity_policies": [
   {"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "*", "Resource": "*"}]}],

@@ -222,16 +222,10 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// A number: sign, digits, fraction, exponent. `inf` and `NaN`, which Rust's parser also
+/// reads, are not finite, so they are no numbers here.
 fn parse_number(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let ok = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'));
-    if !ok {
-        return None;
-    }
-    text.parse::<f64>().ok().filter(|n| n.is_finite())
+    text.trim().parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
 /// Parses a W3C ISO 8601 date or date-time, or epoch seconds (optionally with a fraction),
@@ -832,7 +826,12 @@ mod tests {
             ("NumericGreaterThan", "11", true),
             ("NumericGreaterThan", "10", false),
             ("NumericGreaterThanEquals", "10", true),
+            ("NumericGreaterThanEquals", "11", true),
             ("NumericGreaterThanEquals", "9", false),
+            ("NumericLessThanEquals", "9", true),
+            ("NumericEquals", "NaN", false),
+            ("NumericEquals", "+10", true),
+            ("NumericEquals", "10e", false),
             ("NumericEquals", "10.0", true),
             ("NumericEquals", "1e1", true),
             ("NumericEquals", " 10 ", true),
@@ -851,13 +850,29 @@ mod tests {
             ("DateGreaterThan", "2020-01-01T00:00:00.001Z", true),
             ("DateGreaterThan", "2020-01-01T00:00:00Z", false),
             ("DateGreaterThanEquals", "1577836800", true),
+            ("DateGreaterThanEquals", "1577836801", true),
+            ("DateGreaterThanEquals", "1577836799", false),
+            ("DateLessThanEquals", "1577836799", true),
+            ("DateLessThanEquals", "1577836801", false),
             ("DateNotEquals", "1577836800", false),
             ("DateNotEquals", "1577836801", true),
             ("DateEquals", "not a date", false),
         ] {
-            check(op, "t", &["2020-01-01T00:00:00Z"], &[("t", Box::leak(Box::new([ctx])))], expected);
+            check(
+                op,
+                "t",
+                &["2020-01-01T00:00:00Z"],
+                &[("t", Box::leak(Box::new([ctx])))],
+                expected,
+            );
         }
-        check("DateEquals", "t", &["not a date"], &[("t", &["2020-01-01"])], false);
+        check(
+            "DateEquals",
+            "t",
+            &["not a date"],
+            &[("t", &["2020-01-01"])],
+            false,
+        );
         check("Bool", "b", &["yes"], &[("b", &["true"])], false);
         check("Bool", "b", &["false"], &[("b", &["FALSE"])], true);
     }
@@ -880,9 +895,27 @@ mod tests {
         let slash31 = IpNet::parse("192.0.2.0/31").unwrap();
         assert!(slash31.contains("192.0.2.1".parse().unwrap()));
         assert!(!slash31.contains("192.0.2.2".parse().unwrap()));
-        check("IpAddress", "ip", &["10.0.0.0/8"], &[("ip", &["not an ip"])], false);
-        check("NotIpAddress", "ip", &["10.0.0.0/8"], &[("ip", &["10.9.9.9"])], false);
-        check("IpAddress", "ip", &["bad/8"], &[("ip", &["10.9.9.9"])], false);
+        check(
+            "IpAddress",
+            "ip",
+            &["10.0.0.0/8"],
+            &[("ip", &["not an ip"])],
+            false,
+        );
+        check(
+            "NotIpAddress",
+            "ip",
+            &["10.0.0.0/8"],
+            &[("ip", &["10.9.9.9"])],
+            false,
+        );
+        check(
+            "IpAddress",
+            "ip",
+            &["bad/8"],
+            &[("ip", &["10.9.9.9"])],
+            false,
+        );
     }
 
     /// ISO 8601 (W3C profile) dates and times and epoch seconds, with the nanoseconds since
@@ -945,7 +978,10 @@ mod tests {
 
     /// Texts that are neither: wrong calendar days (leap years, month lengths), times out of
     /// range, malformed offsets and numbers.
-    const NOT_INSTANTS: [&str; 44] = [
+    const NOT_INSTANTS: [&str; 46] = [
+        // A time needs a whole date.
+        "2024-03T10:00Z",
+        "2024T10:00Z",
         "",
         " ",
         "-",
@@ -1004,7 +1040,15 @@ mod tests {
 
     #[test]
     fn leap_years_and_month_lengths() {
-        for (year, leap) in [(1900, false), (2000, true), (2023, false), (2024, true), (2100, false), (2400, true), (1996, true)] {
+        for (year, leap) in [
+            (1900, false),
+            (2000, true),
+            (2023, false),
+            (2024, true),
+            (2100, false),
+            (2400, true),
+            (1996, true),
+        ] {
             assert_eq!(days_in_month(year, 2), if leap { 29 } else { 28 }, "{year}");
         }
         let lengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -1036,6 +1080,15 @@ mod tests {
         assert_eq!(parse_epoch("12."), Some(12_000_000_000));
         assert_eq!(parse_epoch("-0.25"), Some(-250_000_000));
         assert_eq!(parse_epoch("99999999999999999999999999999999999999"), None);
+        // Only digits, on both sides of one point (`parse_instant` sends nothing else, but
+        // the function stands on its own).
+        for text in ["+5", "5+", "1a", "1.5a", "1.+5", ".5", "-", "", "1.2.3"] {
+            assert_eq!(parse_epoch(text), None, "`{text}`");
+        }
+        // A bare year is a date of its own to the ISO reader (`parse_instant` reads all
+        // digits as epoch seconds before it gets there).
+        assert_eq!(parse_iso("2024"), parse_iso("2024-01-01"));
+        assert!(parse_iso("2024").is_some());
     }
 
     #[test]

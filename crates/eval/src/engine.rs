@@ -419,21 +419,36 @@ mod tests {
         let two = Context::new().with("aws:ResourceAccount", &["444455556666", "777788889999"][..]);
         let table: [(&str, &Context, Option<&str>); 7] = [
             // The ARN's account field first.
-            ("arn:aws:sqs:us-east-1:777788889999:q", &one, Some("777788889999")),
+            (
+                "arn:aws:sqs:us-east-1:777788889999:q",
+                &one,
+                Some("777788889999"),
+            ),
             // No account in the ARN: the context key, one value or a list of one.
             ("arn:aws:s3:::bucket/key", &one, Some("444455556666")),
             ("arn:aws:s3:::bucket/key", &listed, Some("444455556666")),
             // Else the caller's own account.
             ("arn:aws:s3:::bucket/key", &two, Some("111122223333")),
-            ("arn:aws:s3:::bucket/key", &Context::new(), Some("111122223333")),
+            (
+                "arn:aws:s3:::bucket/key",
+                &Context::new(),
+                Some("111122223333"),
+            ),
             ("*", &Context::new(), Some("111122223333")),
             ("not-an-arn:a:b:c:d", &one, Some("444455556666")),
         ];
         for (resource, context, expected) in table {
-            assert_eq!(resource_account(resource, context, &user), expected, "{resource}");
+            assert_eq!(
+                resource_account(resource, context, &user),
+                expected,
+                "{resource}"
+            );
         }
         let service = Caller::parse("lambda.amazonaws.com");
-        assert_eq!(resource_account("arn:aws:s3:::b", &Context::new(), &service), None);
+        assert_eq!(
+            resource_account("arn:aws:s3:::b", &Context::new(), &service),
+            None
+        );
     }
 
     fn derived(principal: &str, key: &str) -> Option<String> {
@@ -459,22 +474,42 @@ mod tests {
             (user, "aws:principalisawsservice", Some("false")),
             (session, "aws:principalisawsservice", Some("false")),
             (lambda, "aws:principalisawsservice", Some("true")),
-            (lambda, "aws:principalservicename", Some("lambda.amazonaws.com")),
+            (
+                lambda,
+                "aws:principalservicename",
+                Some("lambda.amazonaws.com"),
+            ),
             (user, "aws:principalservicename", None),
             (user, "aws:username", Some("dev-user")),
             (session, "aws:username", None),
             (user, "aws:principalaccount", Some("111122223333")),
             (lambda, "aws:principalaccount", None),
-            (session, "aws:principalarn", Some("arn:aws:iam::111122223333:role/admin")),
+            (
+                session,
+                "aws:principalarn",
+                Some("arn:aws:iam::111122223333:role/admin"),
+            ),
             (user, "aws:principaltype", Some("User")),
             (lambda, "aws:principaltype", None),
             (user, "aws:resourceaccount", Some("111122223333")),
             (user, "aws:sourceip", None),
-            ("arn:aws:iam::111122223333:oidc-provider/example.com", "aws:principalaccount", None),
-            ("arn:aws:iam::111122223333:root", "aws:principaltype", Some("Account")),
+            (
+                "arn:aws:iam::111122223333:oidc-provider/example.com",
+                "aws:principalaccount",
+                None,
+            ),
+            (
+                "arn:aws:iam::111122223333:root",
+                "aws:principaltype",
+                Some("Account"),
+            ),
         ];
         for (principal, key, expected) in table {
-            assert_eq!(derived(principal, key).as_deref(), expected, "{principal} {key}");
+            assert_eq!(
+                derived(principal, key).as_deref(),
+                expected,
+                "{principal} {key}"
+            );
         }
     }
 
@@ -489,8 +524,13 @@ mod tests {
             caller: &caller,
             resource_account: None,
         };
-        assert!(matches!(env.values("aws:principalisawsservice"), Some(Found::One("false"))));
-        assert!(matches!(env.values("aws:tagkeys"), Some(Found::Many([a, b])) if a == "a" && b == "b"));
+        assert!(matches!(
+            env.values("aws:principalisawsservice"),
+            Some(Found::One("false"))
+        ));
+        assert!(
+            matches!(env.values("aws:tagkeys"), Some(Found::Many([a, b])) if a == "a" && b == "b")
+        );
     }
 
     #[test]
@@ -499,20 +539,48 @@ mod tests {
         let key = "arn:aws:kms:us-east-1:111122223333:key/k";
         let table: [(&str, &str, Option<RequiredPolicy>); 12] = [
             ("sts:AssumeRole", role, Some(RequiredPolicy::TrustPolicy)),
-            ("STS:assumerolewithsaml", role, Some(RequiredPolicy::TrustPolicy)),
-            ("sts:AssumeRoleWithWebIdentity", role, Some(RequiredPolicy::TrustPolicy)),
+            (
+                "STS:assumerolewithsaml",
+                role,
+                Some(RequiredPolicy::TrustPolicy),
+            ),
+            (
+                "sts:AssumeRoleWithWebIdentity",
+                role,
+                Some(RequiredPolicy::TrustPolicy),
+            ),
             ("sts:TagSession", role, Some(RequiredPolicy::TrustPolicy)),
-            ("sts:SetSourceIdentity", role, Some(RequiredPolicy::TrustPolicy)),
+            (
+                "sts:SetSourceIdentity",
+                role,
+                Some(RequiredPolicy::TrustPolicy),
+            ),
             ("sts:SetContext", role, Some(RequiredPolicy::TrustPolicy)),
             ("sts:GetSessionToken", role, None),
             ("iam:PassRole", role, None),
             ("kms:Decrypt", key, Some(RequiredPolicy::KeyPolicy)),
-            ("kms:CreateAlias", "arn:aws:kms:us-east-1:111122223333:alias/a", None),
-            ("sts:AssumeRole", "arn:aws:iam::111122223333:user/admin", None),
-            ("sts:AssumeRole", "urn:aws:iam::111122223333:role/admin", None),
+            (
+                "kms:CreateAlias",
+                "arn:aws:kms:us-east-1:111122223333:alias/a",
+                None,
+            ),
+            (
+                "sts:AssumeRole",
+                "arn:aws:iam::111122223333:user/admin",
+                None,
+            ),
+            (
+                "sts:AssumeRole",
+                "urn:aws:iam::111122223333:role/admin",
+                None,
+            ),
         ];
         for (action, resource, expected) in table {
-            assert_eq!(required_policy(action, resource), expected, "{action} {resource}");
+            assert_eq!(
+                required_policy(action, resource),
+                expected,
+                "{action} {resource}"
+            );
         }
         assert!(needs_no_permission("sts:getcalleridentity"));
         assert!(!needs_no_permission("sts:GetCallerIdentityX"));

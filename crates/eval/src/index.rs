@@ -137,7 +137,9 @@ impl ActionIndex {
             && let Some(entries) = self.by_service.get(service)
         {
             for &(start, len, at) in &entries.prefixes {
-                let prefix = self.text.get(start as usize..(start as usize).saturating_add(len as usize));
+                let prefix = self
+                    .text
+                    .get(start as usize..(start as usize).saturating_add(len as usize));
                 if prefix.is_some_and(|p| name.starts_with(p)) {
                     out.push(at);
                 }
@@ -304,7 +306,11 @@ mod tests {
         index.matching(action, &group.statements, &mut out);
         let found = out.as_slice().to_vec();
         group.matching(action, &mut out);
-        assert_eq!(out.as_slice(), found, "the group and its index disagree on {action}");
+        assert_eq!(
+            out.as_slice(),
+            found,
+            "the group and its index disagree on {action}"
+        );
         found
     }
 
@@ -339,7 +345,10 @@ mod tests {
             ("\u{212A}ms:Decrypt", &[2, 3, 5]),
             ("s3:Getté", &[1, 2, 6]),
             // Longer than the inline buffer: the plain path too.
-            ("s3:GetObjectTaggingVersionsAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMore", &[1, 2, 6]),
+            (
+                "s3:GetObjectTaggingVersionsAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMoreAndMore",
+                &[1, 2, 6],
+            ),
         ];
         for (action, expected) in table {
             assert_eq!(indexed(&g, action), expected, "{action}");
@@ -363,10 +372,20 @@ mod tests {
     fn entry() -> impl Strategy<Value = String> {
         let service = prop::sample::select(vec!["s3", "S3", "ec2", "iam", "*"]);
         let name = prop::sample::select(vec![
-            "GetObject", "Get*", "*", "get?bject", "*Object", "Describe*", "G*t*",
+            "GetObject",
+            "Get*",
+            "*",
+            "get?bject",
+            "*Object",
+            "Describe*",
+            "G*t*",
         ]);
         (service, name, any::<bool>()).prop_map(|(s, n, not)| {
-            let text = if s == "*" && n == "*" { "*".to_owned() } else { format!("{s}:{n}") };
+            let text = if s == "*" && n == "*" {
+                "*".to_owned()
+            } else {
+                format!("{s}:{n}")
+            };
             if not { format!("!{text}") } else { text }
         })
     }

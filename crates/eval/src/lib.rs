@@ -292,7 +292,10 @@ impl Engine {
         Engine {
             compiled: std::sync::Arc::new(engine::Compiled {
                 identity: Group::new(policies.identity.iter()),
-                resource: policies.resource.as_ref().map(|p| Group::new([p].into_iter())),
+                resource: policies
+                    .resource
+                    .as_ref()
+                    .map(|p| Group::new([p].into_iter())),
                 boundary: Group::new(policies.boundary.iter()),
                 scps: Group::new(policies.scps.iter()),
                 session: Group::new(policies.session.iter()),

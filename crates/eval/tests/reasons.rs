@@ -275,3 +275,19 @@ fn get_caller_identity_needs_no_permission() {
     let anonymous = evaluate(&deny_all, &Request::new("*", "sts:GetCallerIdentity", "*"));
     assert_eq!(anonymous.decision, Decision::ImplicitDeny);
 }
+
+#[test]
+fn an_empty_sid_names_the_statement_by_index() {
+    let policies = Policies {
+        identity: vec![policy(
+            "p",
+            json!([{"Sid": "", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
+        )],
+        ..Policies::default()
+    };
+    let e = evaluate(&policies, &Request::new(USER, "s3:GetObject", OBJECT));
+    assert_eq!(
+        e.reasons,
+        [allowed(PolicyType::Identity, "p", StatementId::Index(0))]
+    );
+}
