@@ -29,6 +29,10 @@ pub struct Args {
     /// Only list the mutants.
     #[arg(long)]
     list: bool,
+    /// Test again only what the last run of the scope did not catch (and mutants it did
+    /// not see): cargo-mutants' `--iterate`, for after adding tests.
+    #[arg(long)]
+    iterate: bool,
 }
 
 /// One scope: a package and the files of it to mutate.
@@ -83,9 +87,10 @@ pub fn run(args: Args) -> Result<()> {
             .map(|d| format!("--in-diff={}", d.display()))
             .collect();
         let list = args.list.then_some("--list");
+        let iterate = args.iterate.then_some("--iterate");
         let result = cmd!(
             sh,
-            "{tool} mutants --package {package} --test-workspace=false --profile mutants --jobs 1 --output {out} {file_args...} {diff...} {list...}"
+            "{tool} mutants --package {package} --test-workspace=false --profile mutants --jobs 1 --output {out} {file_args...} {diff...} {list...} {iterate...}"
         )
         // The copies cargo-mutants builds in share a target directory of their own, so that
         // the dependencies are built once, not once per run.

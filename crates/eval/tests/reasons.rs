@@ -291,3 +291,76 @@ fn an_empty_sid_names_the_statement_by_index() {
         [allowed(PolicyType::Identity, "p", StatementId::Index(0))]
     );
 }
+
+/// Among a resource policy's Allows, the one that names the caller itself decides, wherever
+/// it stands: an earlier statement naming only the account must not hide it.
+#[test]
+fn the_strongest_resource_grant_wins_in_any_order() {
+    let account = json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-bucket/*"});
+    let user = json!({"Sid": "User", "Effect": "Allow", "Principal": {"AWS": USER}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-bucket/*"});
+    for statements in [json!([account, user]), json!([user, account])] {
+        let policies = Policies {
+            resource: Some(policy("bucket", statements)),
+            ..Policies::default()
+        };
+        let e = evaluate(&policies, &Request::new(USER, "s3:GetObject", OBJECT));
+        assert_eq!(e.decision, Decision::Allow);
+        assert_eq!(
+            e.reasons,
+            [allowed(
+                PolicyType::Resource,
+                "bucket",
+                StatementId::Sid("User".into())
+            )]
+        );
+    }
+}
+
+/// When the identity side allows on its own and the resource policy names the caller too,
+/// both are reasons; when neither suffices, a resource grant that did not decide is none.
+#[test]
+fn every_allow_that_took_part_is_a_reason() {
+    let identity = policy(
+        "id",
+        json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
+    );
+    let bucket = policy(
+        "bucket",
+        json!([{"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-bucket/*"}]),
+    );
+    let both = Policies {
+        identity: vec![identity],
+        resource: Some(bucket),
+        ..Policies::default()
+    };
+    let e = evaluate(&both, &Request::new(USER, "s3:GetObject", OBJECT));
+    assert_eq!(
+        e.reasons,
+        [
+            allowed(PolicyType::Identity, "id", StatementId::Index(0)),
+            allowed(PolicyType::Resource, "bucket", StatementId::Index(0)),
+        ]
+    );
+    // Only the account is named, across accounts, and the caller's identity policies do not
+    // allow: an implicit deny that names only the missing identity Allow.
+    let account = policy(
+        "bucket",
+        json!([{"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject", "Resource": "*"}]),
+    );
+    let cross = Policies {
+        resource: Some(account),
+        ..Policies::default()
+    };
+    let other = "arn:aws:iam::444455556666:user/bob";
+    let e = evaluate(
+        &cross,
+        &Request::new(other, "s3:GetObject", OBJECT).with("aws:ResourceAccount", "111122223333"),
+    );
+    assert_eq!(e.decision, Decision::ImplicitDeny);
+    assert_eq!(
+        e.reasons,
+        [Reason::NoAllow {
+            policy_type: PolicyType::Identity
+        }]
+    );
+}
