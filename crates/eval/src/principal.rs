@@ -621,6 +621,12 @@ mod tests {
         let canonical = Caller::parse(id);
         assert!(Entry::CanonicalUser(id.to_uppercase().into()).names(&canonical, Facet::Caller));
         assert!(!Entry::CanonicalUser(id.into()).names(&service, Facet::Caller));
+        let other_id = "0".repeat(64);
+        assert!(!Entry::CanonicalUser(other_id.as_str().into()).names(&canonical, Facet::Caller));
+        assert!(
+            !Entry::CanonicalUser("lambda.amazonaws.com".into()).names(&service, Facet::Caller),
+            "a service is no canonical user, whatever its name"
+        );
         assert_eq!(
             Entry::aws("arn:aws:iam::111122223333:root"),
             Entry::Account("111122223333".into())
