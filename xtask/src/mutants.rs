@@ -105,6 +105,11 @@ pub fn run(args: Args) -> Result<()> {
     }
     for (name, summary) in &summaries {
         println!("{name}: {summary}");
+        if args.iterate {
+            println!(
+                "  (this run only: mutants an earlier run caught or found unviable were not tested again; see target/mutants/{name}/mutants.out/previously_caught.txt)"
+            );
+        }
     }
     Ok(())
 }
