@@ -27,6 +27,12 @@ pub struct Args {
     /// Only the linter on every AWS managed policy, beside parliament on the same policies.
     #[arg(long)]
     lint: bool,
+    /// Only the engine and linter figures: no emulator, no setup.
+    #[arg(long)]
+    engine: bool,
+    /// Leave out the other engine (`@cloud-copilot/iam-simulate`, run with node).
+    #[arg(long)]
+    no_other_engine: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -39,7 +45,11 @@ pub fn run(args: Args) -> Result<()> {
     let manifest = crate::setup::read_manifest(None)?;
     lint_nine(&manifest);
     decisions()?;
+    crate::families::run(args.no_other_engine)?;
     println!();
+    if args.engine {
+        return Ok(());
+    }
 
     let install = Install::new(Install::default_dir());
     install.ensure(&mut |line| eprintln!("{line}"))?;
@@ -86,10 +96,10 @@ fn decisions() -> Result<()> {
             .with_context(|| format!("reading {}", path.display()))?;
         let cases = iamkit_eval::cases::parse(&source)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let (count, elapsed) = crate::simulate::bench(&cases, Duration::from_secs(2));
+        let timing = crate::simulate::bench(&cases, Duration::from_secs(2));
         println!(
             "engine: {:.0} decisions/s over the {} cases of crates/eval/tests/cases/{file}, one thread (also: `cargo xtask simulate crates/eval/tests/cases/{file} --bench`)",
-            count as f64 / elapsed.as_secs_f64(),
+            timing.per_second(),
             cases.len()
         );
     }

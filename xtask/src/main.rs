@@ -5,13 +5,17 @@ mod bench;
 mod bench_lint;
 mod catalog;
 mod ci;
+mod corpus;
 mod cpu;
 mod demo;
 mod emulator;
+mod families;
 mod lambda;
 mod lint;
 mod lint_corpus;
 mod mfa;
+mod mutants;
+mod other_engine;
 mod printer;
 mod schema;
 mod setup;
@@ -46,8 +50,10 @@ enum Task {
     Demo(demo::Args),
     /// Install the emulator if needed, then run every test in the workspace.
     Test(test::Args),
-    /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine and the linter;
-    /// `--lint`: the linter beside parliament on every AWS managed policy.
+    /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine (against
+    /// the other engine, on the managed-policy corpus too) and the linter. `--engine`: only
+    /// the engine and the linter; `--lint`: the linter beside parliament on every AWS managed
+    /// policy.
     Bench(bench::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
@@ -78,6 +84,9 @@ enum Task {
     Schema(schema::Args),
     /// Evaluate a JSON file of cases with the IAM evaluation engine (exit 1 on a mismatch).
     Simulate(simulate::Args),
+    /// Mutation testing of the engine and the ARN matchers with cargo-mutants (installed
+    /// pinned under target/tools; not part of CI: a full run takes about 25 minutes).
+    Mutants(mutants::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -98,6 +107,7 @@ fn main() -> std::process::ExitCode {
         Task::Catalog(args) => catalog::run(args),
         Task::Lint(args) => lint::run(args),
         Task::Schema(args) => schema::run(args),
+        Task::Mutants(args) => mutants::run(args),
         Task::Simulate(args) => return simulate::run(args),
     };
     match result {
@@ -112,6 +122,13 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The target directory: `CARGO_TARGET_DIR`, else `target/` in the workspace.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"))
 }
 
 /// The workspace root.

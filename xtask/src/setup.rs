@@ -57,7 +57,6 @@ pub enum Output {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let root = crate::project_root();
     let manifest = read_manifest(args.manifest.as_deref())?;
     let target = target::resolve(&args.target)?;
     let runtime = tokio::runtime::Runtime::new()?;
@@ -67,7 +66,7 @@ pub fn run(args: Args) -> Result<()> {
         let credentials_dir = args
             .credentials_dir
             .clone()
-            .unwrap_or_else(|| target_dir(&root).join("credentials"));
+            .unwrap_or_else(|| crate::target_dir().join("credentials"));
         let options = SetupOptions {
             adopt: args.adopt,
             dry_run: args.dry_run,
@@ -155,12 +154,6 @@ pub async fn connect(
 ) -> Clients {
     let region = args.region.as_deref().or(manifest.region.as_deref());
     iamkit_provision::connect(target, region).await
-}
-
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
 }
 
 /// The function's package: `--lambda-zip`, else the hello-world Lambda built and zipped now
