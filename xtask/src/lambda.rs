@@ -75,7 +75,7 @@ pub fn run_invoke(args: InvokeArgs) -> Result<()> {
     let clients = runtime.block_on(target::clients(&target, &args.target));
     let task_dir = std::env::temp_dir().join(format!("iamkit-invoke-{}", std::process::id()));
     let runner = match &target {
-        Target::Aws => Runner::Lambda,
+        Target::Aws { .. } => Runner::Lambda,
         Target::Emulator { .. } => {
             let packaged = package()?;
             let zip = std::fs::read(&packaged.zip)

@@ -103,7 +103,7 @@ pub async fn run_on(
         .map(|r| r.as_ref().to_owned())
         .unwrap_or_else(|| iamkit_provision::DEFAULT_REGION.to_owned());
     let task_dir = match &clients.target {
-        Target::Aws => None,
+        Target::Aws { .. } => None,
         Target::Emulator { .. } => Some(
             packaged
                 .zip

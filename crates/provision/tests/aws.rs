@@ -21,7 +21,7 @@ fn query_error(code: &str, message: &str) -> String {
 fn clients_with(iam: &[&Rule], sts: &[&Rule]) -> Clients {
     let none: [&Rule; 0] = [];
     Clients {
-        target: Target::Aws,
+        target: Target::Aws { profile: None },
         config: SdkConfig::builder().build(),
         iam: mock_client!(aws_sdk_iam, RuleMode::MatchAny, iam),
         sts: mock_client!(aws_sdk_sts, RuleMode::MatchAny, sts),
@@ -118,7 +118,7 @@ async fn no_credentials_is_reported_before_any_request() {
         .credentials_provider(Nothing)
         .load()
         .await;
-    let clients = iamkit_provision::from_config(Target::Aws, config);
+    let clients = iamkit_provision::from_config(Target::Aws { profile: None }, config);
     let err = whoami(&clients).await.unwrap_err();
     assert!(matches!(err, Error::NoCredentials { .. }), "{err:?}");
     let text = err.to_string();
