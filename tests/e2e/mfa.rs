@@ -14,6 +14,7 @@ use iamkit_provision::{
 use iamkit_stack::marks::{MFA_DEVICE_TAG, STACK_TAG};
 use totp_rs::{Algorithm, Builder, Secret};
 
+mod cli;
 
 /// The stack of `policies/baseline.toml`.
 const STACK: &str = "iamkit";
