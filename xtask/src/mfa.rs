@@ -219,13 +219,17 @@ async fn enroll(
         }
         Enrolment::Begin(file) => return begin_step(clients, stack, user, file, show).await,
         Enrolment::Terminal => {
-            let device = mfa::begin_enroll(clients, stack, user).await?;
+            let device = mfa::begin_enroll(clients, stack, user)
+                .await
+                .map_err(explain)?;
             announce(&device, show, false)?;
             ask_until_enabled(clients, &device).await?;
             device
         }
         Enrolment::Piped => {
-            let device = mfa::begin_enroll(clients, stack, user).await?;
+            let device = mfa::begin_enroll(clients, stack, user)
+                .await
+                .map_err(explain)?;
             announce(&device, show, false)?;
             enable_with_piped_codes(clients, &device).await?;
             device
@@ -233,6 +237,16 @@ async fn enroll(
     };
     println!("MFA enabled for {user}: {}", device.serial);
     Ok(())
+}
+
+/// The library's error, with the command that helps where there is one.
+fn explain(err: MfaError) -> anyhow::Error {
+    match err {
+        MfaError::AlreadyEnrolled { user, serial } => anyhow!(
+            "user `{user}` already has MFA device `{serial}`\n  help: nothing to do; to enrol a new device, first `cargo xtask mfa remove --user {user}` (it removes only a device iamkit created)"
+        ),
+        other => other.into(),
+    }
 }
 
 /// Shows what the person or program needs to make codes: the QR code on a terminal only (it
@@ -375,7 +389,7 @@ async fn begin_step(
         Ok(device) => device,
         Err(err) => {
             file.discard();
-            return Err(err.into());
+            return Err(explain(err));
         }
     };
     let text = format!("{}\n", device.seed.expose());
@@ -414,7 +428,7 @@ async fn finish_step(
         Err(MfaError::NoPendingDevice { .. }) => bail!(
             "user `{user}` has no virtual MFA device waiting for its codes\n  help: run the first step first: `cargo xtask mfa enroll --user {user} --seed-file {shown}`"
         ),
-        other => other?,
+        other => other.map_err(explain)?,
     };
     match mfa::finish_enroll(clients, &device, codes, now()?).await {
         Ok(()) => {}
@@ -683,5 +697,44 @@ mod tests {
             "5 pairs of codes did not match the device's seed"
         );
         assert_eq!(out.matches("first code: ").count(), ROUNDS);
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("iamkit-xtask-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_seed_file_is_0600_and_only_a_seed_file_is_overwritten() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("seed");
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+
+        let new = dir.join("new.seed");
+        let file = SeedFile::prepare(new.clone()).unwrap();
+        assert!(file.created);
+        assert_eq!(mode(&new), 0o600);
+        file.discard();
+        assert!(!new.exists(), "an unused new file is removed");
+
+        let old = dir.join("old.seed");
+        std::fs::write(&old, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let file = SeedFile::prepare(old.clone()).unwrap();
+        assert!(!file.created);
+        file.discard();
+        assert!(old.exists(), "a seed file that was there stays");
+        write_secret_file(&old, b"SEED\n").unwrap();
+        assert_eq!(mode(&old), 0o600);
+        assert_eq!(std::fs::read_to_string(&old).unwrap(), "SEED\n");
+
+        let other = dir.join("notes.txt");
+        std::fs::write(&other, "my notes\n").unwrap();
+        let err = SeedFile::prepare(other.clone()).err().unwrap().to_string();
+        assert!(err.contains("holds something other than a seed"), "{err}");
+        assert!(err.contains("\n  help: "), "{err}");
+        assert_eq!(std::fs::read_to_string(&other).unwrap(), "my notes\n");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
