@@ -1357,7 +1357,7 @@ async fn teardown_removes_the_mfa_device_we_enrolled_even_when_it_was_never_enab
     let desired = desired(&account, &manifest, &code(1)).await;
     setup(&account, &desired).await;
 
-    let stray = iamkit_provision::mfa::begin_enroll(&account.plain, "dev-user")
+    let stray = iamkit_provision::mfa::begin_enroll(&account.plain, &manifest.stack, "dev-user")
         .await
         .unwrap();
     let iam = &account.plain.iam;

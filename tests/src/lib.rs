@@ -73,19 +73,25 @@ pub fn unique(prefix: &str) -> String {
 /// and credentials of this environment are removed, so that only the arguments choose the
 /// target.
 pub fn xtask(args: &[&str]) -> std::process::Output {
+    match xtask_command(args).output() {
+        Ok(output) => output,
+        Err(err) => panic!("cargo xtask could not be run: {err}"),
+    }
+}
+
+/// The command [`xtask`] runs, for a test that talks to it while it runs (its standard input
+/// and output are the caller's to set).
+pub fn xtask_command(args: &[&str]) -> std::process::Command {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = std::process::Command::new(cargo)
+    let mut command = std::process::Command::new(cargo);
+    command
         .current_dir(root)
         .args(["run", "--quiet", "--offline", "--package", "xtask", "--"])
         .args(args)
         .env_remove("AWS_ENDPOINT_URL")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output();
-    match output {
-        Ok(output) => output,
-        Err(err) => panic!("cargo xtask could not be run: {err}"),
-    }
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
 }
 
 /// Teardown's building blocks on a desired state the test made (with its own code or
