@@ -12,9 +12,8 @@ use std::{
 };
 
 use iamkit_e2e::proxy::Proxy;
-use iamkit_provision::{
-    ApplyOptions, Clients, Desired, Error, apply, load_manifest, observe, plan, whoami,
-};
+use iamkit_provision::{ApplyOptions, Clients, Error, apply, observe, whoami};
+use iamkit_stack::{Desired, load_manifest, plan};
 
 /// What `cargo xtask setup` does, step by step, through `clients`; the error as it is printed.
 async fn setup(clients: &Clients, manifest: &Path) -> Result<(), String> {

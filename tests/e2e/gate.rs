@@ -1,5 +1,5 @@
 //! Setup never writes what lint rejects: `cargo xtask lint` and `cargo xtask setup` decide
-//! "may this be written" with one function (`iamkit_provision::review`), so a manifest that
+//! "may this be written" with one function (`iamkit_stack::review`), so a manifest that
 //! lint rejects stops setup with the findings and not a single request sent.
 
 use std::path::{Path, PathBuf};

@@ -3,10 +3,12 @@
 
 mod aws;
 mod bad_input;
+mod cli;
 mod corpus;
 mod emulator;
 mod gate;
 mod lambda;
+mod lint_corpus;
 mod mfa;
 mod provision;
 mod proxy;

@@ -1,20 +1,27 @@
 //! Virtual MFA enrolment on the emulator. The emulator accepts any six digits in
 //! EnableMFADevice (AWS checks them), so the codes are also checked locally before the call:
-//! the unit tests check that check against RFC 6238's vectors.
+//! the unit tests check that check against RFC 6238's vectors, and these tests count on it
+//! (a wrong code that reached the emulator would enable the device).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_iam::types::Tag;
 use iamkit_e2e::{clients, own};
-use iamkit_provision::{Clients, mfa};
+use iamkit_provision::{
+    Clients,
+    mfa::{self, CodePair, MfaError, TotpError},
+};
+use iamkit_stack::marks::{MFA_DEVICE_TAG, STACK_TAG};
 use totp_rs::{Algorithm, Builder, Secret};
 
-async fn our_user(clients: &Clients, name: &str) {
-    let tag = Tag::builder()
-        .key(mfa::OWNER_TAG)
-        .value("iamkit")
-        .build()
-        .unwrap();
+mod cli;
+
+/// The stack of `policies/baseline.toml`.
+const STACK: &str = "iamkit";
+
+/// Creates user `name`, tagged as a user of `stack`.
+async fn user_of(clients: &Clients, stack: &str, name: &str) {
+    let tag = Tag::builder().key(STACK_TAG).value(stack).build().unwrap();
     clients
         .iam
         .create_user()
@@ -25,18 +32,28 @@ async fn our_user(clients: &Clients, name: &str) {
         .unwrap();
 }
 
+async fn our_user(clients: &Clients, name: &str) {
+    user_of(clients, STACK, name).await;
+}
+
 /// Two consecutive codes from the seed, computed independently of the code under test.
-fn codes(seed: &str, now: u64) -> (String, String) {
+fn codes(seed: &str, now: u64) -> CodePair {
     let totp = Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(6)
         .with_step_duration(30)
         .with_secret(Secret::try_from_base32(seed).unwrap())
         .build_noncompliant();
-    (
-        totp.generate(now).to_string(),
-        totp.generate(now + 30).to_string(),
-    )
+    format!("{},{}", totp.generate(now), totp.generate(now + 30))
+        .parse()
+        .unwrap()
+}
+
+fn swapped(codes: &CodePair) -> CodePair {
+    CodePair {
+        first: codes.second.clone(),
+        second: codes.first.clone(),
+    }
 }
 
 fn now() -> u64 {
@@ -46,76 +63,140 @@ fn now() -> u64 {
         .as_secs()
 }
 
+async fn assigned(clients: &Clients, user: &str) -> Vec<String> {
+    mfa::user_status(clients, &[user.to_owned()])
+        .await
+        .unwrap()
+        .remove(0)
+        .devices
+}
+
+async fn virtual_devices(clients: &Clients) -> Vec<(String, bool)> {
+    let all = clients.iam.list_virtual_mfa_devices().send().await.unwrap();
+    all.virtual_mfa_devices()
+        .iter()
+        .map(|d| (d.serial_number().to_owned(), d.user().is_some()))
+        .collect()
+}
+
 #[tokio::test]
 async fn dev_user_is_enrolled_with_two_codes_then_the_device_is_removed() {
     let emulator = own();
     let clients = clients(&emulator).await;
     our_user(&clients, "dev-user").await;
 
-    let device = mfa::begin_enroll(&clients, "dev-user").await.unwrap();
+    let device = mfa::begin_enroll(&clients, STACK, "dev-user")
+        .await
+        .unwrap();
     assert_eq!(device.serial, "arn:aws:iam::123456789012:mfa/dev-user");
     assert!(!device.replaced_stray);
     let now = now();
-    let (first, second) = codes(device.seed.expose(), now);
-    mfa::finish_enroll(&clients, &device, &first, &second, now)
+    mfa::finish_enroll(&clients, &device, &codes(device.seed.expose(), now), now)
         .await
         .unwrap();
-
-    let status = mfa::user_status(&clients, &["dev-user".to_owned()])
-        .await
-        .unwrap();
-    assert_eq!(status[0].devices, vec![device.serial.clone()]);
-    let again = mfa::begin_enroll(&clients, "dev-user").await.unwrap_err();
-    assert!(
-        matches!(again, mfa::MfaError::AlreadyEnrolled { .. }),
-        "{again}"
-    );
 
     assert_eq!(
-        mfa::remove(&clients, "dev-user").await.unwrap(),
+        assigned(&clients, "dev-user").await,
+        vec![device.serial.clone()]
+    );
+    let again = mfa::begin_enroll(&clients, STACK, "dev-user")
+        .await
+        .unwrap_err();
+    assert!(matches!(again, MfaError::AlreadyEnrolled { .. }), "{again}");
+
+    assert_eq!(
+        mfa::remove(&clients, STACK, "dev-user").await.unwrap(),
         mfa::Removed::Device(device.serial)
     );
-    let status = mfa::user_status(&clients, &["dev-user".to_owned()])
-        .await
-        .unwrap();
-    assert!(status[0].devices.is_empty());
-    let left = clients.iam.list_virtual_mfa_devices().send().await.unwrap();
-    assert!(left.virtual_mfa_devices().is_empty(), "{left:?}");
+    assert!(assigned(&clients, "dev-user").await.is_empty());
+    assert!(virtual_devices(&clients).await.is_empty());
     assert_eq!(
-        mfa::remove(&clients, "dev-user").await.unwrap(),
+        mfa::remove(&clients, STACK, "dev-user").await.unwrap(),
         mfa::Removed::Nothing
     );
 }
 
+/// Wrong codes are refused before AWS is called, and the device keeps waiting for codes of
+/// the same seed; a new enrolment after an interrupted one replaces its device.
 #[tokio::test]
-async fn a_wrong_code_is_refused_before_aws_is_called_and_a_rerun_replaces_the_stray_device() {
+async fn a_wrong_code_leaves_the_device_waiting_and_a_rerun_replaces_the_stray_device() {
     let emulator = own();
     let clients = clients(&emulator).await;
     our_user(&clients, "dev-user").await;
 
-    let device = mfa::begin_enroll(&clients, "dev-user").await.unwrap();
+    let device = mfa::begin_enroll(&clients, STACK, "dev-user")
+        .await
+        .unwrap();
     let now = now();
-    let (first, second) = codes(device.seed.expose(), now);
-    let err = mfa::finish_enroll(&clients, &device, &second, &first, now)
+    let right = codes(device.seed.expose(), now);
+    let err = mfa::finish_enroll(&clients, &device, &swapped(&right), now)
         .await
         .unwrap_err();
-    assert!(matches!(err, mfa::MfaError::CodesDoNotMatch(..)), "{err}");
+    assert!(
+        matches!(err, MfaError::Totp(TotpError::CodesDoNotMatch(..))),
+        "{err}"
+    );
     // Nothing was enabled: the emulator would have accepted any digits.
-    let status = mfa::user_status(&clients, &["dev-user".to_owned()])
+    assert!(assigned(&clients, "dev-user").await.is_empty());
+    // The same device still waits for codes of the same seed.
+    let pending = mfa::pending_device(&clients, STACK, "dev-user", device.seed.clone())
         .await
         .unwrap();
-    assert!(status[0].devices.is_empty());
+    assert_eq!(pending.serial, device.serial);
 
-    // The interrupted enrolment left an unassigned device; a rerun replaces it.
-    let rerun = mfa::begin_enroll(&clients, "dev-user").await.unwrap();
+    // An enrolment given up at this point is replaced by the next one, with a new seed.
+    let rerun = mfa::begin_enroll(&clients, STACK, "dev-user")
+        .await
+        .unwrap();
     assert!(rerun.replaced_stray);
     assert_ne!(rerun.seed, device.seed);
-    let (first, second) = codes(rerun.seed.expose(), now);
-    mfa::finish_enroll(&clients, &rerun, &first, &second, now)
+    mfa::finish_enroll(&clients, &rerun, &codes(rerun.seed.expose(), now), now)
         .await
         .unwrap();
-    let all = clients.iam.list_virtual_mfa_devices().send().await.unwrap();
-    assert_eq!(all.virtual_mfa_devices().len(), 1);
+    assert_eq!(
+        virtual_devices(&clients).await,
+        vec![(rerun.serial.clone(), true)]
+    );
+    let err = mfa::pending_device(&clients, STACK, "dev-user", rerun.seed)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MfaError::AlreadyEnrolled { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn without_a_device_created_first_nothing_waits_for_codes() {
+    let emulator = own();
+    let clients = clients(&emulator).await;
+    our_user(&clients, "dev-user").await;
+    let seed = mfa::Seed::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
+    let err = mfa::pending_device(&clients, STACK, "dev-user", seed)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MfaError::NoPendingDevice { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn an_unknown_user_is_an_error_everywhere() {
+    let emulator = own();
+    let clients = clients(&emulator).await;
+    our_user(&clients, "dev-user").await;
+    let users = ["dev-user".to_owned(), "nosuch".to_owned()];
+    let err = mfa::user_status(&clients, &users).await.unwrap_err();
+    assert!(
+        matches!(&err, MfaError::NoSuchUser(user) if user == "nosuch"),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "there is no IAM user `nosuch` in this account\n  help: check the name; the stack's users exist once setup has run"
+    );
+    let err = mfa::begin_enroll(&clients, STACK, "nosuch")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MfaError::NoSuchUser(_)), "{err}");
+    let err = mfa::remove(&clients, STACK, "nosuch").await.unwrap_err();
+    assert!(matches!(err, MfaError::NoSuchUser(_)), "{err}");
+    assert!(virtual_devices(&clients).await.is_empty());
 }
 
 #[tokio::test]
@@ -129,10 +210,14 @@ async fn devices_and_users_that_are_not_ours_are_never_touched() {
         .send()
         .await
         .unwrap();
-    let err = mfa::begin_enroll(&clients, "someone").await.unwrap_err();
-    assert!(matches!(err, mfa::MfaError::UserNotOurs(_)), "{err}");
-    let err = mfa::remove(&clients, "someone").await.unwrap_err();
-    assert!(matches!(err, mfa::MfaError::UserNotOurs(_)), "{err}");
+    user_of(&clients, "another-stack", "theirs").await;
+    for user in ["someone", "theirs"] {
+        let err = mfa::begin_enroll(&clients, STACK, user).await.unwrap_err();
+        assert!(matches!(err, MfaError::UserNotOurs { .. }), "{err}");
+        let err = mfa::remove(&clients, STACK, user).await.unwrap_err();
+        assert!(matches!(err, MfaError::UserNotOurs { .. }), "{err}");
+    }
+    assert!(virtual_devices(&clients).await.is_empty());
 
     // A device named like our user, made by someone else.
     our_user(&clients, "dev-user").await;
@@ -143,11 +228,12 @@ async fn devices_and_users_that_are_not_ours_are_never_touched() {
         .send()
         .await
         .unwrap();
-    let err = mfa::begin_enroll(&clients, "dev-user").await.unwrap_err();
-    assert!(matches!(err, mfa::MfaError::DeviceNotOurs(_)), "{err}");
-    let devices = clients.iam.list_virtual_mfa_devices().send().await.unwrap();
+    let err = mfa::begin_enroll(&clients, STACK, "dev-user")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, MfaError::DeviceNotOurs(_)), "{err}");
     assert_eq!(
-        devices.virtual_mfa_devices().len(),
+        virtual_devices(&clients).await.len(),
         1,
         "the foreign device is still there"
     );
@@ -159,15 +245,14 @@ async fn devices_and_users_that_are_not_ours_are_never_touched() {
         .await
         .unwrap();
     assert!(
-        tags.tags().iter().all(|t| t.key() != mfa::DEVICE_TAG),
+        tags.tags().iter().all(|t| t.key() != MFA_DEVICE_TAG),
         "our mark was taken back"
     );
     assert_eq!(
-        mfa::remove(&clients, "dev-user").await.unwrap(),
+        mfa::remove(&clients, STACK, "dev-user").await.unwrap(),
         mfa::Removed::Nothing
     );
-    let devices = clients.iam.list_virtual_mfa_devices().send().await.unwrap();
-    assert_eq!(devices.virtual_mfa_devices().len(), 1);
+    assert_eq!(virtual_devices(&clients).await.len(), 1);
 }
 
 #[tokio::test]

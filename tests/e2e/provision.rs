@@ -20,10 +20,10 @@ use aws_smithy_runtime_api::{
         runtime_components::RuntimeComponents,
     },
 };
-use iamkit_e2e::{clients, own};
-use iamkit_provision::{
-    Action, ApplyOptions, Change, Clients, Code, Desired, Error, Manifest, Op, Plan, STACK_TAG,
-    apply, load_manifest, observe, plan, teardown, whoami,
+use iamkit_e2e::{clients, own, teardown};
+use iamkit_provision::{ApplyOptions, Clients, Error, apply, observe, whoami};
+use iamkit_stack::{
+    Action, Change, Code, Desired, Manifest, Op, Plan, STACK_TAG, load_manifest, plan,
 };
 
 const STACK: &str = "iamkit";
@@ -184,7 +184,7 @@ fn arn(kind: &str, name: &str) -> String {
 }
 
 fn decode(document: &str) -> serde_json::Value {
-    iamkit_provision::document::parse_returned(document).unwrap()
+    iamkit_stack::document::parse_returned(document).unwrap()
 }
 
 /// Everything in the account that carries the stack's mark, as `kind name` lines.
@@ -1233,7 +1233,7 @@ async fn throttled_changes_are_retried_until_they_succeed_or_the_deadline_passes
     options.iam_deadline = std::time::Duration::from_millis(500);
     options.lambda_deadline = std::time::Duration::from_millis(500);
     let observed = observe(&account.clients, &desired).await.unwrap();
-    let plan = iamkit_provision::teardown_plan(&desired, &observed);
+    let plan = iamkit_stack::teardown_plan(&desired, &observed);
     let started = std::time::Instant::now();
     let err = apply(&throttled, &plan, &options, &mut |_| {})
         .await
@@ -1277,22 +1277,16 @@ const KILLED_TEST: &str = "provision::setup_killed_with_sigkill_converges_when_r
 /// A setup process killed with SIGKILL (no destructors, no flush) at several points, then
 /// setup run again: the account converges, and teardown leaves nothing of ours.
 ///
-/// The test binary runs this same test as the child process that gets killed; in the child,
-/// the requests go through a proxy that adds latency, so that the kill lands mid-run: setup
-/// creates every independent resource at once, so a run is only four rounds of requests.
+/// The test binary runs this same test as the child process that gets killed. Its requests go
+/// through a proxy in this process, which holds the child's Nth write and every request after
+/// it without an answer: the child is then stuck at a point the proxy observed, and the kill
+/// lands there, however busy the machine is. Nothing is timed.
 #[tokio::test]
 async fn setup_killed_with_sigkill_converges_when_run_again() {
-    use iamkit_e2e::proxy::{Faults, Proxy};
+    use iamkit_e2e::proxy::{FailWhen, Fault, Faults, Proxy};
 
     if let Ok(endpoint) = std::env::var(CHILD_ENDPOINT) {
-        let proxy = Proxy::start(&endpoint).await.unwrap();
-        proxy.set_faults(Faults {
-            latency: std::time::Duration::from_millis(250),
-            ..Faults::default()
-        });
-        let target = iamkit_provision::Target::Emulator {
-            endpoint: proxy.endpoint(),
-        };
+        let target = iamkit_provision::Target::Emulator { endpoint };
         let clients = iamkit_provision::connect(&target, Some(iamkit_e2e::REGION)).await;
         let me = whoami(&clients).await.unwrap();
         let codes = BTreeMap::from([("hello".to_owned(), code(1))]);
@@ -1309,45 +1303,45 @@ async fn setup_killed_with_sigkill_converges_when_run_again() {
     let account = account().await;
     let manifest = baseline();
     let desired = desired(&account, &manifest, &code(1)).await;
-    for at_least in [1, 6, 11, 15] {
+    let writes = plan_for(&account, &desired).await.changes.len();
+    for held in [1, 6, 11, 20, writes] {
+        let proxy = Proxy::start(&account._emulator.endpoint()).await.unwrap();
+        proxy.set_faults(Faults {
+            when: FailWhen::FromWrite(held),
+            fault: Fault::Hang,
+            ..Faults::default()
+        });
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
             .args(["--exact", KILLED_TEST, "--test-threads", "1"])
-            .env(CHILD_ENDPOINT, account._emulator.endpoint())
+            .env(CHILD_ENDPOINT, proxy.endpoint())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            if ours(&account.plain).await.len() >= at_least {
-                break;
-            }
-            assert!(
-                child.try_wait().unwrap().is_none(),
-                "the child finished before {at_least} resources existed"
-            );
-            assert!(std::time::Instant::now() < deadline, "no progress");
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        let stuck = proxy
+            .wait_until(std::time::Duration::from_secs(120), |c| c.injected > 0)
+            .await;
         child.kill().unwrap(); // SIGKILL
         let status = child.wait().unwrap();
-        let created = ours(&account.plain).await;
+        assert!(stuck, "the child never reached write {held}");
+        assert!(!status.success(), "the child finished before it was killed");
+        let left = plan_for(&account, &desired).await;
         assert!(
-            created.len() < expected_resources().len() || !status.success(),
-            "the kill came too late: {created:?}"
+            !left.is_empty(),
+            "write {held} was held, yet nothing is left to do"
         );
 
         let (plan, _) = setup(&account, &desired).await;
         assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
         assert!(
             plan_for(&account, &desired).await.is_empty(),
-            "after {at_least}"
+            "after {held}"
         );
         assert_eq!(ours(&account.plain).await, expected_resources());
         teardown(&account.clients, &desired, &account.options, &mut |_| {})
             .await
             .unwrap();
-        assert!(ours(&account.plain).await.is_empty(), "after {at_least}");
+        assert!(ours(&account.plain).await.is_empty(), "after {held}");
     }
 }
 
@@ -1363,7 +1357,7 @@ async fn teardown_removes_the_mfa_device_we_enrolled_even_when_it_was_never_enab
     let desired = desired(&account, &manifest, &code(1)).await;
     setup(&account, &desired).await;
 
-    let stray = iamkit_provision::mfa::begin_enroll(&account.plain, "dev-user")
+    let stray = iamkit_provision::mfa::begin_enroll(&account.plain, &manifest.stack, "dev-user")
         .await
         .unwrap();
     let iam = &account.plain.iam;
@@ -1390,4 +1384,109 @@ async fn teardown_removes_the_mfa_device_we_enrolled_even_when_it_was_never_enab
         stray.serial
     );
     assert!(ours(&account.plain).await.is_empty());
+}
+
+/// The IAM actions that authorize an API call as the test proxy names it (`s3:DeleteObjects`
+/// is authorized per object by `s3:DeleteObject` or `s3:DeleteObjectVersion`).
+fn authorized_by(call: &str) -> Vec<String> {
+    match call {
+        "s3:DeleteObjects" => vec!["s3:DeleteObject".into(), "s3:DeleteObjectVersion".into()],
+        other => vec![other.to_owned()],
+    }
+}
+
+/// Follows a flow: hands it the deployment packages, keeps its plan, and starts counting the
+/// proxy's requests once the plan is made, so that the counts are `apply`'s.
+struct ApplyCounter<'a> {
+    proxy: &'a iamkit_e2e::proxy::Proxy,
+    code: BTreeMap<String, Code>,
+}
+
+impl iamkit_provision::Events for ApplyCounter<'_> {
+    fn packages(&mut self) -> Result<BTreeMap<String, Code>, Error> {
+        Ok(self.code.clone())
+    }
+
+    fn planned(&mut self, _plan: &Plan) {
+        self.proxy.reset_counts();
+    }
+}
+
+/// Every write `apply` sends, in a setup from empty and in the teardown of a used account (its
+/// bucket holds an object), is an action `required_permissions` lists for that plan: what the
+/// preflight simulates on a real account is what the run does.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_request_apply_sends_is_a_permission_the_preflight_checks() {
+    use iamkit_e2e::proxy::Proxy;
+    use iamkit_provision::SetupOptions;
+
+    let emulator = own();
+    let proxy = Proxy::start(&emulator.endpoint()).await.unwrap();
+    let target = iamkit_provision::Target::Emulator {
+        endpoint: proxy.endpoint(),
+    };
+    let clients = iamkit_provision::connect(&target, Some(iamkit_e2e::REGION)).await;
+    let options = SetupOptions {
+        adopt: false,
+        dry_run: false,
+        apply: ApplyOptions::new(std::env::temp_dir().join(iamkit_e2e::unique("iamkit-perm"))),
+    };
+    let mut counter = ApplyCounter {
+        proxy: &proxy,
+        code: BTreeMap::from([("hello".to_owned(), code(1))]),
+    };
+    let manifest = baseline();
+    let set_up = iamkit_provision::setup(&clients, &manifest, &options, &mut counter)
+        .await
+        .unwrap();
+    let uncovered = |plan: &Plan, desired: &Desired| {
+        let needed: BTreeSet<String> = iamkit_stack::required_permissions(plan, desired)
+            .into_iter()
+            .map(|p| p.action.to_ascii_lowercase())
+            .collect();
+        let sent = proxy.counts();
+        let writes = sent.write_actions();
+        assert!(!writes.is_empty(), "nothing was counted");
+        writes
+            .into_iter()
+            .filter(|call| {
+                !authorized_by(call)
+                    .iter()
+                    .any(|action| needed.contains(&action.to_ascii_lowercase()))
+            })
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let missing = uncovered(&set_up.plan, &set_up.desired);
+    assert!(
+        missing.is_empty(),
+        "setup sent {missing:?}, which the preflight does not check"
+    );
+
+    let bucket = set_up.desired.bucket.as_ref().unwrap().name.clone();
+    clients
+        .s3
+        .put_object()
+        .bucket(&bucket)
+        .key("hello.txt")
+        .body(aws_sdk_s3::primitives::ByteStream::from_static(b"Hello"))
+        .send()
+        .await
+        .unwrap();
+    let torn = iamkit_provision::teardown(&clients, &manifest, &options, &mut counter)
+        .await
+        .unwrap();
+    assert!(torn.left.is_empty(), "{:?}", torn.left);
+    assert!(
+        torn.plan
+            .changes
+            .iter()
+            .any(|c| matches!(c.op, Op::EmptyBucket { .. })),
+        "the bucket held an object"
+    );
+    let missing = uncovered(&torn.plan, &set_up.desired);
+    assert!(
+        missing.is_empty(),
+        "teardown sent {missing:?}, which the preflight does not check"
+    );
 }

@@ -16,11 +16,9 @@ use std::{
 use iamkit_e2e::{REGION, clients, own, proxy::Proxy, unique};
 use iamkit_emulator::Emulator;
 use iamkit_hello_lambda::package::{self, PackagedLambda};
-use iamkit_provision::{
-    ApplyOptions, Clients, Code, Desired, Manifest, apply, load_manifest, observe, plan,
-    verify::{KEY_MARK, Report, Runner, Status, VerifyOptions, load_expectations, verify},
-    whoami,
-};
+use iamkit_provision::{ApplyOptions, Clients, Runner, apply, observe, whoami};
+use iamkit_stack::{Code, Desired, Manifest, load_manifest, plan};
+use iamkit_verify::{KEY_MARK, Report, Status, VerifyOptions, load_expectations, verify};
 
 /// The zip, built once per test run through the same function `cargo xtask package-lambda`
 /// calls.
@@ -85,6 +83,7 @@ impl Account {
             expectations,
             Runner::Local {
                 bootstrap: self.bootstrap.clone(),
+                code: self.code["hello"].clone(),
             },
         );
         options.code = self.code.clone();
@@ -346,10 +345,7 @@ async fn the_articles_own_policies_cannot_list_buckets() {
 
 #[test]
 fn the_function_writes_what_verify_reads_back() {
-    assert_eq!(
-        iamkit_provision::verify::GREETING,
-        iamkit_hello_lambda::GREETING
-    );
+    assert_eq!(iamkit_verify::GREETING, iamkit_hello_lambda::GREETING);
 }
 
 /// Runs `cargo xtask demo` against an emulator behind the proxy, which keeps every secret that

@@ -8,6 +8,7 @@
 #![allow(clippy::panic)] // a harness that cannot start its emulator fails the test, with the reason
 
 pub mod corpus;
+pub mod lint_corpus;
 pub mod proxy;
 
 use std::sync::OnceLock;
@@ -72,17 +73,39 @@ pub fn unique(prefix: &str) -> String {
 /// and credentials of this environment are removed, so that only the arguments choose the
 /// target.
 pub fn xtask(args: &[&str]) -> std::process::Output {
+    match xtask_command(args).output() {
+        Ok(output) => output,
+        Err(err) => panic!("cargo xtask could not be run: {err}"),
+    }
+}
+
+/// The command [`xtask`] runs, for a test that talks to it while it runs (its standard input
+/// and output are the caller's to set).
+pub fn xtask_command(args: &[&str]) -> std::process::Command {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = std::process::Command::new(cargo)
+    let mut command = std::process::Command::new(cargo);
+    command
         .current_dir(root)
         .args(["run", "--quiet", "--offline", "--package", "xtask", "--"])
         .args(args)
         .env_remove("AWS_ENDPOINT_URL")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output();
-    match output {
-        Ok(output) => output,
-        Err(err) => panic!("cargo xtask could not be run: {err}"),
-    }
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
+}
+
+/// Teardown's building blocks on a desired state the test made (with its own code or
+/// changes): read the stack as teardown reads it, plan its removal, apply. `cargo xtask
+/// teardown` runs the library's flow (`iamkit_provision::teardown`), which does the same from
+/// a manifest.
+pub async fn teardown(
+    clients: &Clients,
+    desired: &iamkit_stack::Desired,
+    options: &iamkit_provision::ApplyOptions,
+    progress: &mut (dyn FnMut(&iamkit_stack::Change) + Send),
+) -> Result<(iamkit_stack::Plan, iamkit_provision::ApplyReport), iamkit_provision::Error> {
+    let observed = iamkit_provision::observe_for_teardown(clients, desired).await?;
+    let plan = iamkit_stack::teardown_plan(desired, &observed);
+    let report = iamkit_provision::apply(clients, &plan, options, progress).await?;
+    Ok((plan, report))
 }

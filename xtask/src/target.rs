@@ -25,7 +25,7 @@ pub struct TargetArgs {
 /// left running, so that the next command sees the same account.
 pub fn resolve(args: &TargetArgs) -> Result<Target> {
     if args.aws {
-        return Ok(Target::Aws);
+        return Ok(Target::Aws { profile: None });
     }
     if let Some(endpoint) = &args.endpoint_url {
         if !endpoint.starts_with("http://") && !endpoint.starts_with("https://") {

@@ -1,11 +1,13 @@
-//! `cargo xtask teardown`: removes everything of the stack's, in the order AWS requires.
+//! `cargo xtask teardown`: removes everything of the stack's, in the order AWS requires. The
+//! flow is the library's (`iamkit_provision::teardown`); this prints it and answers it.
 
 use std::path::PathBuf;
 
-use anyhow::Result;
-use iamkit_provision::{ApplyOptions, Change, apply, observe_for_teardown, teardown_plan};
+use anyhow::{Result, bail};
+use iamkit_provision::{ApplyOptions, SetupOptions};
 
 use crate::{
+    printer::Printer,
     setup::{self, Output},
     target::{self, TargetArgs},
 };
@@ -33,38 +35,44 @@ pub fn run(args: Args) -> Result<()> {
     let manifest = setup::read_manifest(args.manifest.as_deref())?;
     let target = target::resolve(&args.target)?;
     let runtime = tokio::runtime::Runtime::new()?;
+    let json = args.output == Output::Json;
     runtime.block_on(async {
         let clients = setup::connect(&args.target, &target, &manifest).await;
-        let desired = setup::desired(&clients, &manifest, Default::default()).await?;
-        let observed = observe_for_teardown(&clients, &desired).await?;
-        let plan = teardown_plan(&desired, &observed);
-        let json = args.output == Output::Json;
-        if !json {
-            setup::print_plan(&plan, "teardown");
-        }
-        for note in &plan.notes {
-            eprintln!("note: {note}");
-        }
-        if !plan.is_empty() {
-            setup::preflight(&clients, &plan, &desired, args.dry_run, args.yes).await?;
-        }
-        if args.dry_run || plan.is_empty() {
-            if json {
-                println!("{}", serde_json::to_string_pretty(&plan)?);
-            }
-            return Ok(());
-        }
         // Teardown writes no passwords; the folder is never used.
-        let options = ApplyOptions::new(std::env::temp_dir());
-        let report = apply(&clients, &plan, &options, &mut |change: &Change| {
-            setup::progress(change, json);
-        })
-        .await?;
+        let options = SetupOptions {
+            adopt: false,
+            dry_run: args.dry_run,
+            apply: ApplyOptions::new(std::env::temp_dir()),
+        };
+        let mut printer = Printer::new("teardown", json, args.yes);
+        let outcome =
+            match iamkit_provision::teardown(&clients, &manifest, &options, &mut printer).await {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    printer.print_plan_json();
+                    return Err(e.into());
+                }
+            };
+        let Some(report) = outcome.applied else {
+            printer.print_plan_json();
+            return Ok(());
+        };
         if json {
-            let out = serde_json::json!({"plan": plan, "applied": report.changes});
+            let out = serde_json::json!({
+                "plan": outcome.plan,
+                "applied": report.changes,
+                "left": outcome.left,
+            });
             println!("{}", serde_json::to_string_pretty(&out)?);
         } else {
             println!("\nTeardown complete: {} changes made.", report.changes);
+        }
+        if !outcome.left.is_empty() {
+            bail!(
+                "{} change(s) still to make after teardown: {}; run `cargo xtask teardown` again",
+                outcome.left.len(),
+                outcome.left.join(", ")
+            );
         }
         Ok(())
     })

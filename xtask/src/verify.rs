@@ -8,10 +8,9 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-use iamkit_provision::{
-    Clients, Code, Manifest, Target,
-    verify::{Report, Runner, VerifyOptions, load_expectations, verify},
-};
+use iamkit_provision::{Clients, Runner, Target};
+use iamkit_stack::{Code, Manifest};
+use iamkit_verify::{Report, VerifyOptions, load_expectations, verify};
 
 use crate::{
     lambda,
@@ -96,14 +95,15 @@ pub async fn run_on(
     };
     let zip = std::fs::read(&packaged.zip)
         .with_context(|| format!("reading {}", packaged.zip.display()))?;
-    let code = BTreeMap::from([(lambda::FUNCTION.to_owned(), Code::from_zip(zip))]);
+    let package = Code::from_zip(zip);
+    let code = BTreeMap::from([(lambda::FUNCTION.to_owned(), package.clone())]);
     let region = clients
         .config
         .region()
         .map(|r| r.as_ref().to_owned())
         .unwrap_or_else(|| iamkit_provision::DEFAULT_REGION.to_owned());
     let task_dir = match &clients.target {
-        Target::Aws => None,
+        Target::Aws { .. } => None,
         Target::Emulator { .. } => Some(
             packaged
                 .zip
@@ -116,6 +116,7 @@ pub async fn run_on(
         None => Runner::Lambda,
         Some(dir) => Runner::Local {
             bootstrap: iamkit_hello_lambda::package::unpack(&packaged.zip, dir)?,
+            code: package,
         },
     };
     let mut options = VerifyOptions::new(expectations, runner);

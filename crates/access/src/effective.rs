@@ -13,7 +13,7 @@ use iamkit_catalog::{ActionRef, Catalog};
 use iamkit_policy::{ActionPattern, Effect, ResourceMatch, Statement};
 use serde::Serialize;
 
-use crate::analysis::{AccessError, Analysis};
+use crate::analysis::{AccessError, Analysis, TRUST_ACTIONS};
 use crate::subject::{Allowed, StatementRef, Subject};
 use crate::witness::{Place, witness};
 
@@ -215,14 +215,42 @@ fn resource_for(pattern: &ResourcePattern, formats: &[&str], place: Place<'_>) -
     witness(pattern, formats, place)
 }
 
+/// The grants of a trust action (`sts:AssumeRole` and the like) under `pattern`: one per role
+/// of the account the pattern names whose trust policy also lets the subject in, as IAM asks
+/// both sides. A role of another account, whose trust is not in the model, grants nothing.
+fn trust_grants(
+    analysis: &Analysis<'_>,
+    subject: &Subject,
+    pattern: &ResourcePattern,
+    name: &str,
+) -> Vec<Grant> {
+    analysis
+        .account
+        .roles
+        .iter()
+        .enumerate()
+        .filter(|(_, role)| pattern.matches(role.arn.as_str()))
+        .filter_map(|(r, role)| {
+            let allowed = analysis.ask_role(subject, r, name, None)?;
+            Some(Grant {
+                resource: role.arn.to_string(),
+                requires_mfa: allowed.requires_mfa,
+                statements: allowed.statements,
+                except: Vec::new(),
+            })
+        })
+        .collect()
+}
+
 /// The grants of one action.
 fn action_grants(
+    analysis: &Analysis<'_>,
     subject: &Subject,
     statements: &ServiceStatements<'_>,
     memo: &mut Memo,
     action: &ActionRef<'_>,
-    place: Place<'_>,
 ) -> Vec<Grant> {
+    let place = analysis.place();
     let name = action.full_name();
     if !statements.allows.iter().any(|s| s.actions.covers(&name)) {
         return Vec::new();
@@ -238,9 +266,18 @@ fn action_grants(
         candidates.dedup_by(|a, b| a.as_str() == b.as_str());
     }
     let mut grants: Vec<Grant> = Vec::new();
+    let trust = TRUST_ACTIONS.contains(&name.as_str());
     for pattern in &candidates {
         if grants.iter().any(|g| g.resource == "*") {
             break;
+        }
+        if trust && !pattern.is_any() {
+            for grant in trust_grants(analysis, subject, pattern, &name) {
+                if !grants.iter().any(|g| g.resource == grant.resource) {
+                    grants.push(grant);
+                }
+            }
+            continue;
         }
         let Some(resource) = resource_for(pattern, &formats, place) else {
             continue;
@@ -305,12 +342,12 @@ impl Analysis<'_> {
             .principal_index(principal)
             .and_then(|i| self.subject(i))
             .ok_or_else(|| AccessError::UnknownPrincipal(principal.to_owned()))?;
-        Ok(permissions_of(subject, self.place()))
+        Ok(permissions_of(self, subject))
     }
 }
 
 /// The effective permissions of a compiled subject.
-pub(crate) fn permissions_of(subject: &Subject, place: Place<'_>) -> Permissions {
+pub(crate) fn permissions_of(analysis: &Analysis<'_>, subject: &Subject) -> Permissions {
     let catalog = Catalog::get();
     let mut services = Vec::new();
     let (mut allowed, mut total) = (0, 0);
@@ -326,7 +363,7 @@ pub(crate) fn permissions_of(subject: &Subject, place: Place<'_>) -> Permissions
             .iter()
             .filter_map(|action| {
                 let action = ActionRef { service, action };
-                let grants = action_grants(subject, &statements, &mut memo, &action, place);
+                let grants = action_grants(analysis, subject, &statements, &mut memo, &action);
                 (!grants.is_empty()).then(|| ActionPermission {
                     action: action.full_name(),
                     access_level: action.action.access_level.to_string(),

@@ -18,7 +18,7 @@
 //! assert_eq!(generate(&shape).details, generated.details);
 //! ```
 
-use iamkit_arn::{Arn, Partition};
+use iamkit_arn::{Arn, Partition, ResourcePattern};
 use serde_json::{Value, json};
 
 /// How big an account to generate.
@@ -134,6 +134,16 @@ fn arn(kind: &str, name: &str) -> String {
     .unwrap_or_default()
 }
 
+/// A `Resource` pattern with wildcards in any part, which no ARN builder makes (a `*`
+/// region is no ARN), checked by the parser the engine uses.
+fn pattern(service: &str, region: &str, account: &str, resource: &str) -> String {
+    let text = ["arn", "aws", service, region, account, resource].join(":");
+    match ResourcePattern::parse(&text) {
+        Ok(_) => text,
+        Err(_) => String::new(),
+    }
+}
+
 /// A Lambda function's ARN in us-east-1.
 fn function_arn(name: &str) -> String {
     Arn::new(
@@ -190,16 +200,17 @@ fn policy_document(rng: &mut Rng, shape: &Shape, i: usize) -> Value {
         30..=49 => {
             // Patterns, not ARNs (a `*` region is no ARN). S3 ARNs have neither region nor
             // account; IAM rejects them with either.
+            let team = format!("team-{}-*", i % 20);
             let resource = if service == "s3" {
-                format!("arn:aws:s3:::team-{}-*", i % 20)
+                pattern(service, "", "", &team)
             } else {
-                format!("arn:aws:{service}:*:{ACCOUNT}:team-{}-*", i % 20)
+                pattern(service, "*", ACCOUNT, &team)
             };
             vec![allow(&[&format!("{service}:*")], &[resource])]
         }
         50..=59 => vec![allow(
             &["s3:GetObject", "s3:PutObject"],
-            &[format!("arn:aws:s3:::bucket-{}/*", i % 40)],
+            &[pattern("s3", "", "", &format!("bucket-{}/*", i % 40))],
         )],
         60..=69 => vec![allow(
             &["sts:AssumeRole"],
@@ -224,7 +235,7 @@ fn policy_document(rng: &mut Rng, shape: &Shape, i: usize) -> Value {
             allow(&["iam:PassRole"], &[arn("role", &role(rng))]),
             allow(
                 &["lambda:CreateFunction", "lambda:InvokeFunction"],
-                &[format!("arn:aws:lambda:*:{ACCOUNT}:function:*")],
+                &[pattern("lambda", "*", ACCOUNT, "function:*")],
             ),
         ],
         80..=82 => vec![

@@ -70,6 +70,28 @@ fn dev_users_permissions_show_where_the_article_is_wrong() {
     assert!(text.contains("lambda:* on *"), "{text}");
 }
 
+/// For a trust action on a role, the role's trust policy is the other side: the grant is
+/// the role itself, marked as needing MFA when the trust asks for it, and absent when the
+/// trust names someone else.
+#[test]
+fn assume_role_grants_apply_the_roles_trust_policy() {
+    let p = Analysis::new(&baseline(BASELINE_MFA))
+        .permissions(DEV)
+        .unwrap();
+    let assume = grants(&p, "sts:AssumeRole");
+    assert_eq!(assume.len(), 1, "{assume:?}");
+    assert_eq!(assume[0].resource, ADMIN);
+    assert!(assume[0].requires_mfa);
+
+    let mut details: Value = serde_json::from_str(BASELINE).unwrap();
+    details["RoleDetailList"][0]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] =
+        json!({"AWS": "arn:aws:iam::111122223333:user/someone-else"});
+    let account = load_details(&details.to_string()).unwrap();
+    assert_eq!(account.roles[0].arn.as_str(), ADMIN);
+    let p = Analysis::new(&account).permissions(DEV).unwrap();
+    assert!(grants(&p, "sts:AssumeRole").is_empty());
+}
+
 #[test]
 fn admins_iam_star_is_summarised_but_is_not_everything() {
     let account = baseline(BASELINE);

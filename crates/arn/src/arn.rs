@@ -398,6 +398,45 @@ impl Arn {
         Arn::iam(partition, account, "mfa", path, name)
     }
 
+    /// `arn:PARTITION:iam::ACCOUNT:instance-profile/PATH/NAME` for an instance profile.
+    pub fn iam_instance_profile(
+        partition: &Partition,
+        account: AccountId,
+        path: &str,
+        name: &str,
+    ) -> Result<Arn, ArnError> {
+        // Instance profile names follow the rules of policy names: 1-128 of `[\w+=,.@-]`.
+        validate_policy_name(name)?;
+        Arn::iam(partition, account, "instance-profile", path, name)
+    }
+
+    /// `arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST` for an OpenID Connect identity provider
+    /// (as a `Federated` principal in a trust policy).
+    ///
+    /// ```
+    /// use iamkit_arn::{Arn, Partition};
+    /// let account = "123456789012".parse()?;
+    /// let github = Arn::iam_oidc_provider(&Partition::Aws, account, "token.actions.githubusercontent.com")?;
+    /// assert_eq!(
+    ///     github.as_str(),
+    ///     "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    /// );
+    /// # Ok::<(), iamkit_arn::ArnError>(())
+    /// ```
+    pub fn iam_oidc_provider(
+        partition: &Partition,
+        account: AccountId,
+        host: &str,
+    ) -> Result<Arn, ArnError> {
+        Arn::new(
+            partition,
+            "iam",
+            "",
+            account.as_str(),
+            &format!("oidc-provider/{host}"),
+        )
+    }
+
     /// `arn:PARTITION:iam::ACCOUNT:root`: the account itself, as a principal in a trust policy.
     pub fn account_root(partition: &Partition, account: AccountId) -> Arn {
         let text = format!("arn:{partition}:iam::{account}:root");

@@ -202,7 +202,8 @@ pub fn validate_function_name(name: &str) -> Result<(), ArnError> {
     )
 }
 
-/// Checks a region code such as `us-east-1`: lowercase letters, digits and `-`.
+/// Checks a region code such as `us-east-1`: lowercase words and a number, joined by `-`, at
+/// least an area, a name and the number (`ap-northeast-1`, `us-gov-west-1`).
 pub fn validate_region(region: &str) -> Result<(), ArnError> {
     check_name(
         NameKind::Region,
@@ -211,7 +212,26 @@ pub fn validate_region(region: &str) -> Result<(), ArnError> {
         64,
         |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
         "lowercase letters, digits and `-`",
-    )
+    )?;
+    let parts: Vec<&str> = region.split('-').collect();
+    let words = parts.len().saturating_sub(1);
+    let shaped = parts.len() >= 3
+        && parts
+            .iter()
+            .take(words)
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    if shaped {
+        Ok(())
+    } else {
+        Err(name_error(
+            NameKind::Region,
+            region,
+            "a region code is an area, a name and a number, such as `ap-northeast-1`".to_owned(),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -307,7 +327,19 @@ mod tests {
         check(validate_function_name("hello_world-1"), Ok(()));
         assert!(validate_function_name("hello.world").is_err());
         check(validate_region("ap-northeast-1"), Ok(()));
+        check(validate_region("us-gov-west-1"), Ok(()));
+        check(validate_region("eu-isoe-west-1"), Ok(()));
         assert!(validate_region("US-EAST-1").is_err());
+        for bad in [
+            "nowhere-1",
+            "us-east",
+            "us--1",
+            "-us-east-1",
+            "us-east-1a",
+            "1-east-1",
+        ] {
+            assert!(validate_region(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

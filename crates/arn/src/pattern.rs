@@ -605,6 +605,18 @@ mod tests {
     }
 
     #[test]
+    fn exact_text_only_for_case_sensitive_literals() {
+        assert_eq!(Pattern::new("abc").exact_text(), Some("abc"));
+        assert_eq!(Pattern::new("").exact_text(), Some(""));
+        assert_eq!(Pattern::new("a*").exact_text(), None);
+        assert_eq!(Pattern::new("a?c").exact_text(), None);
+        assert_eq!(Pattern::new_ignore_case("abc").exact_text(), None);
+        assert_eq!(Pattern::new_ignore_case("").exact_text(), None);
+        let variable = Pattern::parse("${aws:username}", VARIABLES).unwrap();
+        assert_eq!(variable.exact_text(), None);
+    }
+
+    #[test]
     fn properties() {
         assert!(Pattern::new("*").matches_everything());
         assert!(Pattern::new("**").matches_everything());

@@ -622,6 +622,47 @@ mod tests {
     }
 
     #[test]
+    fn a_star_in_the_resource_part_crosses_its_colons() {
+        check(
+            "arn:aws:logs:us-east-1:123456789012:log-*:x",
+            &[
+                ("arn:aws:logs:us-east-1:123456789012:log-group:a:x", true),
+                ("arn:aws:logs:us-east-1:123456789012:log-group:a:y", false),
+            ],
+        );
+    }
+
+    #[test]
+    fn accessors_say_no_when_they_should() {
+        assert!(!ResourcePattern::parse("arn:aws:s3:::b").unwrap().is_any());
+        let pattern = ResourcePattern::parse("arn:aws:s3:::b/*").unwrap();
+        let role = Arn::from_str("arn:aws:iam::123456789012:role/admin").unwrap();
+        assert!(!pattern.matches_arn(&role));
+        // A condition value whose colons sit in a variable's default has fewer than six
+        // parts, so no resource part, however many colons its text holds.
+        let short = ResourcePattern::parse_condition("arn:aws:iam::${aws:x, 'a:b'}", true);
+        assert_eq!(short.resource(), None);
+        assert_eq!(short.service(), Some("iam"));
+    }
+
+    /// Six literal parts are compared as one text; anything else part by part.
+    #[test]
+    fn literal_patterns_are_one_comparison() {
+        let exact = |text: &str| match ResourcePattern::parse(text).unwrap().kind {
+            Kind::Parts { exact, .. } => exact.map(String::from),
+            _ => None,
+        };
+        let role = "arn:aws:iam::123456789012:role/admin";
+        assert_eq!(exact(role).as_deref(), Some(role));
+        assert_eq!(exact("arn:aws:s3:::b"), Some("arn:aws:s3:::b".to_owned()));
+        assert_eq!(exact("arn:aws:iam::*:role/admin"), None);
+        assert_eq!(exact("arn:aws:s3:::b/${aws:username}"), None);
+        assert_eq!(exact("arn:aws:s3:*"), None);
+        let literal = ResourcePattern::parse_literal("arn:aws:s3:::b/${x}").unwrap();
+        assert!(matches!(literal.kind, Kind::Parts { exact: Some(_), .. }));
+    }
+
+    #[test]
     fn accessors() {
         let pattern = ResourcePattern::parse("arn:aws:s3:::*/*").unwrap();
         let object = Arn::s3_object(&crate::Partition::Aws, "bucket", "k").unwrap();

@@ -232,31 +232,15 @@ pub struct Invocation {
 /// process, hands over the event, waits for the result (at most the function's timeout),
 /// stops the server, and waits for the process to exit.
 pub fn invoke_local(function: &LocalFunction, event: &[u8]) -> Result<Invocation, Error> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|source| Error::Io {
+    let io = |source| Error::Io {
         path: PathBuf::from("127.0.0.1:0"),
         source,
-    })?;
-    let address = listener.local_addr().map_err(|source| Error::Io {
-        path: PathBuf::from("127.0.0.1:0"),
-        source,
-    })?;
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(io)?;
+    let address = listener.local_addr().map_err(io)?;
     let request_id = request_id();
-    let deadline_ms = SystemTime::now()
-        .checked_add(function.timeout)
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map(|d| d.as_millis())
-        .unwrap_or_default();
     let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            event: Some(event.to_vec()),
-            request_id: request_id.clone(),
-            deadline_ms,
-            function_arn: function.arn(),
-            first_next: None,
-            result: None,
-            stopping: false,
-            streams: Vec::new(),
-        }),
+        state: Mutex::new(State::new(function, event, &request_id)),
         changed: Condvar::new(),
     });
     let server = {
@@ -273,41 +257,15 @@ pub fn invoke_local(function: &LocalFunction, event: &[u8]) -> Result<Invocation
             return Err(err);
         }
     };
-
-    let timeout_at = started + function.timeout;
-    let outcome = {
-        let mut state = lock(&shared);
-        loop {
-            if let Some((outcome, _)) = &state.result {
-                break outcome.clone();
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                break Outcome::Exited(status.to_string());
-            }
-            if Instant::now() >= timeout_at {
-                let _ = child.kill();
-                break Outcome::TimedOut;
-            }
-            state = shared
-                .changed
-                .wait_timeout(state, Duration::from_millis(10))
-                .map(|(guard, _)| guard)
-                .unwrap_or_else(|poisoned| poisoned.into_inner().0);
-        }
-    };
+    let outcome = wait_for_outcome(&shared, &mut child, started + function.timeout);
     let (init, first_response) = {
         let state = lock(&shared);
+        let since = |at: Instant| at.saturating_duration_since(started);
         (
-            state
-                .first_next
-                .map(|t| t.saturating_duration_since(started)),
-            state
-                .result
-                .as_ref()
-                .map(|(_, at)| at.saturating_duration_since(started)),
+            state.first_next.map(since),
+            state.result.as_ref().map(|(_, at)| since(*at)),
         )
     };
-
     stop_server(&shared, address, server);
     let end = wait_for_exit(&mut child);
     let logs = readers
@@ -323,6 +281,50 @@ pub fn invoke_local(function: &LocalFunction, event: &[u8]) -> Result<Invocation
         end,
         logs,
     })
+}
+
+impl State {
+    /// The state of a server that hands `event` to `function` as request `request_id`.
+    fn new(function: &LocalFunction, event: &[u8], request_id: &str) -> State {
+        let deadline_ms = SystemTime::now()
+            .checked_add(function.timeout)
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_millis())
+            .unwrap_or_default();
+        State {
+            event: Some(event.to_vec()),
+            request_id: request_id.to_owned(),
+            deadline_ms,
+            function_arn: function.arn(),
+            first_next: None,
+            result: None,
+            stopping: false,
+            streams: Vec::new(),
+        }
+    }
+}
+
+/// Waits for the function's result, its exit, or its timeout (then kills it), woken by the
+/// server's changes; the periodic wake-up only notices an exit, which signals nothing.
+fn wait_for_outcome(shared: &Shared, child: &mut Child, timeout_at: Instant) -> Outcome {
+    let mut state = lock(shared);
+    loop {
+        if let Some((outcome, _)) = &state.result {
+            return outcome.clone();
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Outcome::Exited(status.to_string());
+        }
+        if Instant::now() >= timeout_at {
+            let _ = child.kill();
+            return Outcome::TimedOut;
+        }
+        state = shared
+            .changed
+            .wait_timeout(state, Duration::from_millis(10))
+            .map(|(guard, _)| guard)
+            .unwrap_or_else(|poisoned| poisoned.into_inner().0);
+    }
 }
 
 type LogReader = JoinHandle<String>;
@@ -664,91 +666,107 @@ fn route(request: &Request, shared: &Shared) -> Option<Vec<u8>> {
     let Some(path) = request.path.strip_prefix(API) else {
         return Some(api_error("404 Not Found", "NotFound", "unknown path"));
     };
-    let mut state = lock(shared);
+    let state = lock(shared);
     match (request.method.as_str(), path) {
-        ("GET", "/invocation/next") => {
-            state.first_next.get_or_insert_with(Instant::now);
-            if let Some(event) = state.event.take() {
-                return Some(response(
-                    "200 OK",
-                    &[
-                        ("Content-Type", "application/json".to_owned()),
-                        ("Lambda-Runtime-Aws-Request-Id", state.request_id.clone()),
-                        ("Lambda-Runtime-Deadline-Ms", state.deadline_ms.to_string()),
-                        (
-                            "Lambda-Runtime-Invoked-Function-Arn",
-                            state.function_arn.clone(),
-                        ),
-                        (
-                            "Lambda-Runtime-Trace-Id",
-                            format!("Root=1-00000000-{};Sampled=0", state.request_id),
-                        ),
-                    ],
-                    &event,
-                ));
-            }
-            // One event per process: hold the request until the server stops, like a
-            // Runtime API with nothing more to give (AWS would freeze the sandbox here).
-            while !state.stopping {
-                state = shared
-                    .changed
-                    .wait(state)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-            }
-            None
-        }
+        ("GET", "/invocation/next") => next(shared, state),
         ("POST", "/init/error") => {
             let (error_type, error_message) = posted_error(request);
-            if state.result.is_none() {
-                state.result = Some((
-                    Outcome::InitError {
-                        error_type,
-                        error_message,
-                    },
-                    Instant::now(),
-                ));
-            }
-            shared.changed.notify_all();
-            Some(accepted())
-        }
-        ("POST", invocation) => {
-            let Some((id, what)) = invocation
-                .strip_prefix("/invocation/")
-                .and_then(|rest| rest.split_once('/'))
-            else {
-                return Some(api_error("404 Not Found", "NotFound", "unknown path"));
+            let outcome = Outcome::InitError {
+                error_type,
+                error_message,
             };
-            if id != state.request_id {
-                return Some(api_error(
-                    "400 Bad Request",
-                    "InvalidRequestID",
-                    &format!("no invocation with request id `{id}`"),
-                ));
-            }
-            let outcome = match what {
-                "response" => Outcome::Response(String::from_utf8_lossy(&request.body).into()),
-                "error" => {
-                    let (error_type, error_message) = posted_error(request);
-                    Outcome::Error {
-                        error_type,
-                        error_message,
-                    }
-                }
-                _ => return Some(api_error("404 Not Found", "NotFound", "unknown path")),
-            };
-            if state.result.is_some() {
-                return Some(api_error(
-                    "403 Forbidden",
-                    "InvalidStateTransition",
-                    "a result was already posted for this invocation",
-                ));
-            }
-            state.result = Some((outcome, Instant::now()));
-            shared.changed.notify_all();
-            Some(accepted())
+            Some(post(shared, state, outcome, false).unwrap_or_else(|e| e))
         }
+        ("POST", invocation) => Some(post_result(request, shared, state, invocation)),
         _ => Some(api_error("404 Not Found", "NotFound", "unknown path")),
     }
+}
+
+/// `GET /invocation/next`: the event, once; then held until the server stops, like a Runtime
+/// API with nothing more to give (AWS would freeze the sandbox here).
+fn next(shared: &Shared, mut state: std::sync::MutexGuard<'_, State>) -> Option<Vec<u8>> {
+    state.first_next.get_or_insert_with(Instant::now);
+    if let Some(event) = state.event.take() {
+        let headers = [
+            ("Content-Type", "application/json".to_owned()),
+            ("Lambda-Runtime-Aws-Request-Id", state.request_id.clone()),
+            ("Lambda-Runtime-Deadline-Ms", state.deadline_ms.to_string()),
+            (
+                "Lambda-Runtime-Invoked-Function-Arn",
+                state.function_arn.clone(),
+            ),
+            (
+                "Lambda-Runtime-Trace-Id",
+                format!("Root=1-00000000-{};Sampled=0", state.request_id),
+            ),
+        ];
+        return Some(response("200 OK", &headers, &event));
+    }
+    while !state.stopping {
+        state = shared
+            .changed
+            .wait(state)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    }
+    None
+}
+
+/// `POST /invocation/ID/response` or `/error`: the invocation's result, once.
+fn post_result(
+    request: &Request,
+    shared: &Shared,
+    state: std::sync::MutexGuard<'_, State>,
+    invocation: &str,
+) -> Vec<u8> {
+    let Some((id, what)) = invocation
+        .strip_prefix("/invocation/")
+        .and_then(|rest| rest.split_once('/'))
+    else {
+        return api_error("404 Not Found", "NotFound", "unknown path");
+    };
+    if id != state.request_id {
+        return api_error(
+            "400 Bad Request",
+            "InvalidRequestID",
+            &format!("no invocation with request id `{id}`"),
+        );
+    }
+    let outcome = match what {
+        "response" => Outcome::Response(String::from_utf8_lossy(&request.body).into()),
+        "error" => {
+            let (error_type, error_message) = posted_error(request);
+            Outcome::Error {
+                error_type,
+                error_message,
+            }
+        }
+        _ => return api_error("404 Not Found", "NotFound", "unknown path"),
+    };
+    post(shared, state, outcome, true).unwrap_or_else(|e| e)
+}
+
+/// Records `outcome` as the invocation's result and wakes whoever waits for it. A second
+/// result is refused when `once` (an invocation posts one); an init error after a result is
+/// ignored.
+fn post(
+    shared: &Shared,
+    mut state: std::sync::MutexGuard<'_, State>,
+    outcome: Outcome,
+    once: bool,
+) -> Result<Vec<u8>, Vec<u8>> {
+    if state.result.is_some() {
+        if once {
+            return Err(api_error(
+                "403 Forbidden",
+                "InvalidStateTransition",
+                "a result was already posted for this invocation",
+            ));
+        }
+    } else {
+        state.result = Some((outcome, Instant::now()));
+    }
+    shared.changed.notify_all();
+    Ok(accepted())
 }
 
 #[cfg(test)]

@@ -1,23 +1,4 @@
-//! The local AWS emulator: the moto server, owned by the project.
-//!
-//! The emulator is installed on first use into a Python virtual environment under
-//! `target/emulator/` (`python3 -m venv`, then pip with an exact version pin), started on
-//! `127.0.0.1` on a free port, and is ready when `GET /moto-api/` answers. Both `cargo xtask`
-//! and the end-to-end tests use this crate, so they run the same emulator the same way.
-//!
-//! moto stores Lambda functions but does not run them; the [`lambda`] module runs a
-//! function's real `bootstrap` against a local Lambda Runtime API instead.
-//!
-//! ```no_run
-//! use iamkit_emulator::{Install, Lifetime, Emulator};
-//!
-//! let install = Install::new(Install::default_dir());
-//! install.ensure(&mut |line| eprintln!("{line}"))?;
-//! let emulator = Emulator::start(&install, Lifetime::WithThisProcess)?;
-//! println!("AWS endpoint: {}", emulator.endpoint());
-//! emulator.reset()?;
-//! # Ok::<(), iamkit_emulator::Error>(())
-//! ```
+#![doc = include_str!("../README.md")]
 
 pub mod lambda;
 

@@ -16,6 +16,8 @@
 //! assert!(outcome.passed());
 //! ```
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use serde_json::Value as Json;
 
@@ -141,7 +143,8 @@ impl Case {
 }
 
 /// Reads a case file: a JSON array of cases. Every policy is checked and compiled; the first
-/// problem is reported with its line, column and JSON pointer.
+/// problem is reported with its line, column and JSON pointer. Cases whose policies are the
+/// same share one compiled [`Engine`], as one principal's requests would.
 pub fn parse(source: &str) -> Result<Vec<Case>, CaseError> {
     let wire: Vec<WireCase> = serde_json::from_str(source).map_err(|e| CaseError::Json {
         line: e.line(),
@@ -154,6 +157,8 @@ pub fn parse(source: &str) -> Result<Vec<Case>, CaseError> {
             .to_owned(),
     })?;
     let mut seen = std::collections::HashSet::new();
+    // Cases with the same policies share one compiled engine.
+    let mut engines: HashMap<String, Engine> = HashMap::new();
     let mut cases = Vec::with_capacity(wire.len());
     for (i, case) in wire.into_iter().enumerate() {
         if !seen.insert(case.name.clone()) {
@@ -164,22 +169,52 @@ pub fn parse(source: &str) -> Result<Vec<Case>, CaseError> {
                 column,
             });
         }
-        cases.push(compile_case(source, i, case)?);
+        let key = serde_json::to_string(&(
+            &case.identity_policies,
+            &case.resource_policy,
+            &case.permission_boundary,
+            &case.scp_policies,
+            &case.session_policy,
+        ))
+        .unwrap_or_default();
+        let engine = match engines.get(&key) {
+            Some(engine) => engine.clone(),
+            None => {
+                let engine = Engine::new(&policies(source, i, &case)?);
+                engines.insert(key, engine.clone());
+                engine
+            }
+        };
+        let context = context(source, i, &case)?;
+        cases.push(Case {
+            engine,
+            request: Request {
+                principal: case.request.principal,
+                action: case.request.action,
+                resource: case.request.resource,
+                context,
+            },
+            expect: case.expect,
+            name: case.name,
+        });
     }
     Ok(cases)
 }
 
-fn compile_case(source: &str, i: usize, case: WireCase) -> Result<Case, CaseError> {
-    let invalid = |pointer: String, message: String| {
-        let (line, column) = locate(source, &pointer);
-        CaseError::Invalid {
-            case: case.name.clone(),
-            pointer,
-            line,
-            column,
-            message,
-        }
-    };
+/// The error for the value at `pointer` in case `case`.
+fn invalid(source: &str, case: &WireCase, pointer: String, message: String) -> CaseError {
+    let (line, column) = locate(source, &pointer);
+    CaseError::Invalid {
+        case: case.name.clone(),
+        pointer,
+        line,
+        column,
+        message,
+    }
+}
+
+/// The case's policies, each checked by the policy crate.
+fn policies(source: &str, i: usize, case: &WireCase) -> Result<Policies, CaseError> {
     let policy = |field: &str, index: Option<usize>, doc: &Json| {
         let (name, base) = match index {
             Some(n) => (format!("{field}[{n}]"), format!("/{i}/{field}/{n}")),
@@ -195,7 +230,7 @@ fn compile_case(source: &str, i: usize, case: WireCase) -> Result<Case, CaseErro
                     errors.len() - 1
                 ));
             }
-            invalid(pointer, message)
+            invalid(source, case, pointer, message)
         })
     };
     let list = |field: &str, docs: &[Json]| {
@@ -208,13 +243,17 @@ fn compile_case(source: &str, i: usize, case: WireCase) -> Result<Case, CaseErro
         None | Some(Json::Null) => Ok(None),
         Some(d) => policy(field, None, d).map(Some),
     };
-    let policies = Policies {
+    Ok(Policies {
         identity: list("identity_policies", &case.identity_policies)?,
         resource: one("resource_policy", &case.resource_policy)?,
         boundary: one("permission_boundary", &case.permission_boundary)?,
         scps: list("scp_policies", &case.scp_policies)?,
         session: one("session_policy", &case.session_policy)?,
-    };
+    })
+}
+
+/// The request context: strings, numbers and booleans as text, or lists of them.
+fn context(source: &str, i: usize, case: &WireCase) -> Result<Context, CaseError> {
     let mut context = Context::new();
     for (key, value) in &case.request.context {
         let scalar = |v: &Json| match v {
@@ -234,23 +273,15 @@ fn compile_case(source: &str, i: usize, case: WireCase) -> Result<Case, CaseErro
         let Some(value) = value else {
             let pointer = format!("/{i}/request/context/{}", escape(key));
             return Err(invalid(
+                source,
+                case,
                 pointer,
                 format!("context key `{key}` must be a string or a list of strings"),
             ));
         };
         context.insert(key, value);
     }
-    Ok(Case {
-        engine: Engine::new(&policies),
-        request: Request {
-            principal: case.request.principal,
-            action: case.request.action,
-            resource: case.request.resource,
-            context,
-        },
-        expect: case.expect,
-        name: case.name,
-    })
+    Ok(context)
 }
 
 fn escape(token: &str) -> String {
@@ -376,6 +407,97 @@ mod tests {
         assert_eq!(locate(src, "/0/b/1/c~1d"), (2, 32));
         assert_eq!(locate(src, "/0/a"), (2, 9));
         assert_eq!(locate(src, "/7"), (1, 1));
+    }
+
+    #[test]
+    fn strings_with_escapes_and_brackets_are_skipped_whole() {
+        let src = r#"[{"a": "x\"]}[{", "b": ["}", "\\", {"c": "\""}], "d": 7}]"#;
+        assert_eq!(locate(src, "/0/d"), (1, 55));
+        assert_eq!(locate(src, "/0/b/2/c"), (1, 42));
+        assert_eq!(locate(src, "/0/b/1"), (1, 30));
+    }
+
+    fn one_case(context: &str) -> String {
+        format!(
+            r#"[{{"name": "x", "request": {{"principal": "p", "action": "a", "resource": "r", "context": {context}}}, "expect": "Allow"}}]"#
+        )
+    }
+
+    #[test]
+    fn context_values_are_strings_numbers_booleans_or_lists() {
+        let cases = parse(&one_case(
+            r#"{"s": "v", "n": 3, "b": true, "l": ["a", 1, false]}"#,
+        ))
+        .unwrap();
+        let context = &cases[0].request.context;
+        assert_eq!(context.get("s"), Some(&Value::from("v")));
+        assert_eq!(context.get("n"), Some(&Value::from("3")));
+        assert_eq!(context.get("b"), Some(&Value::from("true")));
+        assert_eq!(
+            context.get("l"),
+            Some(&Value::Many(vec!["a".into(), "1".into(), "false".into()]))
+        );
+        let err = parse(&one_case(r#"{"a/b~c": {"x": 1}}"#)).unwrap_err();
+        assert!(
+            matches!(&err, CaseError::Invalid { pointer, .. } if pointer == "/0/request/context/a~1b~0c"),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .ends_with("context key `a/b~c` must be a string or a list of strings"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn outcomes_pass_only_as_expected() {
+        let cases = parse(&one_case("{}")).unwrap();
+        let outcome = cases[0].run();
+        assert_eq!(outcome.evaluation.decision, Decision::ImplicitDeny);
+        assert!(!outcome.passed());
+        assert_eq!(cases[0].decide(), Decision::ImplicitDeny);
+        let unexpected = Outcome {
+            expect: None,
+            ..outcome
+        };
+        assert!(unexpected.passed());
+    }
+
+    #[test]
+    fn one_problem_or_several() {
+        let one = r#"[{"name": "x", "identity_policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "*", "Resource": "*"}]}],
+  "request": {"principal": "p", "action": "a", "resource": "r"}}]"#;
+        assert!(
+            !parse(one)
+                .unwrap_err()
+                .to_string()
+                .contains("more problems")
+        );
+        let two = one.replace(r#""Action": "*""#, r#""Action": "nocolon""#);
+        assert!(
+            parse(&two)
+                .unwrap_err()
+                .to_string()
+                .ends_with("(and 1 more problems in this policy)"),
+            "{}",
+            parse(&two).unwrap_err()
+        );
+    }
+
+    #[test]
+    fn cases_with_the_same_policies_share_one_engine() {
+        let policy = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+        let src = format!(
+            r#"[{{"name": "a", "identity_policies": [{policy}], "request": {{"principal": "p", "action": "s3:GetObject", "resource": "*"}}}},
+               {{"name": "b", "identity_policies": [{policy}], "request": {{"principal": "p", "action": "s3:PutObject", "resource": "*"}}}},
+               {{"name": "c", "request": {{"principal": "p", "action": "s3:PutObject", "resource": "*"}}}}]"#
+        );
+        let cases = parse(&src).unwrap();
+        let shared = |i: usize, j: usize| {
+            std::sync::Arc::ptr_eq(&cases[i].engine().compiled, &cases[j].engine().compiled)
+        };
+        assert!(shared(0, 1));
+        assert!(!shared(0, 2));
     }
 
     #[test]

@@ -5,19 +5,70 @@ use iamkit_arn::ResourcePattern;
 use iamkit_policy::ActionPattern;
 
 use crate::condition::Condition;
+use crate::index::{ActionIndex, Actions, Positions};
 use crate::principal::{Entry, Principals};
-use crate::{Effect, StatementId};
+use crate::{Effect, NamedPolicy, StatementId};
 
-/// A compiled policy.
-#[derive(Clone, Debug)]
-pub(crate) struct CompiledPolicy {
-    pub name: String,
+/// The compiled policies of one policy type: their statements in order, and an index of
+/// the statements by the actions they name.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Group {
+    /// The policies' names; [`Statement::policy`] indexes this list.
+    pub names: Vec<String>,
+    /// Every statement of every policy, in order.
     pub statements: Vec<Statement>,
+    index: ActionIndex,
+}
+
+impl Group {
+    /// Compiles `policies`, in order.
+    pub(crate) fn new<'p>(policies: impl Iterator<Item = &'p NamedPolicy>) -> Group {
+        let mut group = Group::default();
+        for policy in policies {
+            let at = u32::try_from(group.names.len()).unwrap_or(u32::MAX);
+            let variables = policy.policy.version == iamkit_policy::Version::V2012_10_17;
+            group.names.push(policy.name.clone());
+            group.statements.extend(
+                policy
+                    .policy
+                    .statements
+                    .iter()
+                    .map(|s| Statement::compile(s, at, variables)),
+            );
+        }
+        group.index = ActionIndex::build(group.statements.iter());
+        group
+    }
+
+    /// Whether the group holds no policy.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The name of the policy a statement is in.
+    pub(crate) fn name(&self, statement: &Statement) -> &str {
+        self.names
+            .get(statement.policy as usize)
+            .map_or("", String::as_str)
+    }
+
+    /// Puts in `positions` the statements whose `Action` or `NotAction` matches `action`,
+    /// in order; [`Group::at`] gives them.
+    pub(crate) fn matching(&self, action: &str, positions: &mut Positions) {
+        self.index.matching(action, &self.statements, positions);
+    }
+
+    /// The statement at a position that [`Group::matching`] gave.
+    pub(crate) fn at(&self, position: u32) -> Option<&Statement> {
+        self.statements.get(position as usize)
+    }
 }
 
 /// A compiled statement.
 #[derive(Clone, Debug)]
 pub(crate) struct Statement {
+    /// The position of the statement's policy in its [`Group`].
+    pub policy: u32,
     pub id: StatementId,
     pub effect: Effect,
     /// `NotAction` when `not_action`.
@@ -33,7 +84,7 @@ pub(crate) struct Statement {
 
 impl Statement {
     /// Compiles a validated statement. `variables` is false for a `2008-10-17` policy.
-    fn compile(s: &iamkit_policy::Statement, variables: bool) -> Statement {
+    fn compile(s: &iamkit_policy::Statement, policy: u32, variables: bool) -> Statement {
         use iamkit_policy::{ActionMatch, Principal, PrincipalMatch, ResourceMatch};
         let id = match &s.sid {
             Some(sid) if !sid.is_empty() => StatementId::Sid(sid.clone()),
@@ -71,6 +122,7 @@ impl Statement {
             .map(|c| Condition::new(c.operator, &c.key, &c.values, variables))
             .collect();
         Statement {
+            policy,
             id,
             effect: s.effect,
             not_action,
@@ -82,15 +134,12 @@ impl Statement {
     }
 }
 
-/// Compiles a validated policy.
-pub(crate) fn from_policy(name: &str, policy: &iamkit_policy::Policy) -> CompiledPolicy {
-    let variables = policy.version == iamkit_policy::Version::V2012_10_17;
-    CompiledPolicy {
-        name: name.to_owned(),
-        statements: policy
-            .statements
-            .iter()
-            .map(|s| Statement::compile(s, variables))
-            .collect(),
+impl Actions for Statement {
+    fn actions(&self) -> &[ActionPattern] {
+        &self.actions
+    }
+
+    fn not_action(&self) -> bool {
+        self.not_action
     }
 }

@@ -222,16 +222,10 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// A number: sign, digits, fraction, exponent. `inf` and `NaN`, which Rust's parser also
+/// reads, are not finite, so they are no numbers here.
 fn parse_number(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let ok = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'));
-    if !ok {
-        return None;
-    }
-    text.parse::<f64>().ok().filter(|n| n.is_finite())
+    text.trim().parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
 /// Parses a W3C ISO 8601 date or date-time, or epoch seconds (optionally with a fraction),
@@ -776,6 +770,325 @@ mod tests {
             &[("t", &["a", "c"])],
             false,
         );
+    }
+
+    /// A key with an empty list of values is missing for every operator: only `Null`,
+    /// `...IfExists`, a negated operator and `ForAllValues` hold ("Condition operators":
+    /// "ForAllValues ... returns true if there are no context keys in the request, or if the
+    /// context key value resolves to a null data set, such as an empty string").
+    #[test]
+    fn empty_value_sets() {
+        let empty: &[(&'static str, &[&str])] = &[("k", &[])];
+        let table: [(&str, &[&str], bool); 16] = [
+            ("StringEquals", &["a"], false),
+            ("StringNotEquals", &["a"], true),
+            ("StringEqualsIfExists", &["a"], true),
+            ("StringLike", &["*"], false),
+            ("NumericEquals", &["1"], false),
+            ("NumericNotEquals", &["1"], true),
+            ("Bool", &["true"], false),
+            ("ArnNotLike", &["arn:*"], true),
+            ("ForAnyValue:StringEquals", &["a"], false),
+            ("ForAnyValue:StringNotEquals", &["a"], false),
+            ("ForAnyValue:StringEqualsIfExists", &["a"], true),
+            ("ForAllValues:StringEquals", &["a"], true),
+            ("ForAllValues:StringNotLike", &["*"], true),
+            ("Null", &["true"], true),
+            ("Null", &["false"], false),
+            ("Null", &["maybe"], false),
+        ];
+        for (op, values, expected) in table {
+            check(op, "k", values, empty, expected);
+        }
+        // One value or several, for operators that expect one: any value may match; for
+        // negated ones, none may.
+        let two: &[(&'static str, &[&str])] = &[("k", &["a", "b"])];
+        check("StringEquals", "k", &["b"], two, true);
+        check("StringEquals", "k", &["c"], two, false);
+        check("StringNotEquals", "k", &["b"], two, false);
+        check("StringNotEquals", "k", &["c"], two, true);
+        check("ForAllValues:StringEquals", "k", &["a"], two, false);
+        check("ForAnyValue:StringEquals", "k", &["b"], two, true);
+        check("ForAnyValue:StringNotEquals", "k", &["a", "b"], two, false);
+        check("ForAllValues:StringNotEquals", "k", &["c"], two, true);
+    }
+
+    #[test]
+    fn comparisons_in_each_direction() {
+        let n = |v: &'static str| -> Vec<(&'static str, &'static [&'static str])> {
+            vec![("n", Box::leak(Box::new([v])) as &[&str])]
+        };
+        for (op, ctx, expected) in [
+            ("NumericLessThan", "9", true),
+            ("NumericLessThan", "11", false),
+            ("NumericLessThanEquals", "10", true),
+            ("NumericLessThanEquals", "11", false),
+            ("NumericGreaterThan", "11", true),
+            ("NumericGreaterThan", "10", false),
+            ("NumericGreaterThanEquals", "10", true),
+            ("NumericGreaterThanEquals", "11", true),
+            ("NumericGreaterThanEquals", "9", false),
+            ("NumericLessThanEquals", "9", true),
+            ("NumericEquals", "NaN", false),
+            ("NumericEquals", "+10", true),
+            ("NumericEquals", "10e", false),
+            ("NumericEquals", "10.0", true),
+            ("NumericEquals", "1e1", true),
+            ("NumericEquals", " 10 ", true),
+            ("NumericEquals", "inf", false),
+            ("NumericEquals", "", false),
+            ("NumericNotEquals", "10", false),
+        ] {
+            check(op, "n", &["10"], &n(ctx), expected);
+        }
+        check("NumericEquals", "n", &["ten"], &n("10"), false);
+        check("NumericEquals", "n", &["1e400"], &n("1e400"), false);
+        for (op, ctx, expected) in [
+            ("DateLessThan", "2019-12-31T23:59:59Z", true),
+            ("DateLessThan", "2020-01-01T00:00:00Z", false),
+            ("DateLessThanEquals", "2020-01-01T00:00:00Z", true),
+            ("DateGreaterThan", "2020-01-01T00:00:00.001Z", true),
+            ("DateGreaterThan", "2020-01-01T00:00:00Z", false),
+            ("DateGreaterThanEquals", "1577836800", true),
+            ("DateGreaterThanEquals", "1577836801", true),
+            ("DateGreaterThanEquals", "1577836799", false),
+            ("DateLessThanEquals", "1577836799", true),
+            ("DateLessThanEquals", "1577836801", false),
+            ("DateNotEquals", "1577836800", false),
+            ("DateNotEquals", "1577836801", true),
+            ("DateEquals", "not a date", false),
+        ] {
+            check(
+                op,
+                "t",
+                &["2020-01-01T00:00:00Z"],
+                &[("t", Box::leak(Box::new([ctx])))],
+                expected,
+            );
+        }
+        check(
+            "DateEquals",
+            "t",
+            &["not a date"],
+            &[("t", &["2020-01-01"])],
+            false,
+        );
+        check("Bool", "b", &["yes"], &[("b", &["true"])], false);
+        check("Bool", "b", &["false"], &[("b", &["FALSE"])], true);
+    }
+
+    #[test]
+    fn networks() {
+        assert_eq!(IpNet::parse("10.0.0.0/33"), None);
+        assert_eq!(IpNet::parse("2001:db8::/129"), None);
+        assert_eq!(IpNet::parse("10.0.0.0/x"), None);
+        assert_eq!(IpNet::parse("nonsense"), None);
+        let net = IpNet::parse(" 10.1.0.0/16 ").unwrap();
+        assert!(net.contains("10.1.255.255".parse().unwrap()));
+        assert!(!net.contains("10.2.0.0".parse().unwrap()));
+        let all6 = IpNet::parse("::/0").unwrap();
+        assert!(all6.contains("2001:db8::1".parse().unwrap()));
+        assert!(!all6.contains("10.0.0.1".parse().unwrap()));
+        let one6 = IpNet::parse("2001:db8::1").unwrap();
+        assert!(one6.contains("2001:db8::1".parse().unwrap()));
+        assert!(!one6.contains("2001:db8::2".parse().unwrap()));
+        let slash31 = IpNet::parse("192.0.2.0/31").unwrap();
+        assert!(slash31.contains("192.0.2.1".parse().unwrap()));
+        assert!(!slash31.contains("192.0.2.2".parse().unwrap()));
+        check(
+            "IpAddress",
+            "ip",
+            &["10.0.0.0/8"],
+            &[("ip", &["not an ip"])],
+            false,
+        );
+        check(
+            "NotIpAddress",
+            "ip",
+            &["10.0.0.0/8"],
+            &[("ip", &["10.9.9.9"])],
+            false,
+        );
+        check(
+            "IpAddress",
+            "ip",
+            &["bad/8"],
+            &[("ip", &["10.9.9.9"])],
+            false,
+        );
+    }
+
+    /// ISO 8601 (W3C profile) dates and times and epoch seconds, with the nanoseconds since
+    /// 1970-01-01T00:00:00Z that Python's `datetime` gives for each (the fraction past nine
+    /// digits is dropped).
+    const INSTANTS: [(&str, i128); 51] = [
+        ("1970-01-01", 0),
+        ("1969-12-31", -86_400_000_000_000),
+        ("1969-12-31T23:59:59Z", -1_000_000_000),
+        ("0001-01-01", -62_135_596_800_000_000_000),
+        ("1600-03-01", -11_670_912_000_000_000_000),
+        ("1900-02-28", -2_203_977_600_000_000_000),
+        ("1900-03-01", -2_203_891_200_000_000_000),
+        ("2000-02-29", 951_782_400_000_000_000),
+        ("2000-03-01", 951_868_800_000_000_000),
+        ("2024-02-29", 1_709_164_800_000_000_000),
+        ("2400-02-29", 13_574_563_200_000_000_000),
+        ("9999-12-31T23:59:59Z", 253_402_300_799_000_000_000),
+        ("2023-01-31", 1_675_123_200_000_000_000),
+        ("2023-02-28", 1_677_542_400_000_000_000),
+        ("2023-03-31", 1_680_220_800_000_000_000),
+        ("2023-04-30", 1_682_812_800_000_000_000),
+        ("2023-05-31", 1_685_491_200_000_000_000),
+        ("2023-06-30", 1_688_083_200_000_000_000),
+        ("2023-07-31", 1_690_761_600_000_000_000),
+        ("2023-08-31", 1_693_440_000_000_000_000),
+        ("2023-09-30", 1_696_032_000_000_000_000),
+        ("2023-10-31", 1_698_710_400_000_000_000),
+        ("2023-11-30", 1_701_302_400_000_000_000),
+        ("2023-12-31", 1_703_980_800_000_000_000),
+        ("2024-03", 1_709_251_200_000_000_000),
+        ("2024-03-10T10:20Z", 1_710_066_000_000_000_000),
+        ("2024-03-10T10:20:30Z", 1_710_066_030_000_000_000),
+        ("2024-03-10t10:20:30z", 1_710_066_030_000_000_000),
+        (" 2024-03-10T10:20:30Z ", 1_710_066_030_000_000_000),
+        ("2024-03-10T10:20:30+05:30", 1_710_046_230_000_000_000),
+        ("2024-03-10T10:20:30-08:00", 1_710_094_830_000_000_000),
+        ("2024-03-10T10:20:30-0800", 1_710_094_830_000_000_000),
+        ("2024-03-10T10:20:30+00:45", 1_710_063_330_000_000_000),
+        ("2024-03-10T10:20:30+23:59", 1_709_979_690_000_000_000),
+        ("2024-03-10T10:20:30", 1_710_066_030_000_000_000),
+        ("2024-12-31T24:00:00Z", 1_735_689_600_000_000_000),
+        // A leap second reads as the first second of the next minute.
+        ("2024-03-10T10:20:60Z", 1_710_066_060_000_000_000),
+        ("2024-03-10T10:20:30.5Z", 1_710_066_030_500_000_000),
+        ("2024-03-10T10:20:30.05Z", 1_710_066_030_050_000_000),
+        ("2024-03-10T10:20:30.123456789Z", 1_710_066_030_123_456_789),
+        ("2024-03-10T10:20:30.000000001Z", 1_710_066_030_000_000_001),
+        ("2024-03-10T10:20:30.9999999999Z", 1_710_066_030_999_999_999),
+        ("2024-03-10T10:20:30.25+01:00", 1_710_062_430_250_000_000),
+        ("0", 0),
+        ("1", 1_000_000_000),
+        ("-1", -1_000_000_000),
+        ("-1.5", -1_500_000_000),
+        ("007", 7_000_000_000),
+        ("1709164800", 1_709_164_800_000_000_000),
+        ("1709164800.5", 1_709_164_800_500_000_000),
+        ("1709164800.000000001", 1_709_164_800_000_000_001),
+    ];
+
+    /// Texts that are neither: wrong calendar days (leap years, month lengths), times out of
+    /// range, malformed offsets and numbers.
+    const NOT_INSTANTS: [&str; 46] = [
+        // A time needs a whole date.
+        "2024-03T10:00Z",
+        "2024T10:00Z",
+        "",
+        " ",
+        "-",
+        ".5",
+        "1.2.3",
+        "1e9",
+        "+5",
+        "0x10",
+        "2023-02-29",
+        "1900-02-29",
+        "2100-02-29",
+        "2023-02-30",
+        "2023-04-31",
+        "2023-06-31",
+        "2023-09-31",
+        "2023-11-31",
+        "2023-01-32",
+        "2023-12-32",
+        "2023-00-01",
+        "2023-13-01",
+        "2023-01-00",
+        "2024-3",
+        "2024-03-1",
+        "24-03-10",
+        "2024/03/10",
+        "2024-03-10T",
+        "2024-03-10T10",
+        "2024-03-10T10:2",
+        "2024-03-10 10:20:30Z",
+        "2024-03-10T25:00Z",
+        "2024-03-10T24:00:01Z",
+        "2024-03-10T24:01Z",
+        "2024-03-10T23:60Z",
+        "2024-03-10T23:59:61Z",
+        "2024-03-10T10:20:30+24:00",
+        "2024-03-10T10:20:30+05:60",
+        "2024-03-10T10:20:30+05",
+        "2024-03-10T10:20:30+05:30x",
+        "2024-03-10T10:20:30Zx",
+        "2024-03-10T10:20:30.5.5Z",
+        "2024-03-10T10:20:30.x",
+        "2024-03-10T10:20.5Z",
+        "yesterday",
+        "2024-03-10T10:20:30+5:30",
+    ];
+
+    #[test]
+    fn instants_against_a_reference_list() {
+        for (text, nanos) in INSTANTS {
+            assert_eq!(parse_instant(text), Some(nanos), "`{text}`");
+        }
+        for text in NOT_INSTANTS {
+            assert_eq!(parse_instant(text), None, "`{text}`");
+        }
+    }
+
+    #[test]
+    fn leap_years_and_month_lengths() {
+        for (year, leap) in [
+            (1900, false),
+            (2000, true),
+            (2023, false),
+            (2024, true),
+            (2100, false),
+            (2400, true),
+            (1996, true),
+        ] {
+            assert_eq!(days_in_month(year, 2), if leap { 29 } else { 28 }, "{year}");
+        }
+        let lengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        for (month, days) in (1..).zip(lengths) {
+            assert_eq!(days_in_month(2023, month), days, "month {month}");
+        }
+        // Consecutive days are one day apart, across month and year ends.
+        let mut previous = days_from_civil(1999, 12, 31);
+        for year in [2000, 2001] {
+            for month in 1..=12 {
+                for day in 1..=days_in_month(year, month) {
+                    let today = days_from_civil(year, month, day);
+                    assert_eq!(today - previous, 1, "{year}-{month}-{day}");
+                    previous = today;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fractions_of_a_second() {
+        assert_eq!(frac_nanos(""), Some(0));
+        assert_eq!(frac_nanos("1"), Some(100_000_000));
+        assert_eq!(frac_nanos("01"), Some(10_000_000));
+        assert_eq!(frac_nanos("123"), Some(123_000_000));
+        assert_eq!(frac_nanos("000000009"), Some(9));
+        assert_eq!(frac_nanos("0000000009"), Some(0));
+        assert_eq!(frac_nanos("1a"), None);
+        assert_eq!(parse_epoch("12."), Some(12_000_000_000));
+        assert_eq!(parse_epoch("-0.25"), Some(-250_000_000));
+        assert_eq!(parse_epoch("99999999999999999999999999999999999999"), None);
+        // Only digits, on both sides of one point (`parse_instant` sends nothing else, but
+        // the function stands on its own).
+        for text in ["+5", "5+", "1a", "1.5a", "1.+5", ".5", "-", "", "1.2.3"] {
+            assert_eq!(parse_epoch(text), None, "`{text}`");
+        }
+        // A bare year is a date of its own to the ISO reader (`parse_instant` reads all
+        // digits as epoch seconds before it gets there).
+        assert_eq!(parse_iso("2024"), parse_iso("2024-01-01"));
+        assert!(parse_iso("2024").is_some());
     }
 
     #[test]

@@ -162,6 +162,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn contexts_from_pairs_and_requests_in_words() {
+        assert!(Context::new().is_empty());
+        let ctx: Context = [
+            ("aws:SourceIp", "10.0.0.1"),
+            ("AWS:sourceip", "10.0.0.2"),
+            ("k", "v"),
+        ]
+        .into_iter()
+        .collect();
+        assert!(!ctx.is_empty());
+        assert_eq!(
+            ctx.iter().collect::<Vec<_>>(),
+            [
+                ("AWS:sourceip", &Value::from("10.0.0.2")),
+                ("k", &Value::from("v"))
+            ]
+        );
+        let request = Request::new("arn:aws:iam::111122223333:user/a", "s3:GetObject", "*");
+        assert_eq!(
+            request.to_string(),
+            "arn:aws:iam::111122223333:user/a calls s3:GetObject on *"
+        );
+    }
+
+    #[test]
     fn keys_are_case_insensitive_and_replace() {
         let mut ctx = Context::new().with("aws:SourceIp", "10.0.0.1");
         assert_eq!(ctx.get("AWS:SOURCEIP"), Some(&Value::from("10.0.0.1")));

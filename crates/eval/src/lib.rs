@@ -33,6 +33,7 @@ mod compile;
 mod condition;
 mod context;
 mod engine;
+mod index;
 mod principal;
 
 use std::fmt;
@@ -137,6 +138,37 @@ pub enum Reason {
     },
     /// The account root user has full access to its own account's resources.
     RootUser,
+    /// The action needs no permission and no policy can deny it (`sts:GetCallerIdentity`).
+    NoPermissionRequired {
+        /// The action, as the request named it.
+        action: String,
+    },
+    /// The resource always has a resource-based policy whose Allow is required (a role's
+    /// trust policy, a KMS key's key policy), and none was given: the engine cannot see that
+    /// Allow, so the request is not allowed.
+    ResourcePolicyNotGiven {
+        /// Which policy was missing.
+        required: RequiredPolicy,
+    },
+}
+
+/// A resource-based policy that every resource of its kind has, and that must allow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequiredPolicy {
+    /// A role's trust policy, for `sts:AssumeRole` and the other trust actions.
+    TrustPolicy,
+    /// A KMS key's key policy.
+    KeyPolicy,
+}
+
+impl fmt::Display for RequiredPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RequiredPolicy::TrustPolicy => "role trust policy",
+            RequiredPolicy::KeyPolicy => "KMS key policy",
+        })
+    }
 }
 
 impl fmt::Display for Reason {
@@ -168,6 +200,14 @@ impl fmt::Display for Reason {
             Reason::RootUser => {
                 f.write_str("the account root user has full access to its own account")
             }
+            Reason::NoPermissionRequired { action } => write!(
+                f,
+                "`{action}` needs no permission, and no policy can deny it"
+            ),
+            Reason::ResourcePolicyNotGiven { required } => write!(
+                f,
+                "no {required} was given: it must allow the caller, so without it nothing can"
+            ),
         }
     }
 }
@@ -220,7 +260,14 @@ impl NamedPolicy {
 pub struct Policies {
     /// Identity-based policies of the principal (managed and inline, including its groups').
     pub identity: Vec<NamedPolicy>,
-    /// The resource-based policy of the resource; for `sts:AssumeRole`, the role's trust policy.
+    /// The resource-based policy of the resource; for `sts:AssumeRole`, the role's trust
+    /// policy; for a KMS key, its key policy.
+    ///
+    /// `None` means that no resource-based policy was given. For most resources that reads
+    /// as *absent* (a bucket without a bucket policy): identity policies may then allow on
+    /// their own in the same account. A role and a KMS key always have one, whose Allow is
+    /// required; for them `None` means *not modelled*, and the engine never allows: the
+    /// decision is an implicit deny with [`Reason::ResourcePolicyNotGiven`].
     pub resource: Option<NamedPolicy>,
     /// The principal's permissions boundary.
     pub boundary: Option<NamedPolicy>,
@@ -233,21 +280,26 @@ pub struct Policies {
 /// Policies compiled for evaluation: build once, evaluate many requests.
 #[derive(Clone, Debug)]
 pub struct Engine {
-    compiled: engine::Compiled,
+    /// Shared: cloning an engine (as case files do for cases with the same policies) does
+    /// not copy what was compiled.
+    compiled: std::sync::Arc<engine::Compiled>,
 }
 
 impl Engine {
     /// Compiles `policies`.
     pub fn new(policies: &Policies) -> Engine {
-        let one = |p: &NamedPolicy| compile::from_policy(&p.name, &p.policy);
+        use compile::Group;
         Engine {
-            compiled: engine::Compiled {
-                identity: policies.identity.iter().map(one).collect(),
-                resource: policies.resource.as_ref().map(one),
-                boundary: policies.boundary.as_ref().map(one),
-                scps: policies.scps.iter().map(one).collect(),
-                session: policies.session.as_ref().map(one),
-            },
+            compiled: std::sync::Arc::new(engine::Compiled {
+                identity: Group::new(policies.identity.iter()),
+                resource: policies
+                    .resource
+                    .as_ref()
+                    .map(|p| Group::new([p].into_iter())),
+                boundary: Group::new(policies.boundary.iter()),
+                scps: Group::new(policies.scps.iter()),
+                session: Group::new(policies.session.iter()),
+            }),
         }
     }
 
@@ -271,3 +323,8 @@ mod tests {
         assert_eq!(Decision::ExplicitDeny.to_string(), "ExplicitDeny");
     }
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

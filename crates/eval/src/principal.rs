@@ -7,6 +7,8 @@
 //! the role's permissions boundary and session policy; naming the user or the session grants
 //! directly.
 
+use iamkit_arn::{Arn, Partition};
+
 /// What kind of caller a request's principal string names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -103,7 +105,12 @@ impl<'r> Caller<'r> {
         if is_account_id(principal) {
             caller.kind = Kind::Root;
             caller.account = Some(principal);
-            caller.principal_arn = Some(format!("arn:aws:iam::{principal}:root").into());
+            caller.principal_arn = principal.parse().ok().map(|id| {
+                Arn::account_root(&Partition::Aws, id)
+                    .as_str()
+                    .to_owned()
+                    .into()
+            });
             return caller;
         }
         let Some([_, partition, service, _region, account, resource]) = arn_parts(principal) else {
@@ -143,9 +150,12 @@ impl<'r> Caller<'r> {
                 caller.kind = Kind::AssumedRole;
                 let mut it = resource.split('/');
                 caller.role_name = it.nth(1);
-                if let Some(role) = caller.role_name {
-                    caller.principal_arn =
-                        Some(format!("arn:{partition}:iam::{account}:role/{role}").into());
+                if let (Some(role), Ok(partition), Ok(account)) =
+                    (caller.role_name, partition.parse(), account.parse())
+                {
+                    caller.principal_arn = Arn::iam_role(&partition, account, "/", role)
+                        .ok()
+                        .map(|arn| arn.as_str().to_owned().into());
                 }
             }
             "sts" if resource.starts_with("federated-user/") => {
@@ -322,6 +332,344 @@ mod tests {
         assert_eq!(Caller::parse("111122223333").kind, Kind::Root);
         assert_eq!(Caller::parse("lambda.amazonaws.com").kind, Kind::Service);
         assert_eq!(Caller::parse("*").kind, Kind::Anonymous);
+    }
+
+    /// Every caller form AWS documents ("AWS JSON policy elements: Principal", "IAM
+    /// identifiers"), and what the engine reads from it: kind, partition, account, user
+    /// name, role name, `aws:PrincipalArn`, `aws:PrincipalType`.
+    #[allow(clippy::type_complexity)]
+    const CALLERS: [(
+        &str,
+        Kind,
+        &str,
+        Option<&str>,
+        Option<&str>,
+        Option<&str>,
+        Option<&str>,
+        Option<&str>,
+    ); 20] = [
+        (
+            "arn:aws:iam::111122223333:user/dev-user",
+            Kind::User,
+            "aws",
+            Some("111122223333"),
+            Some("dev-user"),
+            None,
+            Some("arn:aws:iam::111122223333:user/dev-user"),
+            Some("User"),
+        ),
+        (
+            "arn:aws:iam::111122223333:user/division/team/dev-user",
+            Kind::User,
+            "aws",
+            Some("111122223333"),
+            Some("dev-user"),
+            None,
+            Some("arn:aws:iam::111122223333:user/division/team/dev-user"),
+            Some("User"),
+        ),
+        (
+            "arn:aws-cn:iam::111122223333:user/li",
+            Kind::User,
+            "aws-cn",
+            Some("111122223333"),
+            Some("li"),
+            None,
+            Some("arn:aws-cn:iam::111122223333:user/li"),
+            Some("User"),
+        ),
+        (
+            "arn:aws:iam::111122223333:root",
+            Kind::Root,
+            "aws",
+            Some("111122223333"),
+            None,
+            None,
+            Some("arn:aws:iam::111122223333:root"),
+            Some("Account"),
+        ),
+        (
+            "111122223333",
+            Kind::Root,
+            "aws",
+            Some("111122223333"),
+            None,
+            None,
+            Some("arn:aws:iam::111122223333:root"),
+            Some("Account"),
+        ),
+        (
+            "arn:aws:iam::111122223333:role/admin",
+            Kind::Role,
+            "aws",
+            Some("111122223333"),
+            None,
+            Some("admin"),
+            Some("arn:aws:iam::111122223333:role/admin"),
+            Some("AssumedRole"),
+        ),
+        (
+            "arn:aws:iam::111122223333:role/service-role/exec-lambda",
+            Kind::Role,
+            "aws",
+            Some("111122223333"),
+            None,
+            Some("exec-lambda"),
+            Some("arn:aws:iam::111122223333:role/service-role/exec-lambda"),
+            Some("AssumedRole"),
+        ),
+        (
+            "arn:aws:sts::111122223333:assumed-role/admin/dev-user",
+            Kind::AssumedRole,
+            "aws",
+            Some("111122223333"),
+            None,
+            Some("admin"),
+            Some("arn:aws:iam::111122223333:role/admin"),
+            Some("AssumedRole"),
+        ),
+        (
+            "arn:aws-us-gov:sts::111122223333:assumed-role/app/i-0abc",
+            Kind::AssumedRole,
+            "aws-us-gov",
+            Some("111122223333"),
+            None,
+            Some("app"),
+            Some("arn:aws-us-gov:iam::111122223333:role/app"),
+            Some("AssumedRole"),
+        ),
+        (
+            "arn:aws:sts::111122223333:federated-user/carol",
+            Kind::FederatedUser,
+            "aws",
+            Some("111122223333"),
+            None,
+            None,
+            Some("arn:aws:sts::111122223333:federated-user/carol"),
+            Some("FederatedUser"),
+        ),
+        (
+            "arn:aws:iam::111122223333:saml-provider/okta",
+            Kind::Federated,
+            "aws",
+            Some("111122223333"),
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+            Kind::Federated,
+            "aws",
+            Some("111122223333"),
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "lambda.amazonaws.com",
+            Kind::Service,
+            "aws",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "cognito-identity.amazonaws.com",
+            Kind::Service,
+            "aws",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
+            Kind::CanonicalUser,
+            "aws",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "*",
+            Kind::Anonymous,
+            "aws",
+            None,
+            None,
+            None,
+            None,
+            Some("Anonymous"),
+        ),
+        (
+            "",
+            Kind::Anonymous,
+            "aws",
+            None,
+            None,
+            None,
+            None,
+            Some("Anonymous"),
+        ),
+        // Neither an account id (eleven digits) nor a canonical user (not hexadecimal), nor
+        // an identity ARN: taken as a service, which identity policies never speak for.
+        (
+            "11112222333",
+            Kind::Service,
+            "aws",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2bz",
+            Kind::Service,
+            "aws",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "arn:aws:s3:::amzn-s3-demo-bucket",
+            Kind::Service,
+            "aws",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+    ];
+
+    #[test]
+    fn every_documented_caller_form() {
+        for (text, kind, partition, account, user, role, principal_arn, principal_type) in CALLERS {
+            let c = Caller::parse(text);
+            assert_eq!(c.kind, kind, "{text}");
+            assert_eq!(c.arn, text, "{text}");
+            assert_eq!(c.partition, partition, "{text}");
+            assert_eq!(c.account, account, "{text}");
+            assert_eq!(c.user_name, user, "{text}");
+            assert_eq!(c.role_name, role, "{text}");
+            assert_eq!(c.principal_arn.as_deref(), principal_arn, "{text}");
+            assert_eq!(c.principal_type(), principal_type, "{text}");
+            let iam = matches!(
+                kind,
+                Kind::User | Kind::AssumedRole | Kind::Role | Kind::FederatedUser | Kind::Root
+            );
+            assert_eq!(c.is_iam(), iam, "{text}");
+        }
+        // Other `sts` and `iam` resources are no callers AWS signs as.
+        for text in [
+            "arn:aws:sts::111122223333:user/x",
+            "arn:aws:iam::111122223333:group/developers",
+            "arn:aws:iam::111122223333:policy/p",
+        ] {
+            assert_eq!(Caller::parse(text).kind, Kind::Service, "{text}");
+        }
+        // An ARN with an empty account has none.
+        assert_eq!(Caller::parse("arn:aws:iam:::user/x").account, None);
+    }
+
+    #[test]
+    fn facets_and_their_grants() {
+        let user = Caller::parse("arn:aws:iam::111122223333:user/a");
+        assert_eq!(user.facets(), [Facet::Account, Facet::Caller]);
+        let session = Caller::parse("arn:aws:sts::111122223333:assumed-role/r/s");
+        assert_eq!(
+            session.facets(),
+            [Facet::Account, Facet::Role, Facet::Caller]
+        );
+        let role = Caller::parse("arn:aws:iam::111122223333:role/r");
+        assert_eq!(role.facets(), [Facet::Account, Facet::Role]);
+        let root = Caller::parse("111122223333");
+        assert_eq!(root.facets(), [Facet::Account]);
+        assert_eq!(root.grant_at(Facet::Account), Grant::Direct);
+        assert_eq!(user.grant_at(Facet::Account), Grant::Account);
+        assert_eq!(session.grant_at(Facet::Role), Grant::Role);
+        assert_eq!(session.grant_at(Facet::Caller), Grant::Direct);
+        for service in ["lambda.amazonaws.com", "*"] {
+            assert_eq!(Caller::parse(service).facets(), [Facet::Caller]);
+        }
+    }
+
+    #[test]
+    fn entries_name_callers_at_their_level() {
+        let service = Caller::parse("lambda.amazonaws.com");
+        assert!(Entry::Service("Lambda.amazonaws.com".into()).names(&service, Facet::Caller));
+        assert!(!Entry::Service("s3.amazonaws.com".into()).names(&service, Facet::Caller));
+        assert!(Entry::Federated("lambda.amazonaws.com".into()).names(&service, Facet::Caller));
+        let user = Caller::parse("arn:aws:iam::111122223333:user/a");
+        assert!(
+            !Entry::Service("arn:aws:iam::111122223333:user/a".into()).names(&user, Facet::Caller)
+        );
+        assert!(
+            !Entry::Federated("arn:aws:iam::111122223333:user/a".into())
+                .names(&user, Facet::Caller)
+        );
+        assert!(Entry::Arn("arn:aws:iam::111122223333:user/a".into()).names(&user, Facet::Caller));
+        assert!(
+            !Entry::Arn("arn:aws:iam::111122223333:user/a".into()).names(&user, Facet::Account)
+        );
+        let oidc = Caller::parse("arn:aws:iam::111122223333:oidc-provider/example.com");
+        assert!(
+            Entry::Federated("arn:aws:iam::111122223333:oidc-provider/example.com".into())
+                .names(&oidc, Facet::Caller)
+        );
+        let id = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be";
+        let canonical = Caller::parse(id);
+        assert!(Entry::CanonicalUser(id.to_uppercase().into()).names(&canonical, Facet::Caller));
+        assert!(!Entry::CanonicalUser(id.into()).names(&service, Facet::Caller));
+        let other_id = "0".repeat(64);
+        assert!(!Entry::CanonicalUser(other_id.as_str().into()).names(&canonical, Facet::Caller));
+        assert!(
+            !Entry::CanonicalUser("lambda.amazonaws.com".into()).names(&service, Facet::Caller),
+            "a service is no canonical user, whatever its name"
+        );
+        assert_eq!(
+            Entry::aws("arn:aws:iam::111122223333:root"),
+            Entry::Account("111122223333".into())
+        );
+        assert_eq!(Entry::aws("*"), Entry::Any);
+        assert_eq!(
+            Entry::aws("arn:aws:iam::111122223333:role/path/r"),
+            Entry::Role {
+                account: "111122223333".into(),
+                name: "r".into()
+            }
+        );
+        assert_eq!(
+            Entry::aws("arn:aws:sts::111122223333:assumed-role/r/s"),
+            Entry::Arn("arn:aws:sts::111122223333:assumed-role/r/s".into())
+        );
+        let other = Caller::parse("arn:aws:iam::444455556666:user/a");
+        assert!(!Entry::Account("111122223333".into()).names(&other, Facet::Account));
+        let session = Caller::parse("arn:aws:sts::444455556666:assumed-role/r/s");
+        assert!(
+            !Entry::Role {
+                account: "111122223333".into(),
+                name: "r".into()
+            }
+            .names(&session, Facet::Role)
+        );
+        assert!(
+            !Entry::Role {
+                account: "444455556666".into(),
+                name: "q".into()
+            }
+            .names(&session, Facet::Role)
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! index), or the policy types that lacked a needed Allow.
 
 use iamkit_eval::{
-    Decision, Engine, NamedPolicy, Policies, PolicyType, Reason, Request, StatementId, evaluate,
+    Decision, Engine, NamedPolicy, Policies, PolicyType, Reason, Request, RequiredPolicy,
+    StatementId, evaluate,
 };
 use serde_json::json;
 
@@ -189,5 +190,177 @@ fn reasons_serialise_for_simulate() {
     assert_eq!(
         serde_json::to_value(&none).unwrap(),
         json!({"decision": "ImplicitDeny", "reasons": [{"kind": "no_allow", "policy_type": "identity"}]})
+    );
+}
+
+#[test]
+fn a_trust_or_key_policy_that_was_not_given_is_named() {
+    let identity = Policies {
+        identity: vec![policy(
+            "all",
+            json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]),
+        )],
+        ..Policies::default()
+    };
+    let role = "arn:aws:iam::111122223333:role/admin";
+    let e = evaluate(&identity, &Request::new(USER, "sts:AssumeRole", role));
+    assert_eq!(e.decision, Decision::ImplicitDeny);
+    assert_eq!(
+        e.reasons,
+        [Reason::ResourcePolicyNotGiven {
+            required: RequiredPolicy::TrustPolicy
+        }]
+    );
+    assert_eq!(
+        e.reasons[0].to_string(),
+        "no role trust policy was given: it must allow the caller, so without it nothing can"
+    );
+    let key = "arn:aws:kms:us-east-1:111122223333:key/k1";
+    let e = evaluate(&identity, &Request::new(USER, "kms:Decrypt", key));
+    assert_eq!(
+        serde_json::to_value(&e).unwrap(),
+        json!({"decision": "ImplicitDeny", "reasons": [{"kind": "resource_policy_not_given", "required": "key_policy"}]})
+    );
+    // A web identity caller has nothing but the trust policy.
+    let github = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+    let e = evaluate(
+        &Policies::default(),
+        &Request::new(github, "sts:AssumeRoleWithWebIdentity", role),
+    );
+    assert_eq!(
+        e.reasons,
+        [Reason::ResourcePolicyNotGiven {
+            required: RequiredPolicy::TrustPolicy
+        }]
+    );
+    // A trust policy that was given but does not allow is a missing Allow, as before.
+    let trust = Policies {
+        resource: Some(policy(
+            "trust",
+            json!([{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]),
+        )),
+        ..identity
+    };
+    let e = evaluate(&trust, &Request::new(USER, "sts:AssumeRole", role));
+    assert_eq!(
+        e.reasons,
+        [Reason::NoAllow {
+            policy_type: PolicyType::Resource
+        }]
+    );
+}
+
+#[test]
+fn get_caller_identity_needs_no_permission() {
+    let deny_all = Policies {
+        identity: vec![policy(
+            "none",
+            json!([{"Effect": "Deny", "Action": "*", "Resource": "*"}]),
+        )],
+        ..Policies::default()
+    };
+    let e = evaluate(
+        &deny_all,
+        &Request::new(SESSION, "sts:GetCallerIdentity", "*"),
+    );
+    assert_eq!(e.decision, Decision::Allow);
+    assert_eq!(
+        e.reasons
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["`sts:GetCallerIdentity` needs no permission, and no policy can deny it"]
+    );
+    // Only callers with credentials call it: an anonymous request is not let through.
+    let anonymous = evaluate(&deny_all, &Request::new("*", "sts:GetCallerIdentity", "*"));
+    assert_eq!(anonymous.decision, Decision::ImplicitDeny);
+}
+
+#[test]
+fn an_empty_sid_names_the_statement_by_index() {
+    let policies = Policies {
+        identity: vec![policy(
+            "p",
+            json!([{"Sid": "", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
+        )],
+        ..Policies::default()
+    };
+    let e = evaluate(&policies, &Request::new(USER, "s3:GetObject", OBJECT));
+    assert_eq!(
+        e.reasons,
+        [allowed(PolicyType::Identity, "p", StatementId::Index(0))]
+    );
+}
+
+/// Among a resource policy's Allows, the one that names the caller itself decides, wherever
+/// it stands: an earlier statement naming only the account must not hide it.
+#[test]
+fn the_strongest_resource_grant_wins_in_any_order() {
+    let account = json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-bucket/*"});
+    let user = json!({"Sid": "User", "Effect": "Allow", "Principal": {"AWS": USER}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-bucket/*"});
+    for statements in [json!([account, user]), json!([user, account])] {
+        let policies = Policies {
+            resource: Some(policy("bucket", statements)),
+            ..Policies::default()
+        };
+        let e = evaluate(&policies, &Request::new(USER, "s3:GetObject", OBJECT));
+        assert_eq!(e.decision, Decision::Allow);
+        assert_eq!(
+            e.reasons,
+            [allowed(
+                PolicyType::Resource,
+                "bucket",
+                StatementId::Sid("User".into())
+            )]
+        );
+    }
+}
+
+/// When the identity side allows on its own and the resource policy names the caller too,
+/// both are reasons; when neither suffices, a resource grant that did not decide is none.
+#[test]
+fn every_allow_that_took_part_is_a_reason() {
+    let identity = policy(
+        "id",
+        json!([{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]),
+    );
+    let bucket = policy(
+        "bucket",
+        json!([{"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-bucket/*"}]),
+    );
+    let both = Policies {
+        identity: vec![identity],
+        resource: Some(bucket),
+        ..Policies::default()
+    };
+    let e = evaluate(&both, &Request::new(USER, "s3:GetObject", OBJECT));
+    assert_eq!(
+        e.reasons,
+        [
+            allowed(PolicyType::Identity, "id", StatementId::Index(0)),
+            allowed(PolicyType::Resource, "bucket", StatementId::Index(0)),
+        ]
+    );
+    // Only the account is named, across accounts, and the caller's identity policies do not
+    // allow: an implicit deny that names only the missing identity Allow.
+    let account = policy(
+        "bucket",
+        json!([{"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject", "Resource": "*"}]),
+    );
+    let cross = Policies {
+        resource: Some(account),
+        ..Policies::default()
+    };
+    let other = "arn:aws:iam::444455556666:user/bob";
+    let e = evaluate(
+        &cross,
+        &Request::new(other, "s3:GetObject", OBJECT).with("aws:ResourceAccount", "111122223333"),
+    );
+    assert_eq!(e.decision, Decision::ImplicitDeny);
+    assert_eq!(
+        e.reasons,
+        [Reason::NoAllow {
+            policy_type: PolicyType::Identity
+        }]
     );
 }

@@ -1,27 +1,4 @@
-//! The article's S3 hello-world Lambda: writes `Hello, World!` to `bucketName`/`objectName`.
-//!
-//! The handler is a plain `async fn` over an S3 client and an [`Event`]; the `bootstrap`
-//! binary (`src/main.rs`) runs it on `lambda_runtime`. Unlike the article's Node.js function,
-//! which logs an S3 error and reports success, this one returns the error, with a stable
-//! `errorType` ([`ErrorKind::error_type`]) and S3's own message.
-//!
-//! ```
-//! use iamkit_hello_lambda::{ErrorKind, Event};
-//!
-//! let event: Event = serde_json::from_str(r#"{"bucketName": "b-1", "objectName": "hello.txt"}"#)?;
-//! assert_eq!(event.object_name, "hello.txt");
-//!
-//! // Checked before any call to S3.
-//! let empty = Event { bucket_name: "b-1".into(), object_name: String::new() };
-//! assert_eq!(empty.validate().unwrap_err().kind, ErrorKind::InvalidEvent);
-//!
-//! let missing = Event::from_value(serde_json::json!({"bucketName": "b-1"})).unwrap_err();
-//! assert_eq!(missing.kind.error_type(), "InvalidEvent");
-//! # Ok::<(), serde_json::Error>(())
-//! ```
-//!
-//! With the `package` feature, the `package` module builds the `bootstrap` binary and
-//! writes the deployment zip for the `provided.al2023` runtime.
+#![doc = include_str!("../README.md")]
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;

@@ -1,20 +1,27 @@
 //! Every check the linter runs, over the [`Doc`] view of one document.
 
-use std::collections::{HashMap, HashSet};
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 use iamkit_arn::Pattern;
 use serde_json::Value;
 
+use crate::ctx::{At, Ctx, KeyHasher, KeySet, action_key};
 use crate::model::{Cond, Doc, List, Polarity, Stmt, escape};
-use crate::{Finding, LintOptions, OwnAccount, PolicyKind, Severity, check, code, reach};
-use iamkit_catalog::{ActionRef, Catalog, KeyType, ResourceType};
+use crate::{
+    Finding, LintOptions, OwnAccount, PolicyKind, Severity, code, escalation, reach, shape, values,
+};
+use iamkit_catalog::{ActionRef, Catalog, Corrections, KeyType, ResourceType};
 use iamkit_policy::SourceMap;
-use iamkit_policy::{ErrorKind, Operator, OperatorError, OperatorKind, ParseError, SetQualifier};
+use iamkit_policy::{Operator, OperatorKind, SetQualifier};
 
 /// IAM's limit on a managed policy, in characters not counting white space.
 const MANAGED_POLICY_LIMIT: usize = 6_144;
 /// IAM's default limit on a role trust policy (adjustable to 4,096).
 const TRUST_POLICY_LIMIT: usize = 2_048;
+/// AWS Organizations' limit on a service control policy.
+const SCP_LIMIT: usize = 5_120;
 /// Managed policies per group (fixed), user or role (adjustable to 20).
 const ATTACHMENT_LIMIT: usize = 10;
 
@@ -51,99 +58,6 @@ const MAX_SUGGESTED_LEN: usize = 128;
 /// The ARN format of an IAM role, for the PassRole check.
 const ROLE_FORMAT: &str = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
 
-/// Collects findings with positions.
-struct Ctx<'a> {
-    file: &'a str,
-    map: SourceMap,
-    findings: Vec<Finding>,
-}
-
-/// Where in the source a finding points: at a value, or at an object member's key.
-#[derive(Clone, Copy)]
-enum At<'p> {
-    Value(&'p str),
-    Key(&'p str),
-}
-
-impl Ctx<'_> {
-    fn add(&mut self, code: &'static str, at: At<'_>, message: String, help: String) {
-        self.add_about(code, at, message, help, None);
-    }
-
-    /// A finding about an account, which only an acceptance naming that account covers.
-    fn add_about(
-        &mut self,
-        code: &'static str,
-        at: At<'_>,
-        message: String,
-        help: String,
-        account: Option<&str>,
-    ) {
-        let severity = check(code).map_or(Severity::Error, |c| c.severity);
-        let (pointer, (line, column)) = match at {
-            At::Value(p) => (p, self.position(p, false)),
-            At::Key(p) => (p, self.position(p, true)),
-        };
-        self.findings.push(Finding {
-            severity,
-            code,
-            file: self.file.to_owned(),
-            line,
-            column,
-            pointer: pointer.to_owned(),
-            message,
-            help,
-            account: account.map(str::to_owned),
-            accepted: None,
-        });
-    }
-}
-
-impl Ctx<'_> {
-    /// The line and column of the element at `pointer` (its key when `key` and it has one);
-    /// for a pointer the map does not hold, its nearest ancestor.
-    fn position(&self, pointer: &str, key: bool) -> (usize, usize) {
-        let mut pointer = pointer;
-        loop {
-            if let Some(entry) = self.map.get(pointer) {
-                let at = if key {
-                    entry.key.unwrap_or(entry.value)
-                } else {
-                    entry.value
-                };
-                return (at.line, at.column);
-            }
-            match pointer.rfind('/') {
-                Some(i) => pointer = pointer.get(..i).unwrap_or_default(),
-                None => return (1, 1),
-            }
-        }
-    }
-
-    /// A parse error as a finding: `null-if-exists` has its own code, the rest is grammar.
-    fn parse_error(&mut self, error: ParseError) {
-        let code = match error.kind {
-            ErrorKind::Operator(OperatorError::NullIfExists(_)) => code::NULL_IF_EXISTS,
-            _ => code::GRAMMAR,
-        };
-        let severity = check(code).map_or(Severity::Error, |c| c.severity);
-        self.findings.push(Finding {
-            severity,
-            code,
-            file: self.file.to_owned(),
-            line: error.line.max(1),
-            column: error.column.max(1),
-            pointer: error.pointer,
-            message: error.message,
-            help: error.help.unwrap_or_else(|| {
-                "see the IAM JSON policy grammar in the IAM User Guide".to_owned()
-            }),
-            account: None,
-            accepted: None,
-        });
-    }
-}
-
 /// Runs every check on one document.
 pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Finding> {
     let mut ctx = Ctx {
@@ -153,14 +67,20 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
     };
     // The grammar comes from the parser; the checks below read the JSON value, so that one
     // bad element does not hide the findings about the others.
-    if let Err(errors) = iamkit_policy::parse(source) {
+    let value = match serde_json::from_str::<Value>(source) {
+        Ok(value) => value,
+        Err(error) => {
+            for error in iamkit_policy::syntax_errors(source, &error) {
+                ctx.parse_error(error);
+            }
+            return ctx.findings;
+        }
+    };
+    if let Err(errors) = iamkit_policy::validate(&value, &ctx.map) {
         for error in errors {
             ctx.parse_error(error);
         }
     }
-    let Ok(value) = serde_json::from_str::<Value>(source) else {
-        return ctx.findings;
-    };
 
     let doc = Doc::new(&value);
     let catalog = Catalog::get();
@@ -178,24 +98,31 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
         .iter()
         .map(|stmt| resolve_actions(&mut ctx, catalog, stmt))
         .collect();
-    let granted = granted_actions(&doc, &resolved);
+    let granted = Granted::new(&doc, &resolved);
+    let own = own_account(options);
+    let mut cache = ReachCache::default();
     for (i, stmt) in doc.statements.iter().enumerate() {
         let actions = resolved.get(i).map(Vec::as_slice).unwrap_or_default();
-        let covered = covered_by(stmt, actions);
-        redundant_actions(&mut ctx, stmt, &covered);
-        if stmt.allow {
-            reachability(&mut ctx, stmt, actions, &covered, &granted, i);
-            broad_access(&mut ctx, stmt, actions);
-            mfa_if_exists(&mut ctx, stmt, actions);
-            if matches!(kind, PolicyKind::Trust | PolicyKind::Resource) {
-                trust(&mut ctx, stmt, kind);
-                cross_account(&mut ctx, stmt, kind, own_account(options).as_deref());
-            }
+        statement(
+            &mut ctx,
+            catalog,
+            stmt,
+            actions,
+            (&granted, i, &mut cache),
+            kind,
+        );
+        if stmt.allow && matches!(kind, PolicyKind::Trust | PolicyKind::Resource) {
+            trust(&mut ctx, stmt, kind);
+            cross_account(&mut ctx, stmt, kind, own.as_deref());
         }
-        conditions(&mut ctx, catalog, stmt, actions);
-        arn_accounts(&mut ctx, stmt);
+        shape::statement(&mut ctx, stmt, kind, options.kind != PolicyKind::Auto);
+        crate::trust::check(&mut ctx, stmt, kind);
     }
     duplicates(&mut ctx, &doc);
+    shape::sids(&mut ctx, &doc);
+    if kind != PolicyKind::Scp {
+        escalation::check(&mut ctx, catalog, &doc, &resolved);
+    }
 
     let mut findings = ctx.findings;
     findings.sort_by(|a, b| {
@@ -205,9 +132,43 @@ pub(super) fn run(file: &str, source: &str, options: &LintOptions) -> Vec<Findin
     findings
 }
 
+/// The checks of one statement that do not depend on the kind of policy.
+fn statement<'d>(
+    ctx: &mut Ctx<'_>,
+    catalog: &Catalog,
+    stmt: &Stmt<'d>,
+    actions: &[Vec<ActionRef<'_>>],
+    (granted, i, cache): (&Granted<'_>, usize, &mut ReachCache<'d>),
+    kind: PolicyKind,
+) {
+    let covered = covered_by(stmt, actions);
+    redundant_actions(ctx, stmt, &covered);
+    if stmt.allow {
+        reachability(ctx, (stmt, actions, &covered), (granted, i), cache);
+        // An SCP's `Allow` grants nothing: it sets the most an account's policies may grant
+        // (AWS's own `FullAWSAccess` allows `*` on `*`), so breadth is no finding there.
+        if kind != PolicyKind::Scp {
+            broad_access(ctx, stmt, actions);
+            mfa_if_exists(ctx, stmt, actions);
+            create_service_linked_role(ctx, stmt, actions);
+        }
+    }
+    conditions(ctx, catalog, stmt, actions);
+    values::check(ctx, stmt);
+    arn_accounts(ctx, stmt);
+    shape::arns(ctx, stmt);
+    shape::redundant(ctx, stmt);
+}
+
+/// The kind of a document that did not say: no principal makes an identity policy; a
+/// principal with an `sts:` action (or `*`) and no `Resource` anywhere (a role is its trust
+/// policy's resource) makes a trust policy; any other principal, a resource-based policy.
 fn detect_kind(doc: &Doc<'_>) -> PolicyKind {
     if !doc.statements.iter().any(|s| s.has_principal) {
         return PolicyKind::Identity;
+    }
+    if doc.statements.iter().any(|s| s.resources.is_some()) {
+        return PolicyKind::Resource;
     }
     let assumes = doc.statements.iter().any(|s| {
         s.actions.as_ref().is_some_and(|list| {
@@ -338,21 +299,25 @@ pub(crate) fn find_placeholders(text: &str) -> Vec<&str> {
     found
 }
 
+/// The size quota of each kind of policy, in characters not counting white space: IAM's for
+/// managed and trust policies, Organizations' for SCPs. AWS's own policies and resource-based
+/// policies (whose quotas differ by service) have none here.
 fn size(ctx: &mut Ctx<'_>, source: &str, kind: PolicyKind) {
     let (limit, what) = match kind {
         PolicyKind::Trust => (
             TRUST_POLICY_LIMIT,
             "a role trust policy (adjustable to 4,096)",
         ),
-        PolicyKind::Resource => return,
+        PolicyKind::Scp => (SCP_LIMIT, "a service control policy"),
         PolicyKind::Identity | PolicyKind::Auto => (MANAGED_POLICY_LIMIT, "a managed policy"),
+        PolicyKind::Resource | PolicyKind::AwsManaged => return,
     };
     let length = source.chars().filter(|c| !c.is_whitespace()).count();
     if length > limit {
         ctx.add(
             code::POLICY_TOO_LARGE,
             At::Value(""),
-            format!("the policy has {length} characters not counting white space; IAM allows {limit} for {what}"),
+            format!("the policy has {length} characters not counting white space; {} allows {limit} for {what}", if kind == PolicyKind::Scp { "AWS Organizations" } else { "IAM" }),
             "split it into several policies, or use wildcards where they stay precise".to_owned(),
         );
     }
@@ -465,42 +430,82 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row.last().copied().unwrap_or(0)
 }
 
-/// Entries of one list that another entry of the same list already covers.
 /// For each entry of the statement's action list, the other entry that already covers it
-/// (a wildcard that matches it, or the same text earlier in the list).
+/// (a wildcard that matches it, or the same text earlier in the list). Linear in the entries
+/// for literal actions; a wildcard is compared with the other wildcards by the sets of actions
+/// they expand to.
 fn covered_by(stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) -> Vec<Option<usize>> {
     let Some(list) = &stmt.actions else {
         return Vec::new();
     };
-    let names: Vec<HashSet<String>> = resolved
+    let is_wildcard = |text: &str| text.contains(['*', '?']);
+    let wildcards: Vec<(usize, KeySet)> = list
+        .items
         .iter()
-        .map(|set| set.iter().map(ActionRef::full_name).collect())
-        .collect();
-    let covers = |j: usize, i: usize| -> bool {
-        let (Some(a), Some(b)) = (list.items.get(i), list.items.get(j)) else {
-            return false;
-        };
-        if a.text.eq_ignore_ascii_case(b.text) {
-            return true;
-        }
-        if !b.text.contains(['*', '?']) {
-            return false;
-        }
-        if !a.text.contains(['*', '?']) {
-            return Pattern::new_ignore_case(b.text).matches(a.text);
-        }
-        match (names.get(i), names.get(j)) {
-            (Some(small), Some(big)) => !small.is_empty() && small.is_subset(big),
-            _ => false,
-        }
-    };
-    (0..list.items.len())
-        .map(|i| {
-            (0..list.items.len())
-                .filter(|&j| j != i)
-                .find(|&j| covers(j, i) && !(covers(i, j) && i < j))
+        .enumerate()
+        .filter(|(_, item)| is_wildcard(item.text))
+        .map(|(j, _)| {
+            let set = resolved
+                .get(j)
+                .map(|found| found.iter().map(action_key).collect())
+                .unwrap_or_default();
+            (j, set)
         })
-        .collect()
+        .collect();
+    // Which wildcards bring each action, in list order: only those can cover an entry that
+    // brings it.
+    let mut bringing: HashMap<usize, Vec<usize>, BuildHasherDefault<KeyHasher>> =
+        HashMap::default();
+    for (n, (_, set)) in wildcards.iter().enumerate() {
+        for &key in set {
+            bringing.entry(key).or_default().push(n);
+        }
+    }
+    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(list.items.len());
+    for (i, item) in list.items.iter().enumerate() {
+        let lower = item.text.to_ascii_lowercase();
+        if let Some(&j) = first.get(&lower) {
+            out.push(Some(j));
+            continue;
+        }
+        first.insert(lower, i);
+        let own: Vec<usize> = resolved
+            .get(i)
+            .map(|found| found.iter().map(action_key).collect())
+            .unwrap_or_default();
+        let candidates = own
+            .first()
+            .and_then(|key| bringing.get(key))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let by = if own.is_empty() {
+            // Not in the catalog: match the text itself.
+            wildcards.iter().map(|(j, _)| *j).find(|&j| {
+                j != i
+                    && list
+                        .items
+                        .get(j)
+                        .is_some_and(|w| Pattern::new_ignore_case(w.text).matches(item.text))
+            })
+        } else if is_wildcard(item.text) {
+            let own_set: KeySet = own.iter().copied().collect();
+            candidates.iter().find_map(|&n| {
+                let (j, set) = wildcards.get(n)?;
+                let covers = *j != i && own.iter().all(|k| set.contains(k));
+                // Two wildcards that expand to the same actions: the later one is redundant.
+                let mutual = covers && set.iter().all(|k| own_set.contains(k));
+                (covers && !(mutual && i < *j)).then_some(*j)
+            })
+        } else {
+            candidates
+                .first()
+                .and_then(|&n| wildcards.get(n))
+                .map(|(j, _)| *j)
+        };
+        out.push(by);
+    }
+    out
 }
 
 /// Entries of one list that another entry of the same list already covers.
@@ -527,13 +532,35 @@ fn redundant_actions(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, covered: &[Option<usize
     }
 }
 
-/// Per statement, the actions (full names) that it grants on at least one resource it lists.
-fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<HashSet<String>> {
+/// Per statement, the actions that it grants on at least one resource it lists; computed the
+/// first time a wildcard reaches less than all its actions.
+pub(crate) struct Granted<'d> {
+    doc: &'d Doc<'d>,
+    resolved: &'d [Vec<Vec<ActionRef<'d>>>],
+    sets: OnceCell<Vec<KeySet>>,
+}
+
+impl<'d> Granted<'d> {
+    fn new(doc: &'d Doc<'d>, resolved: &'d [Vec<Vec<ActionRef<'d>>>]) -> Self {
+        Granted {
+            doc,
+            resolved,
+            sets: OnceCell::new(),
+        }
+    }
+
+    fn get(&self) -> &[KeySet] {
+        self.sets
+            .get_or_init(|| granted_actions(self.doc, self.resolved))
+    }
+}
+
+fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<KeySet> {
     doc.statements
         .iter()
         .zip(resolved)
         .map(|(stmt, entries)| {
-            let mut granted = HashSet::new();
+            let mut granted = KeySet::default();
             if !stmt.allow
                 || stmt
                     .actions
@@ -542,10 +569,10 @@ fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<H
             {
                 return granted;
             }
-            let mut cache = HashMap::new();
+            let mut cache = ReachCache::default();
             for action in entries.iter().flatten() {
                 if stmt_reaches(stmt, action, &mut cache) {
-                    granted.insert(action.full_name());
+                    granted.insert(action_key(action));
                 }
             }
             granted
@@ -553,13 +580,15 @@ fn granted_actions(doc: &Doc<'_>, resolved: &[Vec<Vec<ActionRef<'_>>>]) -> Vec<H
         .collect()
 }
 
+/// Whether resource entry `i` reaches a resource type (by the type's address).
+/// Whether a resource entry's text reaches a resource type (by the type's address), for one
+/// document: statements often repeat their resources.
+pub(crate) type ReachCache<'d> = HashMap<(usize, &'d str), bool, BuildHasherDefault<KeyHasher>>;
+
 /// Whether the statement's resources can reach the action (`NotResource` or no `Resource`:
-/// assume yes).
-fn stmt_reaches(
-    stmt: &Stmt<'_>,
-    action: &ActionRef<'_>,
-    cache: &mut HashMap<(usize, usize), bool>,
-) -> bool {
+/// assume yes), with the catalog's corrections: names that may hold `/`, AWS-owned resources
+/// with no account, and services that authorize `*`-only actions on a resource type.
+fn stmt_reaches<'d>(stmt: &Stmt<'d>, action: &ActionRef<'_>, cache: &mut ReachCache<'d>) -> bool {
     let Some(resources) = stmt
         .resources
         .as_ref()
@@ -567,17 +596,31 @@ fn stmt_reaches(
     else {
         return true;
     };
-    if action.takes_only_star() {
-        return resources.items.iter().any(|r| reach::matches_star(r.text));
-    }
-    resources.items.iter().enumerate().any(|(i, r)| {
-        action.resource_types().any(|(t, _)| {
-            let key = (std::ptr::from_ref::<ResourceType>(t) as usize, i);
-            *cache
-                .entry(key)
-                .or_insert_with(|| reach::reaches(r.text, &t.arn_format))
+    let service = action.service;
+    let corrections = Corrections::get();
+    let mut reach_type = |t: &ResourceType, text: &'d str| {
+        let key = (std::ptr::from_ref::<ResourceType>(t) as usize, text);
+        *cache.entry(key).or_insert_with(|| {
+            let rules = reach::Rules {
+                service: Some(&service.prefix),
+                empty_account: corrections.empty_account(&service.prefix, &t.name),
+            };
+            reach::reaches_with(text, &t.arn_format, rules)
         })
-    })
+    };
+    if action.takes_only_star() {
+        let scoped = corrections
+            .scoped(&service.prefix)
+            .and_then(|name| service.resource_types().iter().find(|t| t.name == name));
+        return resources
+            .items
+            .iter()
+            .any(|r| reach::matches_star(r.text) || scoped.is_some_and(|t| reach_type(t, r.text)));
+    }
+    resources
+        .items
+        .iter()
+        .any(|r| action.resource_types().any(|(t, _)| reach_type(t, r.text)))
 }
 
 fn resource_list(resources: &List<'_>) -> String {
@@ -610,13 +653,11 @@ fn examples(actions: &[&ActionRef<'_>], count: usize) -> String {
 }
 
 /// Actions that can never apply to the resources the statement lists.
-fn reachability(
+fn reachability<'d>(
     ctx: &mut Ctx<'_>,
-    stmt: &Stmt<'_>,
-    resolved: &[Vec<ActionRef<'_>>],
-    covered: &[Option<usize>],
-    granted: &[HashSet<String>],
-    index: usize,
+    (stmt, resolved, covered): (&Stmt<'d>, &[Vec<ActionRef<'_>>], &[Option<usize>]),
+    (granted, index): (&Granted<'_>, usize),
+    cache: &mut ReachCache<'d>,
 ) {
     let (Some(actions), Some(resources)) = (&stmt.actions, &stmt.resources) else {
         return;
@@ -628,7 +669,6 @@ fn reachability(
         return;
     }
     let listed = resource_list(resources);
-    let mut cache = HashMap::new();
     for ((item, found), by) in actions.items.iter().zip(resolved).zip(covered) {
         // An entry another one covers is reported as redundant; its actions are checked there.
         if by.is_some() {
@@ -639,7 +679,7 @@ fn reachability(
             let Some(action) = found.first() else {
                 continue;
             };
-            if stmt_reaches(stmt, action, &mut cache) {
+            if stmt_reaches(stmt, action, cache) {
                 continue;
             }
             let name = action.full_name();
@@ -668,13 +708,14 @@ fn reachability(
         // statement of the policy grants either.
         let unreachable: Vec<&ActionRef<'_>> = found
             .iter()
-            .filter(|action| !stmt_reaches(stmt, action, &mut cache))
+            .filter(|action| !stmt_reaches(stmt, action, cache))
             .filter(|action| {
-                let name = action.full_name();
+                let key = action_key(action);
                 !granted
+                    .get()
                     .iter()
                     .enumerate()
-                    .any(|(j, set)| j != index && set.contains(&name))
+                    .any(|(j, set)| j != index && set.contains(&key))
             })
             .collect();
         if unreachable.is_empty() {
@@ -802,38 +843,97 @@ fn broad_access(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_
             }
         }
     }
-    // PassRole on every role.
-    if actions.polarity == Polarity::Is {
-        let brings = actions.items.iter().zip(resolved).find(|(_, found)| {
-            found
-                .iter()
-                .any(|a| a.service.prefix == "iam" && a.action.name == "PassRole")
-        });
-        let every_role = resources.items.iter().find(|r| {
-            reach::matches_star(r.text)
-                || (reach::reaches(r.text, ROLE_FORMAT) && role_wildcard(r.text))
-        });
-        if let (Some((item, _)), Some(resource)) = (brings, every_role) {
-            let through = if item.text.eq_ignore_ascii_case("iam:PassRole") {
-                String::new()
-            } else {
-                format!(" (through `{}`)", item.text)
-            };
-            ctx.add(
-                code::PASS_ROLE_STAR,
-                At::Value(&resource.pointer),
-                format!("`iam:PassRole`{through} is allowed on `{}`: any role, with its permissions, can be passed to any service", resource.text),
-                "allow iam:PassRole in its own statement on the roles to pass, with an `iam:PassedToService` condition".to_owned(),
-            );
-        }
+    pass_role(ctx, stmt, resolved);
+}
+
+/// `iam:PassRole` on every role (`*`, or a role ARN whose name is only wildcards: a name or
+/// path prefix such as `role/AWSGlueServiceRole*` names some roles, not any). A condition on
+/// `iam:PassedToService` limits where they go: a warning that names the services then.
+fn pass_role(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) {
+    let (Some(actions), Some(resources)) = (&stmt.actions, &stmt.resources) else {
+        return;
+    };
+    if actions.polarity != Polarity::Is || resources.polarity != Polarity::Is {
+        return;
+    }
+    let brings = actions.items.iter().zip(resolved).find(|(_, found)| {
+        found
+            .iter()
+            .any(|a| a.service.prefix == "iam" && a.action.name == "PassRole")
+    });
+    let every_role = resources.items.iter().find(|r| {
+        reach::matches_star(r.text)
+            || (reach::reaches(r.text, ROLE_FORMAT) && role_wildcard(r.text))
+    });
+    let (Some((item, _)), Some(resource)) = (brings, every_role) else {
+        return;
+    };
+    let through = if item.text.eq_ignore_ascii_case("iam:PassRole") {
+        String::new()
+    } else {
+        format!(" (through `{}`)", item.text)
+    };
+    let services: Vec<String> = stmt
+        .conditions
+        .iter()
+        .filter(|c| {
+            c.key.eq_ignore_ascii_case("iam:PassedToService")
+                && operator(c).is_some_and(|op| !op.base.is_negated())
+        })
+        .flat_map(|c| c.values.iter().map(|v| format!("`{v}`")))
+        .collect();
+    if services.is_empty() {
+        ctx.add(
+            code::PASS_ROLE_STAR,
+            At::Value(&resource.pointer),
+            format!("`iam:PassRole`{through} is allowed on `{}`: any role, with its permissions, can be passed to any service", resource.text),
+            "allow iam:PassRole in its own statement on the roles to pass, with an `iam:PassedToService` condition".to_owned(),
+        );
+    } else {
+        ctx.add(
+            code::PASS_ROLE_STAR_TO_SERVICE,
+            At::Value(&resource.pointer),
+            format!("`iam:PassRole`{through} is allowed on `{}`: any role, with its permissions, can be passed to {}", resource.text, services.join(", ")),
+            "name the roles to pass instead of every role".to_owned(),
+        );
     }
 }
 
-/// Whether a role ARN pattern has a wildcard in the role name (`role/*`, `role/app-*`).
+/// `iam:CreateServiceLinkedRole` on `*` with no `iam:AWSServiceName` condition: service-linked
+/// roles for any service.
+fn create_service_linked_role(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, resolved: &[Vec<ActionRef<'_>>]) {
+    let (Some(actions), Some(resources)) = (&stmt.actions, &stmt.resources) else {
+        return;
+    };
+    if actions.polarity != Polarity::Is || resources.polarity != Polarity::Is {
+        return;
+    }
+    let brings = resolved
+        .iter()
+        .flatten()
+        .any(|a| a.service.prefix == "iam" && a.action.name == "CreateServiceLinkedRole");
+    let named = stmt.conditions.iter().any(|c| {
+        c.key.eq_ignore_ascii_case("iam:AWSServiceName")
+            && operator(c).is_some_and(|op| !op.base.is_negated())
+    });
+    let Some(star) = resources.items.iter().find(|r| reach::matches_star(r.text)) else {
+        return;
+    };
+    if brings && !named {
+        ctx.add(
+            code::CREATE_SLR_STAR,
+            At::Value(&star.pointer),
+            format!("`iam:CreateServiceLinkedRole` is allowed on `{}`: service-linked roles for any service can be created", star.text),
+            "name the service-linked role ARNs, or add an `iam:AWSServiceName` condition with the services".to_owned(),
+        );
+    }
+}
+
+/// Whether a role ARN pattern names every role: its name is only wildcards (`role/*`).
 fn role_wildcard(pattern: &str) -> bool {
     pattern
         .split_once(":role/")
-        .is_some_and(|(_, name)| name.contains(['*', '?']))
+        .is_some_and(|(_, name)| !name.is_empty() && name.chars().all(|c| c == '*'))
 }
 
 /// The key types an operator compares, or `None` for `Null`, which takes any key.
@@ -860,7 +960,9 @@ fn accepted_types(op: &Operator) -> Option<&'static [KeyType]> {
         "Bool" => &[KeyType::Bool],
         "BinaryEquals" => &[KeyType::Binary],
         "IpAddress" | "NotIpAddress" => &[KeyType::IpAddress],
-        "ArnEquals" | "ArnLike" | "ArnNotEquals" | "ArnNotLike" => &[KeyType::Arn],
+        // AWS's own policies compare string keys that hold ARNs (`kms:EncryptionContext:...`,
+        // tags) with ARN operators, and IAM evaluates them.
+        "ArnEquals" | "ArnLike" | "ArnNotEquals" | "ArnNotLike" => &[KeyType::Arn, KeyType::String],
         _ => return None,
     })
 }

@@ -23,9 +23,19 @@
 //! assert_eq!(findings[0].severity, Severity::Warning);
 //! ```
 
+/// The examples of `README.md`, run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
+
 mod checks;
+mod ctx;
+mod escalation;
 mod model;
 mod reach;
+mod shape;
+mod trust;
+mod values;
 
 use std::fmt;
 
@@ -162,19 +172,77 @@ impl Suppression {
     }
 }
 
-/// What kind of policy a document is; it decides which checks apply.
+/// What kind of policy a document is; it decides which checks apply and which size quota.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PolicyKind {
     /// Decide from the document: a statement with `Principal` makes it a resource policy
-    /// (a trust policy when it allows `sts:AssumeRole`), otherwise an identity policy.
+    /// (a trust policy when it allows an `sts:` action and names no `Resource`), otherwise an
+    /// identity policy.
     #[default]
     Auto,
-    /// A managed or inline policy attached to a user, group or role.
+    /// A customer managed or inline policy attached to a user, group or role.
     Identity,
     /// A role's trust policy.
     Trust,
-    /// Another resource-based policy.
+    /// Another resource-based policy, such as a bucket policy or a key policy.
     Resource,
+    /// A service control policy of AWS Organizations.
+    Scp,
+    /// An AWS managed policy: an identity policy that AWS writes. The customer quota of
+    /// 6,144 characters does not bind AWS (81 of its policies are larger).
+    AwsManaged,
+}
+
+impl PolicyKind {
+    /// Every kind, as `--kind` spells it.
+    pub const NAMES: &[&str] = &[
+        "auto",
+        "identity",
+        "trust",
+        "resource",
+        "scp",
+        "aws-managed",
+    ];
+
+    /// Whether the document is attached to an identity (or bounds one, as an SCP does): its
+    /// statements name no principal and need a `Resource`.
+    pub fn is_identity(self) -> bool {
+        matches!(self, Self::Identity | Self::AwsManaged | Self::Scp)
+    }
+}
+
+impl std::str::FromStr for PolicyKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(match text {
+            "auto" => Self::Auto,
+            "identity" => Self::Identity,
+            "trust" => Self::Trust,
+            "resource" => Self::Resource,
+            "scp" => Self::Scp,
+            "aws-managed" => Self::AwsManaged,
+            other => {
+                return Err(format!(
+                    "`{other}` is not a policy kind: use one of {}",
+                    Self::NAMES.join(", ")
+                ));
+            }
+        })
+    }
+}
+
+impl fmt::Display for PolicyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Auto => "auto",
+            Self::Identity => "identity",
+            Self::Trust => "trust",
+            Self::Resource => "resource",
+            Self::Scp => "scp",
+            Self::AwsManaged => "aws-managed",
+        })
+    }
 }
 
 /// How to lint.
@@ -315,9 +383,37 @@ checks! {
     SET_OPERATOR_SINGLE_VALUED = "set-operator-single-valued", Warning, "`ForAllValues` or `ForAnyValue` on a single-valued key";
     REDUNDANT_ACTION = "redundant-action", Suggestion, "an action already covered by a wildcard (or listed twice) in the same statement";
     DUPLICATE_STATEMENT = "duplicate-statement", Suggestion, "two statements that say the same thing";
-    POLICY_TOO_LARGE = "policy-too-large", Error, "a managed policy over 6,144 characters not counting white space";
+    POLICY_TOO_LARGE = "policy-too-large", Error, "a policy over the size quota of its kind (managed 6,144, trust 2,048, SCP 5,120 characters), not counting white space";
     TOO_MANY_POLICIES = "too-many-policies", Error, "more than 10 managed policies attached to a group, user or role";
     UNFILLED_PLACEHOLDER = "unfilled-placeholder", Error, "a `<placeholder>` left in the text";
+    MISSING_RESOURCE = "missing-resource", Error, "a statement of an identity policy or SCP with neither `Resource` nor `NotResource`";
+    MISSING_PRINCIPAL = "missing-principal", Error, "a statement of a trust or resource-based policy with no `Principal`";
+    UNSUPPORTED_PRINCIPAL = "unsupported-principal", Error, "`Principal` or `NotPrincipal` in an identity policy or SCP";
+    ALLOW_NOT_PRINCIPAL = "allow-not-principal", Security, "`Allow` with `NotPrincipal`: every principal not listed, anonymous ones included";
+    SERVICE_PRINCIPAL_FORMAT = "service-principal-format", Error, "a service principal (or `iam:PassedToService` value) not of the form `SERVICE.amazonaws.com`";
+    TRUST_SYNTAX = "trust-syntax", Error, "a role trust policy with `Resource`, `NotPrincipal`, or an action that does not assume a role";
+    TRUST_ACTION_MISMATCH = "trust-action-mismatch", Error, "a trusted principal whose way of assuming a role (web identity, SAML, AssumeRole) the statement does not allow";
+    OIDC_WITHOUT_AUDIENCE = "oidc-without-audience", Warning, "a role trusts an OIDC provider with no condition on its `aud` claim";
+    GITHUB_WITHOUT_SUBJECT = "github-without-subject", Security, "a role trusts GitHub's OIDC provider with no condition on `sub` naming the repository";
+    SAML_WITHOUT_AUDIENCE = "saml-without-audience", Warning, "a role trusts a SAML provider with no condition on `SAML:aud`";
+    SERVICE_WITHOUT_SOURCE = "service-without-source", Security, "a resource-based policy allows a service principal with no `aws:SourceArn` or `aws:SourceAccount` condition";
+    SOURCE_IP_PRIVATE = "source-ip-private", Error, "`aws:SourceIp` compared only with private ranges, which it never holds";
+    SOURCE_IP_PRIVATE_SUBSET = "source-ip-private-subset", Suggestion, "a private range among public ones for `aws:SourceIp`";
+    IP_VALUE_INVALID = "ip-value-invalid", Warning, "an `IpAddress` or `NotIpAddress` value that is not an address or CIDR range";
+    IP_RANGE_HOST_BITS = "ip-range-host-bits", Suggestion, "a CIDR range with bits set after its prefix (`203.0.113.7/24`)";
+    DATE_VALUE_INVALID = "date-value-invalid", Warning, "a `Date` operator's value that is not a date";
+    BOOL_VALUE_INVALID = "bool-value-invalid", Warning, "a `Bool` value other than `true` or `false`";
+    NUMERIC_VALUE_INVALID = "numeric-value-invalid", Warning, "a `Numeric` operator's value that is not a number";
+    WILDCARD_WITHOUT_LIKE = "wildcard-without-like", Warning, "a `*` or `?` in a value of `StringEquals` (or its negation), which matches only itself";
+    CREATE_SLR_STAR = "create-slr-star", Warning, "`iam:CreateServiceLinkedRole` allowed on `*` with no `iam:AWSServiceName` condition";
+    PASS_ROLE_STAR_TO_SERVICE = "pass-role-star-to-service", Warning, "`iam:PassRole` on every role, limited by `iam:PassedToService` to some services";
+    PRIVILEGE_ESCALATION = "privilege-escalation", Security, "permissions that together let their holder gain more (`iam:CreatePolicyVersion`, `iam:PassRole` with `lambda:CreateFunction` and a way to invoke, ...)";
+    EMPTY_SID = "empty-sid", Suggestion, "a `Sid` that is empty";
+    DUPLICATE_SID = "duplicate-sid", Warning, "two statements with the same `Sid`";
+    REDUNDANT_RESOURCE = "redundant-resource", Suggestion, "a resource already covered by another entry (or listed twice) in the same statement";
+    REDUNDANT_PRINCIPAL = "redundant-principal", Suggestion, "a principal listed twice in the same statement";
+    ARN_RESOURCE_EMPTY = "arn-resource-empty", Warning, "an ARN with an empty resource part (`arn:aws:organizations::*:`): it matches nothing";
+    VARIABLE_OUTSIDE_RESOURCE = "variable-outside-resource", Warning, "a policy variable before an ARN's fifth colon, where the IAM User Guide allows none";
 }
 
 /// The check with this code.
@@ -497,9 +593,10 @@ mod tests {
                 "{fine}"
             );
         }
-        // IAM allows policy variables only after the fifth colon: the grammar says so, once.
+        // The IAM User Guide allows policy variables only after the fifth colon, but IAM
+        // accepts them before it (AWS ships one): a warning, once.
         let variable = identity("Resource", "arn:aws:iam::${aws:PrincipalAccount}:role/x");
-        assert_eq!(codes(&variable, &filled), [code::GRAMMAR]);
+        assert_eq!(codes(&variable, &filled), [code::VARIABLE_OUTSIDE_RESOURCE]);
         let template = identity("NotResource", "arn:aws:iam::<account-id>:role/admin");
         assert!(codes(&template, &LintOptions::default()).is_empty());
         // Outside a template the placeholder is reported once, as a placeholder.
@@ -510,7 +607,10 @@ mod tests {
     fn principal_arn_accounts() {
         let trust = |kind: &str, principal: &str| {
             serde_json::json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
-                "Principal": {kind: principal}, "Action": "sts:AssumeRoleWithWebIdentity"}})
+                "Principal": {kind: principal}, "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {
+                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                    "StringLike": {"token.actions.githubusercontent.com:sub": "repo:octo/app:*"}}}})
             .to_string()
         };
         let oidc = "oidc-provider/token.actions.githubusercontent.com";
@@ -533,8 +633,12 @@ mod tests {
             &trust("AWS", "arn:aws:iam::12345:root"),
             &LintOptions::default(),
         );
+        // An AWS principal assumes a role with sts:AssumeRole, which the statement lacks.
         let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
-        assert_eq!(codes, [code::INVALID_ARN_ACCOUNT]);
+        assert_eq!(
+            codes,
+            [code::INVALID_ARN_ACCOUNT, code::TRUST_ACTION_MISMATCH]
+        );
         assert_eq!(findings[0].pointer, "/Statement/Principal/AWS");
         // A bare account id that is not twelve digits is no ARN: the grammar reports it.
         assert_eq!(
@@ -542,7 +646,7 @@ mod tests {
                 .iter()
                 .map(|f| f.code)
                 .collect::<Vec<_>>(),
-            [code::GRAMMAR]
+            [code::GRAMMAR, code::TRUST_ACTION_MISMATCH]
         );
     }
 
@@ -555,6 +659,19 @@ mod tests {
             .to_string()
         };
         let options = LintOptions::default();
+        // Only what this test is about: whether the key is known and applies.
+        let codes = |source: &str, options: &LintOptions| -> Vec<&'static str> {
+            codes(source, options)
+                .into_iter()
+                .filter(|c| {
+                    [
+                        code::UNKNOWN_CONDITION_KEY,
+                        code::CONDITION_KEY_NOT_APPLICABLE,
+                    ]
+                    .contains(c)
+                })
+                .collect()
+        };
         let github = "token.actions.githubusercontent.com";
         for claim in ["aud", "sub"] {
             let key = format!("{github}:{claim}");
@@ -660,6 +777,51 @@ mod tests {
         assert!(fails(&findings));
         accept_all(&mut findings, &[accept(Some("123456789013"))]);
         assert!(!fails(&findings));
+    }
+
+    /// A bucket policy that denies everything without TLS is no trust policy, though its
+    /// `Action` is `*`: it names a `Resource`, which a trust policy never does.
+    #[test]
+    fn a_resource_policy_with_every_action_is_no_trust_policy() {
+        let bucket = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
+            "Action": "*", "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}"#;
+        assert!(codes(bucket, &LintOptions::default()).is_empty());
+        let trust = LintOptions {
+            kind: PolicyKind::Trust,
+            ..LintOptions::default()
+        };
+        assert_eq!(codes(bucket, &trust), [code::TRUST_SYNTAX]);
+    }
+
+    /// A service control policy: its `Allow` sets a ceiling and grants nothing, it names no
+    /// principal, and its quota is Organizations' 5,120 characters.
+    #[test]
+    fn service_control_policies() {
+        let scp = LintOptions {
+            kind: PolicyKind::Scp,
+            ..LintOptions::default()
+        };
+        // AWS's `FullAWSAccess`.
+        let full = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+        assert!(codes(full, &scp).is_empty());
+        assert!(codes(full, &LintOptions::default()).contains(&code::FULL_WILDCARD));
+        let principal = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
+            "Principal": "*", "Action": "iam:DeleteRole", "Resource": "*"}]}"#;
+        assert_eq!(codes(principal, &scp), [code::UNSUPPORTED_PRINCIPAL]);
+        let actions: Vec<String> = (0..300)
+            .map(|i| format!("\"ec2:Describe{i:04}*\""))
+            .collect();
+        let large = format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Deny", "Action": [{}], "Resource": "*"}}]}}"#,
+            actions.join(", ")
+        );
+        assert!(codes(&large, &scp).contains(&code::POLICY_TOO_LARGE));
+        let aws_managed = LintOptions {
+            kind: PolicyKind::AwsManaged,
+            ..LintOptions::default()
+        };
+        assert!(!codes(&large, &aws_managed).contains(&code::POLICY_TOO_LARGE));
     }
 
     fn accept_all(findings: &mut [Finding], suppressions: &[Suppression]) {

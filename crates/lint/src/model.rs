@@ -42,6 +42,8 @@ pub(crate) struct Cond<'a> {
     pub key: &'a str,
     /// The values as strings (`true` and numbers are written as text).
     pub values: Vec<String>,
+    /// The pointer of each value (the key's own pointer when it holds one value, not a list).
+    pub value_pointers: Vec<String>,
     /// Pointer to the operator's member (`/Statement/0/Condition/Bool`).
     pub operator_pointer: String,
     /// Pointer to the key's member (`/Statement/0/Condition/Bool/aws:SecureTransport`).
@@ -58,6 +60,8 @@ pub(crate) struct Stmt<'a> {
     /// `Principal` entries (`"*"` or each value under `AWS`, `Service`, ...), with the type.
     pub principals: Vec<(&'a str, Item<'a>)>,
     pub has_principal: bool,
+    /// Whether the principals are `NotPrincipal`'s.
+    pub not_principal: bool,
     pub conditions: Vec<Cond<'a>>,
 }
 
@@ -139,34 +143,17 @@ impl<'a> Stmt<'a> {
             _ => {}
         }
 
-        let mut conditions = Vec::new();
-        if let Some(Value::Object(block)) = object.get("Condition") {
-            for (operator, keys) in block {
-                let operator_pointer = format!("{pointer}/Condition/{}", escape(operator));
-                let Some(keys) = keys.as_object() else {
-                    continue;
-                };
-                for (key, values) in keys {
-                    let values = match values {
-                        Value::Array(items) => items.iter().filter_map(scalar).collect(),
-                        other => scalar(other).into_iter().collect(),
-                    };
-                    conditions.push(Cond {
-                        operator,
-                        key,
-                        values,
-                        pointer: format!("{operator_pointer}/{}", escape(key)),
-                        operator_pointer: operator_pointer.clone(),
-                    });
-                }
-            }
-        }
+        let conditions = object
+            .get("Condition")
+            .map(|block| conditions(block, &pointer))
+            .unwrap_or_default();
         Some(Stmt {
             value,
             allow,
             actions,
             resources,
             has_principal: principal.is_some(),
+            not_principal: principal_name == "NotPrincipal" && principal.is_some(),
             principals,
             conditions,
             pointer,
@@ -177,6 +164,42 @@ impl<'a> Stmt<'a> {
     pub(crate) fn sid(&self) -> Option<&'a str> {
         self.value.get("Sid").and_then(Value::as_str)
     }
+}
+
+/// Every condition of a `Condition` block, one per operator and key.
+fn conditions<'a>(block: &'a Value, pointer: &str) -> Vec<Cond<'a>> {
+    let mut conditions = Vec::new();
+    if let Value::Object(block) = block {
+        for (operator, keys) in block {
+            let operator_pointer = format!("{pointer}/Condition/{}", escape(operator));
+            let Some(keys) = keys.as_object() else {
+                continue;
+            };
+            for (key, values) in keys {
+                let pointer = format!("{operator_pointer}/{}", escape(key));
+                let (values, value_pointers) = match values {
+                    Value::Array(items) => items
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, v)| scalar(v).map(|s| (s, format!("{pointer}/{i}"))))
+                        .unzip(),
+                    other => scalar(other)
+                        .map(|s| (s, pointer.clone()))
+                        .into_iter()
+                        .unzip(),
+                };
+                conditions.push(Cond {
+                    operator,
+                    key,
+                    values,
+                    value_pointers,
+                    pointer,
+                    operator_pointer: operator_pointer.clone(),
+                });
+            }
+        }
+    }
+    conditions
 }
 
 /// Escapes one JSON pointer segment (RFC 6901).

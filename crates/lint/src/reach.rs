@@ -12,8 +12,6 @@
 //! `/` (`${ObjectName}`, `${RoleNameWithPath}`). So `${BucketName}` never holds a `/`, and
 //! `arn:aws:s3:::*/*` cannot reach a bucket.
 
-use std::collections::HashSet;
-
 /// The longest ARN IAM accepts.
 const MAX_ARN_LEN: usize = 2048;
 
@@ -38,8 +36,43 @@ enum F {
     },
 }
 
+/// What the reference does not say about a format's variables, from the catalog's corrections.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Rules<'a> {
+    /// The service whose corrections say which variables may hold `/` although their names
+    /// do not say so (`LogGroupName`); none when `None`.
+    pub service: Option<&'a str>,
+    /// Whether `${Account}` may be empty (resources AWS owns).
+    pub empty_account: bool,
+}
+
 /// Whether the resource pattern could match some ARN of the format.
 pub(crate) fn reaches(pattern: &str, format: &str) -> bool {
+    reaches_with(pattern, format, Rules::default())
+}
+
+/// [`reaches`], with the corrections of the reference for the format's service.
+pub(crate) fn reaches_with(pattern: &str, format: &str, rules: Rules<'_>) -> bool {
+    if rules.empty_account
+        && format.contains(":${Account}:")
+        && reaches_one(pattern, &format.replacen(":${Account}:", "::", 1), rules)
+    {
+        return true;
+    }
+    reaches_one(pattern, format, rules)
+}
+
+fn reaches_one(pattern: &str, format: &str, rules: Rules<'_>) -> bool {
+    // Most pairs differ in their service, a literal in both: no automaton for those.
+    let service = |text: &str| text.split(':').nth(2).map(str::to_owned);
+    if let (Some(a), Some(b)) = (service(pattern), service(format))
+        && !a.contains(['*', '?', '$', '<'])
+        && !b.contains('$')
+        && a != b
+        && pattern.starts_with("arn:")
+    {
+        return false;
+    }
     // IAM allows at most 2,048 characters in an ARN; longer text is another check's business,
     // and the product automaton grows with the pattern's length.
     if pattern.len() > MAX_ARN_LEN {
@@ -49,7 +82,12 @@ pub(crate) fn reaches(pattern: &str, format: &str) -> bool {
         return true;
     }
     let pattern = split(&pattern_steps(pattern), |p| *p == P::Lit(':'));
-    let format = split(&format_steps(format), |f| *f == F::Lit(':'));
+    let slash = |name: &str| {
+        rules
+            .service
+            .is_some_and(|service| iamkit_catalog::Corrections::get().slash(service, name))
+    };
+    let format = split(&format_steps(format, &slash), |f| *f == F::Lit(':'));
     if pattern.len() != 6 || format.len() != 6 {
         // Not ARN-shaped: another check reports malformed ARNs; do not guess here.
         return true;
@@ -63,6 +101,12 @@ pub(crate) fn reaches(pattern: &str, format: &str) -> bool {
 /// Whether the pattern matches the literal resource `*` (what a `*`-only action is checked
 /// against).
 pub(crate) fn matches_star(pattern: &str) -> bool {
+    if pattern.starts_with("arn:") {
+        return false;
+    }
+    if !pattern.is_empty() && pattern.bytes().all(|b| b == b'*') {
+        return true;
+    }
     let steps = pattern_steps(pattern);
     let fixed: Vec<&P> = steps.iter().filter(|p| **p != P::Run).collect();
     match fixed.as_slice() {
@@ -123,7 +167,7 @@ fn pattern_placeholder(rest: &mut impl Iterator<Item = char>) -> bool {
     false
 }
 
-fn format_steps(format: &str) -> Vec<F> {
+fn format_steps(format: &str, slash: &dyn Fn(&str) -> bool) -> Vec<F> {
     let mut steps = Vec::with_capacity(format.len());
     let mut rest = format;
     while !rest.is_empty() {
@@ -134,7 +178,7 @@ fn format_steps(format: &str) -> Vec<F> {
             rest = body.get(end + 1..).unwrap_or_default();
             let last_after_slash = rest.is_empty() && steps.last() == Some(&F::Lit('/'));
             steps.push(F::Var {
-                slash: name.contains("Path") || last_after_slash,
+                slash: name.contains("Path") || last_after_slash || slash(name),
             });
             continue;
         }
@@ -150,14 +194,17 @@ fn format_steps(format: &str) -> Vec<F> {
 /// Whether one pattern segment and one format segment share a string.
 fn segment_intersects(p: &[P], f: &[F]) -> bool {
     // States: (pattern index, format index, whether the variable at the format index has
-    // consumed a character yet).
-    let mut seen = HashSet::new();
+    // consumed a character yet), visited once each.
+    let index =
+        |i: usize, j: usize, started: bool| (i * (f.len() + 1) + j) * 2 + usize::from(started);
+    let mut seen = vec![false; (p.len() + 1) * (f.len() + 1) * 2];
     let mut stack = vec![(0usize, 0usize, false)];
     while let Some(state) = stack.pop() {
-        if !seen.insert(state) {
-            continue;
-        }
         let (i, j, started) = state;
+        match seen.get_mut(index(i, j, started)) {
+            Some(visited) if !*visited => *visited = true,
+            _ => continue,
+        }
         let (pi, fj) = (p.get(i).copied(), f.get(j).copied());
         if pi.is_none() && fj.is_none() {
             return true;

@@ -1,6 +1,8 @@
 //! Golden tests of the linter: every file in `tests/lint/` triggers the check its name says
-//! (`clean.json` none), rendered as its `.expected` snapshot; every check has such a file; and
-//! the article's own policies give the findings the project promises, at the right lines.
+//! (`clean.json` none), rendered as its `.expected` snapshot; every check has such a file; the
+//! article's own policies give the findings the project promises, at the right lines; and AWS's
+//! own example policies in `tests/clean/` give none. A `.kind` file beside a case names its
+//! kind of policy (`resource`, `trust`, ...); without one the linter decides.
 //! `UPDATE_EXPECT=1 cargo test -p iamkit-lint --test golden` rewrites the snapshots.
 
 // Test helpers outside `#[test]` functions may fail loudly too.
@@ -10,7 +12,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use iamkit_lint::{
-    Attachment, CHECKS, Finding, LintOptions, OwnAccount, Severity, lint, lint_attachments, summary,
+    Attachment, CHECKS, Finding, LintOptions, OwnAccount, PolicyKind, Severity, lint,
+    lint_attachments, summary,
 };
 
 fn cases_dir() -> PathBuf {
@@ -57,13 +60,30 @@ fn expect(path: &Path, actual: &str) {
 /// account, so any other account it names is another's.
 fn lint_file(path: &Path, label: &str) -> Vec<Finding> {
     let source = fs::read_to_string(path).unwrap();
+    let kind = fs::read_to_string(path.with_extension("kind"))
+        .map_or(PolicyKind::Auto, |k| k.trim().parse().unwrap());
     let options = LintOptions {
         account: source
             .contains("<account-id>")
             .then_some(OwnAccount::Placeholder),
+        kind,
         ..LintOptions::default()
     };
     lint(label, &source, &options)
+}
+
+/// AWS's own example policies (`tests/clean/SOURCES.md` names their pages) say nothing wrong.
+#[test]
+fn aws_examples_are_clean() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clean");
+    let files = json_files(&dir);
+    assert_eq!(files.len(), 4);
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(path.with_extension("kind").is_file(), "{name} has no .kind");
+        let findings = lint_file(&path, &format!("tests/clean/{name}"));
+        assert!(findings.is_empty(), "{}", render(&findings));
+    }
 }
 
 #[test]
@@ -205,7 +225,7 @@ fn json_output_carries_every_field() {
 }
 
 mod never_panics {
-    use iamkit_lint::{LintOptions, lint};
+    use iamkit_lint::{LintOptions, PolicyKind, lint};
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
@@ -220,7 +240,19 @@ mod never_panics {
             Just("arn:aws:iam::123456789012:root".to_owned()),
             Just("${aws:username}".to_owned()),
             Just("<x>".to_owned()),
-            "[a-zA-Z:*?/${}<>-]{0,12}",
+            Just("10.0.0.0/8".to_owned()),
+            Just("203.0.113.7/24".to_owned()),
+            Just("fc00::/7".to_owned()),
+            Just("2026-12-31T23:59:59+09:00".to_owned()),
+            Just(
+                "arn:aws:iam::<account-id>:oidc-provider/token.actions.githubusercontent.com"
+                    .to_owned()
+            ),
+            Just("arn:aws:iam::123456789012:saml-provider/x".to_owned()),
+            Just("lambda.amazonaws.com".to_owned()),
+            Just("arn:aws:organizations::*:".to_owned()),
+            Just("arn:aws:kms:*:${aws:PrincipalAccount}:key/*".to_owned()),
+            "[a-zA-Z0-9.:*?/${}<>-]{0,12}",
         ]
     }
 
@@ -237,7 +269,7 @@ mod never_panics {
             prop_oneof![Just("Allow"), Just("Deny"), Just("Maybe")],
             prop::sample::select(vec!["Action", "NotAction", "Actions"]),
             one_or_many(),
-            prop::sample::select(vec!["Resource", "NotResource", "Principal"]),
+            prop::sample::select(vec!["Resource", "NotResource", "Principal", "NotPrincipal"]),
             one_or_many(),
             prop::sample::select(vec![
                 "Bool",
@@ -245,11 +277,18 @@ mod never_panics {
                 "NullIfExists",
                 "ForAllValues:StringLike",
                 "DateLessThan",
+                "IpAddress",
+                "NotIpAddress",
+                "StringEquals",
+                "NumericLessThan",
                 "Nope",
             ]),
             prop::sample::select(vec![
                 "aws:MultiFactorAuthPresent",
                 "aws:CurrentTime",
+                "aws:SourceIp",
+                "iam:PassedToService",
+                "token.actions.githubusercontent.com:sub",
                 "s3:prefix",
                 "x:y",
                 "",
@@ -280,9 +319,12 @@ mod never_panics {
             }
             document.insert("Statement".into(), Value::Array(statements));
             let source = serde_json::to_string_pretty(&Value::Object(document)).unwrap();
-            for finding in lint("p.json", &source, &LintOptions::default()) {
-                prop_assert!(finding.line >= 1 && finding.column >= 1);
-                prop_assert!(finding.line <= source.lines().count().max(1));
+            for kind in [PolicyKind::Auto, PolicyKind::Trust, PolicyKind::Resource, PolicyKind::Scp] {
+                let options = LintOptions { kind, ..LintOptions::default() };
+                for finding in lint("p.json", &source, &options) {
+                    prop_assert!(finding.line >= 1 && finding.column >= 1);
+                    prop_assert!(finding.line <= source.lines().count().max(1));
+                }
             }
         }
 

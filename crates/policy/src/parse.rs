@@ -269,6 +269,38 @@ pub fn parse_value(value: &Value) -> Result<Policy, ParseErrors> {
     check(value, SourceMap::default())
 }
 
+/// Checks a document already read into `value` from text whose positions `map` holds,
+/// reporting every problem as [`parse`] does, without building the [`Policy`]: for callers that
+/// keep the value and the map themselves (the linter), so that the text is read once.
+pub fn validate(value: &Value, map: &SourceMap) -> Result<(), ParseErrors> {
+    let mut checker = Checker {
+        map,
+        errors: Vec::new(),
+    };
+    for (pointer, position) in map.duplicates() {
+        let name = pointer.rsplit('/').next().unwrap_or_default().to_owned();
+        checker.errors.push(located(
+            pointer.clone(),
+            Some(*position),
+            name.clone(),
+            ErrorKind::Duplicate(name),
+            Some("IAM keeps only one of them; remove the other".to_owned()),
+        ));
+    }
+    let _ = checker.document(value);
+    let mut errors = checker.errors;
+    if errors.is_empty() {
+        return Ok(());
+    }
+    errors.sort_by_key(|e| (e.line, e.column));
+    Err(ParseErrors { errors })
+}
+
+/// [`parse`]'s error for text that is not JSON.
+pub fn syntax_errors(source: &str, error: &serde_json::Error) -> ParseErrors {
+    syntax_error(source, error)
+}
+
 fn syntax_error(source: &str, error: &serde_json::Error) -> ParseErrors {
     let full = error.to_string();
     let message = match full.rfind(" at line ") {
@@ -917,12 +949,52 @@ impl Checker<'_> {
 /// `2012-10-17`. The `<account-id>` placeholder is accepted where an account id may stand
 /// (as literal text it matches no real ARN until [`parse_for_account`] fills it); near
 /// misses such as `<Account-ID>` are errors.
+///
+/// Two shapes that the IAM User Guide does not describe but IAM accepts (AWS ships both in its
+/// own managed policies) compile rather than fail, matched part by part: an ARN whose resource
+/// part is empty (`arn:aws:organizations::*:`, which matches no resource), and a policy
+/// variable before the fifth colon (`arn:*:kms:*:${aws:PrincipalAccount}:key/*`). The linter
+/// warns about both.
 fn compile_resource(text: &str, version: Version) -> Result<ResourcePattern, ArnError> {
     Template::parse(text)?;
-    match version {
-        Version::V2012_10_17 => ResourcePattern::parse(text),
-        Version::V2008_10_17 => ResourcePattern::parse_literal(text),
+    let variables = version == Version::V2012_10_17;
+    if let Some((head, resource)) = split_resource(text)
+        && !head.split(':').nth(2).unwrap_or_default().is_empty()
+        && (resource.is_empty() || (variables && head.contains("${")))
+    {
+        return Ok(ResourcePattern::parse_condition(text, variables));
     }
+    if variables {
+        ResourcePattern::parse(text)
+    } else {
+        ResourcePattern::parse_literal(text)
+    }
+}
+
+/// An ARN-shaped text split after its fifth colon (colons inside `${...}` do not count):
+/// the first five parts, and the resource part. `None` for text with fewer parts.
+pub(crate) fn split_resource(text: &str) -> Option<(&str, &str)> {
+    if !text.starts_with("arn:") {
+        return None;
+    }
+    let mut colons = 0;
+    let mut in_variable = false;
+    let mut previous = ' ';
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' if previous == '$' => in_variable = true,
+            '}' if in_variable => in_variable = false,
+            ':' if !in_variable => {
+                colons += 1;
+                if colons == 5 {
+                    return Some((text.get(..i)?, text.get(i + 1..)?));
+                }
+            }
+            _ => {}
+        }
+        previous = c;
+    }
+    None
 }
 
 fn check_aws_principal(text: &str) -> Result<(), String> {
@@ -996,6 +1068,36 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two shapes AWS ships in its own managed policies: IAM accepts them, so we do.
+    #[test]
+    fn an_empty_resource_part_and_a_variable_in_the_account_compile() {
+        let policy = |resource: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+                "Action": "kms:Decrypt", "Resource": resource}})
+            .to_string()
+        };
+        let empty = parse(&policy("arn:aws:organizations::*:")).unwrap();
+        let pattern = &empty.statements[0].resources.as_ref().unwrap().patterns()[0];
+        assert!(!pattern.matches("arn:aws:organizations::123456789012:account/o-1/1"));
+        let variable = parse(&policy("arn:*:kms:*:${aws:PrincipalAccount}:key/*")).unwrap();
+        let pattern = &variable.statements[0]
+            .resources
+            .as_ref()
+            .unwrap()
+            .patterns()[0];
+        let account = |_: &iamkit_arn::Variable| Some("123456789012");
+        assert!(pattern.matches_with("arn:aws:kms:us-east-1:123456789012:key/k", account));
+        assert!(!pattern.matches_with("arn:aws:kms:us-east-1:210987654321:key/k", account));
+        // Still errors: no service, too few parts.
+        assert!(parse(&policy("arn:aws:::*:x")).is_err());
+        assert!(parse(&policy("arn:aws:kms:x")).is_err());
+        assert_eq!(
+            split_resource("arn:aws:iam::${aws:PrincipalAccount}:role/a:b"),
+            Some(("arn:aws:iam::${aws:PrincipalAccount}", "role/a:b"))
+        );
+        assert_eq!(split_resource("arn:aws:s3"), None);
+    }
 
     fn check(source: &str, expected: &[(&str, usize, usize, &str)]) {
         let errors = parse(source).expect_err("expected errors");

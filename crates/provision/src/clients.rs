@@ -17,13 +17,16 @@ pub enum Target {
         endpoint: String,
     },
     /// A real AWS account, through the standard credential chain (environment, profiles, SSO).
-    Aws,
+    Aws {
+        /// The profile to use (as `AWS_PROFILE` would); `None` for the chain's own choice.
+        profile: Option<String>,
+    },
 }
 
 impl Target {
     /// Whether this is a real AWS account.
     pub fn is_aws(&self) -> bool {
-        matches!(self, Target::Aws)
+        matches!(self, Target::Aws { .. })
     }
 }
 
@@ -61,10 +64,21 @@ async fn load_config(target: &Target, region: Option<&str>) -> SdkConfig {
     let loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS));
     match target {
-        Target::Aws => {
-            let region = RegionProviderChain::first_try(explicit)
-                .or_default_provider()
-                .or_else(Region::from_static(DEFAULT_REGION));
+        Target::Aws { profile } => {
+            let mut region = RegionProviderChain::first_try(explicit);
+            region = match profile {
+                Some(name) => region.or_else(
+                    aws_config::profile::ProfileFileRegionProvider::builder()
+                        .profile_name(name)
+                        .build(),
+                ),
+                None => region.or_default_provider(),
+            };
+            let region = region.or_else(Region::from_static(DEFAULT_REGION));
+            let loader = match profile {
+                Some(name) => loader.profile_name(name),
+                None => loader,
+            };
             loader.region(region).load().await
         }
         Target::Emulator { endpoint } => {

@@ -1,26 +1,13 @@
 //! What can go wrong while provisioning.
 
-use std::{fmt, path::PathBuf};
+use std::path::PathBuf;
 
-use aws_smithy_types::error::{display::DisplayErrorContext, metadata::ProvideErrorMetadata};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_sdk_iam::error::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 
-use crate::{manifest::ManifestErrors, preflight::Missing};
-
-/// A resource with a manifest name that the stack does not own.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Conflict {
-    /// The resource, as the plan names it (`user dev-user`).
-    pub address: String,
-    /// Why it is not ours.
-    pub reason: String,
-}
-
-impl fmt::Display for Conflict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.address, self.reason)
-    }
-}
+use iamkit_stack::{Conflict, ManifestErrors, Missing};
 
 /// A change that could not be made.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -66,6 +53,16 @@ pub enum Error {
         /// How many changes were made before stopping.
         done: usize,
     },
+    /// The endpoint did not answer (no emulator there, no network, a wrong region).
+    #[error(
+        "{operation} failed: {message}\n  help: is the emulator running (`cargo xtask emulator status`) and is `--endpoint-url` right? with `--aws`, check the network and `--region`"
+    )]
+    Unreachable {
+        /// The AWS operation.
+        operation: &'static str,
+        /// Why, in one line.
+        message: String,
+    },
     /// No credentials were found: nothing was sent to AWS.
     #[error(
         "no AWS credentials: {message}\n  help: run `aws configure` (access keys), `aws sso login --profile NAME` then `AWS_PROFILE=NAME`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; nothing was written"
@@ -110,6 +107,12 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A deployment package could not be made: nothing was written.
+    #[error("no deployment package: {message}; nothing was written")]
+    Package {
+        /// What went wrong.
+        message: String,
+    },
     /// The credentials file could not be written.
     #[error("cannot write the credentials file {}: {source}", path.display())]
     Credentials {
@@ -121,33 +124,102 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn aws<E, R>(
+    /// A failed AWS call: missing credentials and an endpoint that does not answer are errors
+    /// of their own, with advice; anything else is `Code: message`.
+    pub fn aws<E, R>(
         operation: &'static str,
         resource: &str,
         error: aws_sdk_iam::error::SdkError<E, R>,
     ) -> Error
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
+        if credentials_missing(&error) {
+            return Error::NoCredentials {
+                message: "none in the environment, the profiles or SSO".to_owned(),
+            };
+        }
+        if matches!(
+            error,
+            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_)
+        ) {
+            return Error::Unreachable {
+                operation,
+                message: describe(&error),
+            };
+        }
         Error::Aws {
             operation,
             resource: resource.to_owned(),
-            message: sdk_message(&error),
+            message: describe(&error),
         }
     }
 }
 
-/// An AWS error as `Code: message` (what a person needs); an error without an AWS code (no
-/// answer, a request that could not be built) with its whole chain of causes.
-pub(crate) fn sdk_message<E, R>(error: &aws_sdk_iam::error::SdkError<E, R>) -> String
+/// Whether the SDK found no credentials to sign with.
+pub(crate) fn credentials_missing(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.downcast_ref::<CredentialsError>().is_some() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// The last cause in an error's chain: the one that says what happened (`Connection refused`).
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = error;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// An AWS error in one line, as a person needs it: `Code: message` for an answer of the
+/// service; for no answer, what happened (`cannot connect: Connection refused`); never the
+/// SDK's debug dump.
+pub fn describe<E, R>(error: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
-    match (error.code(), error.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => DisplayErrorContext(error).to_string(),
+    if let (Some(code), message) = (error.code(), error.message()) {
+        return match message {
+            Some(message) => format!("{code}: {message}"),
+            None => code.to_owned(),
+        };
     }
+    if credentials_missing(error) {
+        return "no AWS credentials found (environment, profiles, SSO)".to_owned();
+    }
+    match error {
+        SdkError::DispatchFailure(failure) if failure.is_io() => {
+            format!("cannot connect: {}", root_cause(error))
+        }
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            "no answer: the connection timed out".to_owned()
+        }
+        SdkError::TimeoutError(_) => "no answer within the time allowed".to_owned(),
+        SdkError::ResponseError(_) | SdkError::ServiceError(_) => format!(
+            "an answer that is not what AWS sends ({})",
+            root_cause(error)
+        ),
+        _ => root_cause(error),
+    }
+}
+
+/// [`describe`], as the provisioner names it inside the crate.
+pub(crate) fn sdk_message<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    describe(error)
 }

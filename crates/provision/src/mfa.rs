@@ -1,62 +1,33 @@
-//! Virtual MFA devices for IAM users: enrol from the terminal, report, remove.
+//! Virtual MFA devices for IAM users: enrol from a terminal or a script, report, remove.
 //!
 //! The article's first step is MFA: scan a QR code with an authenticator app, type two
 //! consecutive codes. [`begin_enroll`] creates the device and returns its seed (kept in a
 //! [`Seed`] that never prints itself); the caller shows [`otpauth_uri`] as a QR code
-//! ([`qr_text`], [`qr_png`]) and asks for two codes; [`finish_enroll`] checks them locally
-//! against the seed (RFC 6238: 30 s steps, 6 digits, HMAC-SHA1) before `iam:EnableMFADevice`.
+//! ([`qr_text`], [`qr_png`]) or keeps the seed, and gets two codes; [`finish_enroll`] checks
+//! them locally against the seed (RFC 6238: 30 s steps, 6 digits, HMAC-SHA1) before
+//! `iam:EnableMFADevice`. Codes that do not match leave the device waiting, so the caller can
+//! ask again with the same seed. A script that keeps the seed (in a file) finishes in another
+//! process: [`pending_device`] finds the device that waits for its codes.
 //!
-//! Ownership: a device is ours when the user it is named after is ours and carries the tag
-//! [`DEVICE_TAG`] naming it. The user is tagged *before* the device is created, so a run killed
-//! in between leaves a device that a rerun recognises, deletes (its seed is lost) and creates
-//! again. A device with the same name that we did not create is never touched.
+//! Ownership: a user is the stack's when it carries the tag [`STACK_TAG`]` = <stack>`; a
+//! device is ours when that user carries [`MFA_DEVICE_TAG`] naming it. The user is tagged
+//! *before* the device is created, so a run killed in between leaves a device that a rerun
+//! recognises, deletes (its seed is lost) and creates again. A device with the same name
+//! that we did not create is never touched.
 
-use std::fmt;
+mod totp;
 
-use aws_sdk_iam::types::{SummaryKeyType, Tag};
-use totp_rs::{Algorithm, Builder, Secret};
+use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType, Tag};
+use iamkit_arn::Arn;
+use iamkit_stack::marks::{MFA_DEVICE_TAG, STACK_TAG};
 
-use crate::Clients;
+pub use totp::{
+    Code, CodePair, Seed, TotpError, check_codes, code_at, otpauth_uri, qr_png, qr_text,
+};
 
-/// The user tag that records the virtual MFA device iamkit created for that user.
-pub const DEVICE_TAG: &str = "iamkit:mfa-device";
+use crate::clients::Clients;
 
-/// The tag that marks a user as created by iamkit.
-pub const OWNER_TAG: &str = "iamkit:stack";
-
-const STEP_SECONDS: u64 = 30;
-/// How many steps back the first code may be: time to read and type two codes.
-const STEPS_BACK: u64 = 10;
-
-/// A TOTP seed, as the base32 text IAM returns. Its `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Seed(String);
-
-impl Seed {
-    /// A seed from its base32 text.
-    pub fn from_base32(text: &str) -> Seed {
-        Seed(text.trim().to_owned())
-    }
-
-    /// The base32 text. Callers print it only when the user asked for it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    fn bytes(&self) -> Result<Vec<u8>, MfaError> {
-        Secret::try_from_base32(&self.0)
-            .map(|secret| secret.as_bytes().to_vec())
-            .map_err(|_| MfaError::BadSeed)
-    }
-}
-
-impl fmt::Debug for Seed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Seed(<redacted>)")
-    }
-}
-
-/// A device created by [`begin_enroll`], not yet enabled.
+/// A device created by [`begin_enroll`] (or found by [`pending_device`]), not yet enabled.
 #[derive(Debug, Clone)]
 pub struct NewDevice {
     /// The user it is for.
@@ -74,35 +45,56 @@ pub struct NewDevice {
 /// What can go wrong with MFA devices.
 #[derive(Debug, thiserror::Error)]
 pub enum MfaError {
-    /// A code is not six digits.
-    #[error("the {which} code `{text}` is not six digits")]
-    CodeShape {
-        /// "first" or "second".
-        which: &'static str,
-        /// What was typed.
-        text: String,
-    },
-    /// The codes are well formed but are not two consecutive codes of this seed.
+    /// A seed or a code is wrong.
+    #[error(transparent)]
+    Totp(#[from] TotpError),
+    /// The user does not exist.
     #[error(
-        "the codes `{0}` and `{1}` are not two consecutive codes of this device; check the clock of the device that shows them, then enter two new codes"
+        "there is no IAM user `{0}` in this account\n  help: check the name; the stack's users exist once setup has run"
     )]
-    CodesDoNotMatch(String, String),
-    /// IAM returned a seed that is not base32.
-    #[error("the seed returned by IAM is not valid base32")]
-    BadSeed,
-    /// The user is not one iamkit created.
-    #[error("user `{0}` was not created by iamkit (no `iamkit:stack` tag); refusing to change it")]
-    UserNotOurs(String),
+    NoSuchUser(String),
+    /// The user is not the stack's.
+    #[error(
+        "user `{user}` is not a user of stack `{stack}` (it has no tag `{STACK_TAG}={stack}`): its MFA is left alone\n  help: enrol a user that setup created; enrol any other user in the IAM console"
+    )]
+    UserNotOurs {
+        /// The user.
+        user: String,
+        /// The stack.
+        stack: String,
+    },
     /// A device with the user's name exists and is not ours.
-    #[error("a virtual MFA device `{0}` exists that iamkit did not create; refusing to touch it")]
+    #[error(
+        "a virtual MFA device `{0}` exists that iamkit did not create: it is left alone\n  help: delete it in the IAM console if nobody uses it, then enrol again"
+    )]
     DeviceNotOurs(String),
     /// The user already has an MFA device.
-    #[error("user `{user}` already has MFA device `{serial}`")]
+    #[error(
+        "user `{user}` already has MFA device `{serial}`\n  help: remove it first to enrol a new one (iamkit removes only a device it created)"
+    )]
     AlreadyEnrolled {
         /// The user.
         user: String,
         /// The assigned device.
         serial: String,
+    },
+    /// No device of ours waits for the user's codes.
+    #[error(
+        "user `{user}` has no virtual MFA device waiting for its codes\n  help: create the device first: its seed exists only from then on"
+    )]
+    NoPendingDevice {
+        /// The user.
+        user: String,
+    },
+    /// IAM refused codes that match the seed the caller holds.
+    #[error(
+        "IAM refused the codes for `{serial}`: {message}\n  help: the codes match the seed given, so either the device was created again after that seed was saved, or this machine's clock is off"
+    )]
+    CodesRefused {
+        /// The device.
+        serial: String,
+        /// IAM's message.
+        message: String,
     },
     /// An AWS call failed.
     #[error("{action} failed: {message}")]
@@ -121,128 +113,65 @@ fn aws<E: std::error::Error>(action: &'static str) -> impl FnOnce(E) -> MfaError
     }
 }
 
-/// The `otpauth://` URI authenticator apps read from the QR code, as AWS writes it.
-pub fn otpauth_uri(account: &str, user: &str, seed: &Seed) -> String {
-    let issuer = "Amazon%20Web%20Services";
-    format!(
-        "otpauth://totp/{issuer}:{user}@{account}?secret={}&issuer={issuer}",
-        seed.expose()
-    )
-}
-
-/// `uri` as a QR code drawn with Unicode half blocks, for a terminal.
-pub fn qr_text(uri: &str) -> Result<String, MfaError> {
-    let code = qrcode::QrCode::new(uri.as_bytes()).map_err(|_| MfaError::BadSeed)?;
-    Ok(code
-        .render::<qrcode::render::unicode::Dense1x2>()
-        .dark_color(qrcode::render::unicode::Dense1x2::Light)
-        .light_color(qrcode::render::unicode::Dense1x2::Dark)
-        .quiet_zone(true)
-        .build())
-}
-
-/// `uri` as a QR code in a PNG image (8 pixels a module, with a quiet zone).
-pub fn qr_png(uri: &str) -> Result<Vec<u8>, MfaError> {
-    const SCALE: usize = 8;
-    const QUIET: usize = 4;
-    let code = qrcode::QrCode::new(uri.as_bytes()).map_err(|_| MfaError::BadSeed)?;
-    let modules = code.width();
-    let colors = code.to_colors();
-    let side = (modules + 2 * QUIET) * SCALE;
-    let mut pixels = vec![255u8; side * side];
-    for (i, color) in colors.iter().enumerate() {
-        if *color == qrcode::Color::Dark {
-            let (mx, my) = (i % modules + QUIET, i / modules + QUIET);
-            for y in my * SCALE..(my + 1) * SCALE {
-                let row = y * side;
-                pixels
-                    .get_mut(row + mx * SCALE..row + (mx + 1) * SCALE)
-                    .into_iter()
-                    .for_each(|run| run.fill(0));
+/// The user's tags; an unknown user is [`MfaError::NoSuchUser`].
+async fn user_tags(clients: &Clients, user: &str) -> Result<Vec<Tag>, MfaError> {
+    match clients.iam.list_user_tags().user_name(user).send().await {
+        Ok(out) => Ok(out.tags().to_vec()),
+        Err(err) => {
+            let service = err.into_service_error();
+            if service.is_no_such_entity_exception() {
+                Err(MfaError::NoSuchUser(user.to_owned()))
+            } else {
+                Err(aws("iam:ListUserTags")(service))
             }
         }
     }
-    let mut png_bytes = Vec::new();
-    let side = u32::try_from(side).map_err(|_| MfaError::BadSeed)?;
-    let mut encoder = png::Encoder::new(&mut png_bytes, side, side);
-    encoder.set_color(png::ColorType::Grayscale);
-    encoder.set_depth(png::BitDepth::Eight);
-    let written = encoder
-        .write_header()
-        .and_then(|mut writer| writer.write_image_data(&pixels));
-    written.map_err(|_| MfaError::BadSeed)?;
-    Ok(png_bytes)
 }
 
-/// The 6-digit code of `seed` for Unix time `time`.
-pub fn code_at(seed: &Seed, time: u64) -> Result<String, MfaError> {
-    let totp = Builder::new()
-        .with_algorithm(Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(STEP_SECONDS)
-        .with_secret(Secret::new(seed.bytes()?.into_boxed_slice()))
-        .build_noncompliant();
-    Ok(totp.generate(time).to_string())
-}
-
-fn check_shape(which: &'static str, code: &str) -> Result<(), MfaError> {
-    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
+/// The tags of `user`, a user of `stack`.
+async fn our_user(clients: &Clients, stack: &str, user: &str) -> Result<Vec<Tag>, MfaError> {
+    let tags = user_tags(clients, user).await?;
+    if tag_value(&tags, STACK_TAG) == Some(stack) {
+        Ok(tags)
     } else {
-        Err(MfaError::CodeShape {
-            which,
-            text: code.to_owned(),
+        Err(MfaError::UserNotOurs {
+            user: user.to_owned(),
+            stack: stack.to_owned(),
         })
     }
-}
-
-/// Checks that `first` and `second` are the codes of two consecutive 30-second steps of
-/// `seed`, the first at most five minutes old at Unix time `now`.
-pub fn check_codes(seed: &Seed, first: &str, second: &str, now: u64) -> Result<(), MfaError> {
-    check_shape("first", first)?;
-    check_shape("second", second)?;
-    let current = now / STEP_SECONDS;
-    for step in current.saturating_sub(STEPS_BACK)..=current {
-        if code_at(seed, step * STEP_SECONDS)? == first
-            && code_at(seed, (step + 1) * STEP_SECONDS)? == second
-        {
-            return Ok(());
-        }
-    }
-    Err(MfaError::CodesDoNotMatch(
-        first.to_owned(),
-        second.to_owned(),
-    ))
-}
-
-async fn user_tags(clients: &Clients, user: &str) -> Result<Vec<Tag>, MfaError> {
-    let out = clients
-        .iam
-        .list_user_tags()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(aws("iam:ListUserTags"))?;
-    Ok(out.tags().to_vec())
 }
 
 fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
     tags.iter().find(|t| t.key() == key).map(Tag::value)
 }
 
+/// Serial numbers of the MFA devices assigned to `user`.
 async fn assigned_devices(clients: &Clients, user: &str) -> Result<Vec<String>, MfaError> {
-    let out = clients
-        .iam
-        .list_mfa_devices()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(aws("iam:ListMFADevices"))?;
-    Ok(out
-        .mfa_devices()
-        .iter()
-        .map(|d| d.serial_number().to_owned())
-        .collect())
+    match clients.iam.list_mfa_devices().user_name(user).send().await {
+        Ok(out) => Ok(out
+            .mfa_devices()
+            .iter()
+            .map(|d| d.serial_number().to_owned())
+            .collect()),
+        Err(err) => {
+            let service = err.into_service_error();
+            if service.is_no_such_entity_exception() {
+                Err(MfaError::NoSuchUser(user.to_owned()))
+            } else {
+                Err(aws("iam:ListMFADevices")(service))
+            }
+        }
+    }
+}
+
+async fn not_enrolled(clients: &Clients, user: &str) -> Result<(), MfaError> {
+    match assigned_devices(clients, user).await?.into_iter().next() {
+        Some(serial) => Err(MfaError::AlreadyEnrolled {
+            user: user.to_owned(),
+            serial,
+        }),
+        None => Ok(()),
+    }
 }
 
 fn tag(key: &str, value: &str) -> Result<Tag, MfaError> {
@@ -253,20 +182,16 @@ fn tag(key: &str, value: &str) -> Result<Tag, MfaError> {
         .map_err(aws("building a tag"))
 }
 
-/// Creates a virtual MFA device named after `user` (a user iamkit created), or reports that
-/// the user already has one. A stray unassigned device of ours, left by an interrupted
+/// Creates a virtual MFA device named after `user` (a user of `stack`), or reports that the
+/// user already has one. A stray unassigned device of ours, left by an interrupted
 /// enrolment, is deleted and created again: its seed cannot be read back.
-pub async fn begin_enroll(clients: &Clients, user: &str) -> Result<NewDevice, MfaError> {
-    let tags = user_tags(clients, user).await?;
-    if tag_value(&tags, OWNER_TAG).is_none() {
-        return Err(MfaError::UserNotOurs(user.to_owned()));
-    }
-    if let Some(serial) = assigned_devices(clients, user).await?.into_iter().next() {
-        return Err(MfaError::AlreadyEnrolled {
-            user: user.to_owned(),
-            serial,
-        });
-    }
+pub async fn begin_enroll(
+    clients: &Clients,
+    stack: &str,
+    user: &str,
+) -> Result<NewDevice, MfaError> {
+    let tags = our_user(clients, stack, user).await?;
+    not_enrolled(clients, user).await?;
     let me = clients
         .sts
         .get_caller_identity()
@@ -275,21 +200,39 @@ pub async fn begin_enroll(clients: &Clients, user: &str) -> Result<NewDevice, Mf
         .map_err(aws("sts:GetCallerIdentity"))?;
     let account = me.account().unwrap_or_default().to_owned();
 
-    let marked_before = tag_value(&tags, DEVICE_TAG) == Some(user);
+    let marked_before = tag_value(&tags, MFA_DEVICE_TAG) == Some(user);
     if !marked_before {
         // Mark the intent first: a run killed after the device exists still knows it is ours.
         clients
             .iam
             .tag_user()
             .user_name(user)
-            .tags(tag(DEVICE_TAG, user)?)
+            .tags(tag(MFA_DEVICE_TAG, user)?)
             .send()
             .await
             .map_err(aws("iam:TagUser"))?;
     }
-    let mut replaced_stray = false;
-    let created = match create_device(clients, user).await {
-        Ok(created) => created,
+    let (serial, seed, replaced_stray) =
+        create_or_replace(clients, stack, user, marked_before).await?;
+    Ok(NewDevice {
+        user: user.to_owned(),
+        account,
+        serial,
+        seed,
+        replaced_stray,
+    })
+}
+
+/// Creates the device; when one with its name exists, deletes and creates it again if the
+/// user was marked before (it is ours), else takes the mark back and refuses.
+async fn create_or_replace(
+    clients: &Clients,
+    stack: &str,
+    user: &str,
+    marked_before: bool,
+) -> Result<(String, Seed, bool), MfaError> {
+    match create_device(clients, stack, user).await {
+        Ok((serial, seed)) => Ok((serial, seed, false)),
         Err(CreateError::Exists(serial)) if marked_before => {
             clients
                 .iam
@@ -298,10 +241,10 @@ pub async fn begin_enroll(clients: &Clients, user: &str) -> Result<NewDevice, Mf
                 .send()
                 .await
                 .map_err(aws("iam:DeleteVirtualMFADevice"))?;
-            replaced_stray = true;
-            create_device(clients, user)
+            let (serial, seed) = create_device(clients, stack, user)
                 .await
-                .map_err(CreateError::into_mfa)?
+                .map_err(CreateError::into_mfa)?;
+            Ok((serial, seed, true))
         }
         Err(CreateError::Exists(serial)) => {
             // Not ours: put the user's tags back as they were.
@@ -309,21 +252,14 @@ pub async fn begin_enroll(clients: &Clients, user: &str) -> Result<NewDevice, Mf
                 .iam
                 .untag_user()
                 .user_name(user)
-                .tag_keys(DEVICE_TAG)
+                .tag_keys(MFA_DEVICE_TAG)
                 .send()
                 .await
                 .map_err(aws("iam:UntagUser"))?;
-            return Err(MfaError::DeviceNotOurs(serial));
+            Err(MfaError::DeviceNotOurs(serial))
         }
-        Err(other) => return Err(other.into_mfa()),
-    };
-    Ok(NewDevice {
-        user: user.to_owned(),
-        account,
-        serial: created.0,
-        seed: created.1,
-        replaced_stray,
-    })
+        Err(other) => Err(other.into_mfa()),
+    }
 }
 
 enum CreateError {
@@ -340,8 +276,12 @@ impl CreateError {
     }
 }
 
-async fn create_device(clients: &Clients, user: &str) -> Result<(String, Seed), CreateError> {
-    let owner = tag(OWNER_TAG, "iamkit").map_err(CreateError::Other)?;
+async fn create_device(
+    clients: &Clients,
+    stack: &str,
+    user: &str,
+) -> Result<(String, Seed), CreateError> {
+    let owner = tag(STACK_TAG, stack).map_err(CreateError::Other)?;
     let result = clients
         .iam
         .create_virtual_mfa_device()
@@ -358,16 +298,18 @@ async fn create_device(clients: &Clients, user: &str) -> Result<(String, Seed), 
             let seed = device
                 .and_then(|d| d.base32_string_seed())
                 .map(|blob| String::from_utf8_lossy(blob.as_ref()).into_owned())
-                .ok_or(CreateError::Other(MfaError::BadSeed))?;
-            Ok((serial, Seed::from_base32(&seed)))
+                .ok_or(CreateError::Other(TotpError::BadSeed.into()))?;
+            let seed = Seed::from_base32(&seed).map_err(|e| CreateError::Other(e.into()))?;
+            Ok((serial, seed))
         }
         Err(err) => {
             let service = err.into_service_error();
             if service.is_entity_already_exists_exception() {
-                let account_serial = existing_serial(clients, user)
+                let serial = find_device(clients, user, None)
                     .await
-                    .map_err(CreateError::Other)?;
-                Err(CreateError::Exists(account_serial))
+                    .map_err(CreateError::Other)?
+                    .unwrap_or_else(|| format!("mfa/{user}"));
+                Err(CreateError::Exists(serial))
             } else {
                 Err(CreateError::Other(aws("iam:CreateVirtualMFADevice")(
                     service,
@@ -377,11 +319,18 @@ async fn create_device(clients: &Clients, user: &str) -> Result<(String, Seed), 
     }
 }
 
-async fn existing_serial(clients: &Clients, user: &str) -> Result<String, MfaError> {
-    let suffix = format!(":mfa/{user}");
+/// The serial number of the virtual MFA device named `name` (at path `/`), among those with
+/// `status` (all when `None`).
+async fn find_device(
+    clients: &Clients,
+    name: &str,
+    status: Option<AssignmentStatusType>,
+) -> Result<Option<String>, MfaError> {
+    let suffix = format!(":mfa/{name}");
     let mut pages = clients
         .iam
         .list_virtual_mfa_devices()
+        .set_assignment_status(status)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
@@ -391,33 +340,83 @@ async fn existing_serial(clients: &Clients, user: &str) -> Result<String, MfaErr
             .iter()
             .find(|d| d.serial_number().ends_with(&suffix))
         {
-            return Ok(device.serial_number().to_owned());
+            return Ok(Some(device.serial_number().to_owned()));
         }
     }
-    Ok(format!("mfa/{user}"))
+    Ok(None)
+}
+
+/// The device [`begin_enroll`] created for `user` (a user of `stack`) that still waits for
+/// its codes, with the `seed` the caller kept from then: how a script that saved the seed
+/// finishes the enrolment in another process. The seed cannot be checked against the device
+/// (IAM never returns it again); IAM checks the codes in [`finish_enroll`].
+pub async fn pending_device(
+    clients: &Clients,
+    stack: &str,
+    user: &str,
+    seed: Seed,
+) -> Result<NewDevice, MfaError> {
+    let tags = our_user(clients, stack, user).await?;
+    not_enrolled(clients, user).await?;
+    let pending = match tag_value(&tags, MFA_DEVICE_TAG) {
+        Some(name) => find_device(clients, name, Some(AssignmentStatusType::Unassigned)).await?,
+        None => None,
+    };
+    let Some(serial) = pending else {
+        return Err(MfaError::NoPendingDevice {
+            user: user.to_owned(),
+        });
+    };
+    let account = serial
+        .parse::<Arn>()
+        .map(|arn| arn.account().to_owned())
+        .unwrap_or_default();
+    Ok(NewDevice {
+        user: user.to_owned(),
+        account,
+        serial,
+        seed,
+        replaced_stray: false,
+    })
 }
 
 /// Checks the two codes locally against the seed (at Unix time `now`), then enables the
-/// device for its user.
+/// device for its user. When the codes do not match ([`TotpError::CodesDoNotMatch`]) or IAM
+/// refuses them ([`MfaError::CodesRefused`]), the device still waits: call again with two
+/// new codes.
 pub async fn finish_enroll(
     clients: &Clients,
     device: &NewDevice,
-    first: &str,
-    second: &str,
+    codes: &CodePair,
     now: u64,
 ) -> Result<(), MfaError> {
-    check_codes(&device.seed, first, second, now)?;
-    clients
+    check_codes(&device.seed, &codes.first, &codes.second, now)?;
+    let result = clients
         .iam
         .enable_mfa_device()
         .user_name(&device.user)
         .serial_number(&device.serial)
-        .authentication_code1(first)
-        .authentication_code2(second)
+        .authentication_code1(codes.first.as_str())
+        .authentication_code2(codes.second.as_str())
         .send()
-        .await
-        .map_err(aws("iam:EnableMFADevice"))?;
-    Ok(())
+        .await;
+    let Err(err) = result else {
+        return Ok(());
+    };
+    let service = err.into_service_error();
+    if service.is_invalid_authentication_code_exception() {
+        Err(MfaError::CodesRefused {
+            serial: device.serial.clone(),
+            message: service.meta().message().unwrap_or_default().to_owned(),
+        })
+    } else if service.is_entity_already_exists_exception() {
+        Err(MfaError::AlreadyEnrolled {
+            user: device.user.clone(),
+            serial: device.serial.clone(),
+        })
+    } else {
+        Err(aws("iam:EnableMFADevice")(service))
+    }
 }
 
 /// What [`remove`] did.
@@ -429,14 +428,12 @@ pub enum Removed {
     Nothing,
 }
 
-/// Deactivates and deletes the device iamkit created for `user`. Idempotent; refuses users
-/// that are not ours and never touches a device we did not create.
-pub async fn remove(clients: &Clients, user: &str) -> Result<Removed, MfaError> {
-    let tags = user_tags(clients, user).await?;
-    if tag_value(&tags, OWNER_TAG).is_none() {
-        return Err(MfaError::UserNotOurs(user.to_owned()));
-    }
-    let Some(device_name) = tag_value(&tags, DEVICE_TAG).map(str::to_owned) else {
+/// Deactivates and deletes the device iamkit created for `user` (a user of `stack`).
+/// Idempotent; refuses users that are not the stack's and never touches a device we did not
+/// create.
+pub async fn remove(clients: &Clients, stack: &str, user: &str) -> Result<Removed, MfaError> {
+    let tags = our_user(clients, stack, user).await?;
+    let Some(device_name) = tag_value(&tags, MFA_DEVICE_TAG).map(str::to_owned) else {
         return Ok(Removed::Nothing);
     };
     let suffix = format!(":mfa/{device_name}");
@@ -456,28 +453,27 @@ pub async fn remove(clients: &Clients, user: &str) -> Result<Removed, MfaError> 
     }
     let serial = match removed {
         Some(serial) => serial,
-        None => existing_serial(clients, &device_name).await?,
+        None => find_device(clients, &device_name, None)
+            .await?
+            .unwrap_or_else(|| format!("mfa/{device_name}")),
     };
-    match clients
+    if let Err(err) = clients
         .iam
         .delete_virtual_mfa_device()
         .serial_number(&serial)
         .send()
         .await
     {
-        Ok(_) => {}
-        Err(err) => {
-            let service = err.into_service_error();
-            if !service.is_no_such_entity_exception() {
-                return Err(aws("iam:DeleteVirtualMFADevice")(service));
-            }
+        let service = err.into_service_error();
+        if !service.is_no_such_entity_exception() {
+            return Err(aws("iam:DeleteVirtualMFADevice")(service));
         }
     }
     clients
         .iam
         .untag_user()
         .user_name(user)
-        .tag_keys(DEVICE_TAG)
+        .tag_keys(MFA_DEVICE_TAG)
         .send()
         .await
         .map_err(aws("iam:UntagUser"))?;
@@ -502,28 +498,14 @@ pub struct RootStatus {
     pub access_keys_present: bool,
 }
 
-/// The MFA devices of each of `users` (a missing user has none).
+/// The MFA devices assigned to each of `users`; a user that does not exist is
+/// [`MfaError::NoSuchUser`].
 pub async fn user_status(clients: &Clients, users: &[String]) -> Result<Vec<UserMfa>, MfaError> {
     let mut out = Vec::with_capacity(users.len());
     for user in users {
-        let devices = match clients.iam.list_mfa_devices().user_name(user).send().await {
-            Ok(page) => page
-                .mfa_devices()
-                .iter()
-                .map(|d| d.serial_number().to_owned())
-                .collect(),
-            Err(err) => {
-                let service = err.into_service_error();
-                if service.is_no_such_entity_exception() {
-                    Vec::new()
-                } else {
-                    return Err(aws("iam:ListMFADevices")(service));
-                }
-            }
-        };
         out.push(UserMfa {
             user: user.clone(),
-            devices,
+            devices: assigned_devices(clients, user).await?,
         });
     }
     Ok(out)
@@ -558,89 +540,43 @@ sign in to the AWS console as the root user (email address and password), then:
 mod tests {
     use super::*;
 
-    /// RFC 6238 appendix B's seed for SHA-1: the ASCII string "12345678901234567890".
-    fn rfc_seed() -> Seed {
-        Seed::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
-    }
-
-    fn check(time: u64, expected_8_digits: &str) {
-        // RFC 6238 publishes 8-digit codes; a 6-digit code is their last six digits.
-        let expected = &expected_8_digits[2..];
-        assert_eq!(code_at(&rfc_seed(), time).unwrap(), expected, "T = {time}");
-    }
-
-    #[test]
-    fn codes_match_rfc_6238_test_vectors() {
-        check(59, "94287082");
-        check(1_111_111_109, "07081804");
-        check(1_111_111_111, "14050471");
-        check(1_234_567_890, "89005924");
-        check(2_000_000_000, "69279037");
-        check(20_000_000_000, "65353130");
-    }
-
-    #[test]
-    fn two_consecutive_codes_are_accepted_within_five_minutes() {
-        let seed = rfc_seed();
-        let now = 1_234_567_890;
-        let first = code_at(&seed, now - 60).unwrap();
-        let second = code_at(&seed, now - 30).unwrap();
-        check_codes(&seed, &first, &second, now).unwrap();
-        // The second code may be the one about to appear.
-        let first = code_at(&seed, now).unwrap();
-        let second = code_at(&seed, now + 30).unwrap();
-        check_codes(&seed, &first, &second, now).unwrap();
-    }
-
-    #[test]
-    fn wrong_swapped_stale_or_malformed_codes_are_refused() {
-        let seed = rfc_seed();
-        let now = 1_234_567_890;
-        let a = code_at(&seed, now).unwrap();
-        let b = code_at(&seed, now + 30).unwrap();
-        assert!(matches!(
-            check_codes(&seed, &b, &a, now),
-            Err(MfaError::CodesDoNotMatch(..))
-        ));
-        let old_a = code_at(&seed, now - 3600).unwrap();
-        let old_b = code_at(&seed, now - 3570).unwrap();
-        assert!(matches!(
-            check_codes(&seed, &old_a, &old_b, now),
-            Err(MfaError::CodesDoNotMatch(..))
-        ));
-        let err = check_codes(&seed, "12345", &b, now).unwrap_err();
-        assert_eq!(err.to_string(), "the first code `12345` is not six digits");
-        assert!(matches!(
-            check_codes(&seed, &a, "12a456", now),
-            Err(MfaError::CodeShape {
-                which: "second",
-                ..
-            })
-        ));
-    }
-
     #[test]
     fn the_seed_never_shows_in_debug_output() {
+        let seed = Seed::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
         let device = NewDevice {
             user: "dev-user".into(),
             account: "123456789012".into(),
             serial: "arn:aws:iam::123456789012:mfa/dev-user".into(),
-            seed: rfc_seed(),
+            seed: seed.clone(),
             replaced_stray: false,
         };
         let shown = format!("{device:?}");
-        assert!(!shown.contains(rfc_seed().expose()), "{shown}");
+        assert!(!shown.contains(seed.expose()), "{shown}");
     }
 
     #[test]
-    fn the_qr_code_renders_as_text_and_as_a_png() {
-        let uri = otpauth_uri("123456789012", "dev-user", &rfc_seed());
-        assert!(
-            uri.starts_with("otpauth://totp/Amazon%20Web%20Services:dev-user@123456789012?secret=")
-        );
-        let text = qr_text(&uri).unwrap();
-        assert!(text.lines().count() > 20 && text.contains('█'));
-        let png = qr_png(&uri).unwrap();
-        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    fn errors_name_the_input_in_backticks_and_end_with_help() {
+        let errors = [
+            MfaError::NoSuchUser("nosuch".into()),
+            MfaError::UserNotOurs {
+                user: "someone".into(),
+                stack: "iamkit".into(),
+            },
+            MfaError::NoPendingDevice {
+                user: "dev-user".into(),
+            },
+            MfaError::AlreadyEnrolled {
+                user: "dev-user".into(),
+                serial: "arn:aws:iam::123456789012:mfa/dev-user".into(),
+            },
+            TotpError::CodeShape("12345".into()).into(),
+        ];
+        for err in errors {
+            let text = err.to_string();
+            let (message, help) = text.split_once("\n  help: ").unwrap();
+            assert!(message.contains('`'), "{text}");
+            assert!(!message.starts_with(char::is_uppercase), "{text}");
+            assert!(!message.ends_with('.') && !help.ends_with('.'), "{text}");
+        }
     }
 }

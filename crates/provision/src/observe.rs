@@ -1,174 +1,25 @@
 //! The account's current state, for everything the manifest names: read only.
 
-use std::{
-    collections::{BTreeMap, BTreeSet},
-    future::Future,
-};
+use std::{collections::BTreeSet, future::Future};
 
 use aws_sdk_iam::error::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use futures_util::future::try_join_all;
-use serde_json::Value;
 use tokio::sync::Semaphore;
 
-use crate::{
-    Clients,
-    desired::{Desired, Identity, STACK_TAG, name_in_arn},
-    document,
-    error::Error,
+use iamkit_stack::{
+    Desired, Identity, Observed, ObservedBucket, ObservedFunction, ObservedPolicy, Snapshot, Tags,
+    name_in_arn, tagged,
 };
 
-/// Tags by key.
-pub type Tags = BTreeMap<String, String>;
+use crate::{clients::Clients, error::Error};
 
 /// How many reads run at once. Reads are cheap for IAM, and the SDK retries a throttled one.
 pub const READ_PARALLELISM: usize = 32;
 
-/// What exists of the manifest's resources (absent ones are simply missing from the maps).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Observed {
-    /// Managed policies by name.
-    pub policies: BTreeMap<String, ObservedPolicy>,
-    /// Groups by name: the manifest's, and any others under the stack's path.
-    pub groups: BTreeMap<String, ObservedGroup>,
-    /// Users by name: the manifest's, and any others with the stack's mark.
-    pub users: BTreeMap<String, ObservedUser>,
-    /// Roles by name: the manifest's, and any others with the stack's mark.
-    pub roles: BTreeMap<String, ObservedRole>,
-    /// The bucket, if it exists.
-    pub bucket: Option<ObservedBucket>,
-    /// Lambda functions by name.
-    pub functions: BTreeMap<String, ObservedFunction>,
-    /// The minimum length the account's password policy sets, if it has one (read only when
-    /// the manifest gives a user a console password).
-    pub password_min_length: Option<usize>,
-}
-
-/// A managed policy as it is.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ObservedPolicy {
-    /// Its ARN.
-    pub arn: String,
-    /// Its tags.
-    pub tags: Tags,
-    /// The default version's document, decoded.
-    pub document: Option<Value>,
-    /// Every version, oldest first.
-    pub versions: Vec<PolicyVersion>,
-    /// Groups, users and roles it is attached to.
-    pub attached_to: Entities,
-}
-
-/// One version of a managed policy.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PolicyVersion {
-    /// `v1`, `v2`, ...
-    pub id: String,
-    /// Whether it is the default version.
-    pub is_default: bool,
-    /// Creation time, seconds since the epoch.
-    pub created: i64,
-}
-
-/// Names of groups, users and roles.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Entities {
-    /// Group names.
-    pub groups: BTreeSet<String>,
-    /// User names.
-    pub users: BTreeSet<String>,
-    /// Role names.
-    pub roles: BTreeSet<String>,
-}
-
-/// A group as it is.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ObservedGroup {
-    /// Its path.
-    pub path: String,
-    /// Its members' names.
-    pub members: BTreeSet<String>,
-    /// ARNs of its attached managed policies.
-    pub policies: BTreeSet<String>,
-    /// Names of its inline policies.
-    pub inline: BTreeSet<String>,
-}
-
-/// A user as it is.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ObservedUser {
-    /// Its tags.
-    pub tags: Tags,
-    /// Names of its groups.
-    pub groups: BTreeSet<String>,
-    /// Whether it has a console password.
-    pub login_profile: bool,
-    /// Its access key ids.
-    pub access_keys: BTreeSet<String>,
-    /// Serial numbers (ARNs for virtual devices) of its MFA devices.
-    pub mfa_devices: BTreeSet<String>,
-    /// ARNs of its attached managed policies.
-    pub policies: BTreeSet<String>,
-    /// Names of its inline policies.
-    pub inline: BTreeSet<String>,
-}
-
-/// A role as it is.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ObservedRole {
-    /// Its ARN.
-    pub arn: String,
-    /// Its tags.
-    pub tags: Tags,
-    /// Its trust policy, decoded.
-    pub trust: Option<Value>,
-    /// ARNs of its attached managed policies.
-    pub policies: BTreeSet<String>,
-    /// Names of its inline policies.
-    pub inline: BTreeSet<String>,
-    /// Names of the instance profiles holding it.
-    pub instance_profiles: BTreeSet<String>,
-}
-
-/// The bucket as it is.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ObservedBucket {
-    /// Its name.
-    pub name: String,
-    /// False when the name is taken by another account (`HeadBucket` answers 403).
-    pub accessible: bool,
-    /// Its tags.
-    pub tags: Tags,
-    /// Whether it holds no objects.
-    pub empty: bool,
-}
-
-/// A Lambda function as it is.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ObservedFunction {
-    /// Its tags.
-    pub tags: Tags,
-    /// Its ARN.
-    pub arn: String,
-    /// Its execution role's ARN.
-    pub role: String,
-    /// Its runtime.
-    pub runtime: String,
-    /// Its handler.
-    pub handler: String,
-    /// Its code's SHA-256, base64 (`CodeSha256`).
-    pub code_sha256: String,
-}
-
-/// Whether `tags` mark a resource as `stack`'s.
-pub fn tagged(tags: &Tags, stack: &str) -> bool {
-    tags.get(STACK_TAG).is_some_and(|v| v == stack)
-}
-
-/// [`tagged`], on the tags as IAM returns them.
+/// Whether tags as IAM returns them mark a resource as `stack`'s.
 pub(crate) fn marked(tags: &[aws_sdk_iam::types::Tag], stack: &str) -> bool {
-    tags.iter()
-        .any(|t| t.key() == STACK_TAG && t.value() == stack)
+    tagged(&decode::tags(tags), stack)
 }
 
 /// Who is calling (`sts:GetCallerIdentity`).
@@ -198,6 +49,15 @@ pub async fn whoami(clients: &Clients) -> Result<Identity, Error> {
 /// console password, access keys and MFA devices. At most [`READ_PARALLELISM`] reads are in
 /// flight.
 pub async fn observe(clients: &Clients, desired: &Desired) -> Result<Observed, Error> {
+    Ok(observe_with(clients, desired, false).await?.0)
+}
+
+/// [`observe`], and the snapshot of the account's IAM it read: for a caller that needs more
+/// of the account than the stack (verify), so that one run reads the account once.
+pub async fn observe_with_snapshot(
+    clients: &Clients,
+    desired: &Desired,
+) -> Result<(Observed, Snapshot), Error> {
     observe_with(clients, desired, false).await
 }
 
@@ -206,22 +66,20 @@ pub async fn observe(clients: &Clients, desired: &Desired) -> Result<Observed, E
 /// tags, so this asks `ListPolicyTags` of each other customer-managed policy in the account:
 /// one more round of as many requests.
 pub async fn observe_for_teardown(clients: &Clients, desired: &Desired) -> Result<Observed, Error> {
-    observe_with(clients, desired, true).await
+    Ok(observe_with(clients, desired, true).await?.0)
 }
 
 async fn observe_with(
     clients: &Clients,
     desired: &Desired,
     every_policy: bool,
-) -> Result<Observed, Error> {
+) -> Result<(Observed, Snapshot), Error> {
     let gate = &Gate(Semaphore::new(READ_PARALLELISM));
+    // The first round: everything that needs nothing read before it.
     let details = account_details(clients, gate);
     let functions = try_join_all(desired.functions.keys().map(|name| async move {
-        Ok::<_, Error>(
-            observe_function(clients, gate, name)
-                .await?
-                .map(|o| (name.clone(), o)),
-        )
+        let seen = observe_function(clients, gate, name).await?;
+        Ok::<_, Error>(seen.map(|o| (name.clone(), o)))
     }));
     let bucket = async {
         match &desired.bucket {
@@ -240,57 +98,15 @@ async fn observe_with(
         tokio::try_join!(details, functions, bucket, password_length)?;
     let mut observed = details.observed(desired);
     if every_policy {
-        let named: BTreeSet<&str> = desired.policies.values().map(|p| p.arn.as_str()).collect();
-        let others = details
-            .policies
-            .iter()
-            .filter_map(|p| p.arn())
-            .filter(|arn| !named.contains(arn));
-        let tagged_others = try_join_all(others.map(|arn| async move {
-            let tags = gate
-                .pass(clients.iam.list_policy_tags().policy_arn(arn).send())
-                .await
-                .map_err(|e| Error::aws("ListPolicyTags", arn, e))?;
-            let tags = tags_of(tags.tags().iter().map(|t| (t.key(), t.value())));
-            Ok::<_, Error>(tagged(&tags, &desired.stack).then_some((arn, tags)))
-        }))
-        .await?;
-        for (arn, tags) in tagged_others.into_iter().flatten() {
-            let name = name_in_arn(arn).to_owned();
-            if let (Some(policy), false) =
-                (details.policy(arn), observed.policies.contains_key(&name))
-            {
-                observed
-                    .policies
-                    .insert(name, ObservedPolicy { tags, ..policy });
-            }
-        }
+        dropped_policies(clients, gate, desired, &details, &mut observed).await?;
     }
-
-    let named = observed
-        .policies
-        .iter()
-        .filter(|(name, _)| desired.policies.contains_key(*name));
-    let policy_tags = try_join_all(named.map(|(name, policy)| async move {
-        let tags = gate
-            .pass(
-                clients
-                    .iam
-                    .list_policy_tags()
-                    .policy_arn(&policy.arn)
-                    .send(),
-            )
-            .await
-            .map_err(|e| Error::aws("ListPolicyTags", &policy.arn, e))?;
-        Ok::<_, Error>((
-            name.clone(),
-            tags_of(tags.tags().iter().map(|t| (t.key(), t.value()))),
-        ))
-    }));
-    let users = try_join_all(observed.users.keys().map(|name| async move {
-        Ok::<_, Error>((name.clone(), user_extras(clients, gate, name).await?))
-    }));
-    let (policy_tags, users) = tokio::try_join!(policy_tags, users)?;
+    // The second round: what the snapshot leaves out, for what exists.
+    let (policy_tags, users) = tokio::try_join!(
+        named_policy_tags(clients, gate, desired, &observed),
+        try_join_all(observed.users.keys().map(|name| async move {
+            Ok::<_, Error>((name.clone(), user_extras(clients, gate, name).await?))
+        }))
+    )?;
     for (name, tags) in policy_tags {
         if let Some(policy) = observed.policies.get_mut(&name) {
             policy.tags = tags;
@@ -304,7 +120,67 @@ async fn observe_with(
     observed.functions = functions.into_iter().flatten().collect();
     observed.bucket = bucket;
     observed.password_min_length = password_min_length;
-    Ok(observed)
+    Ok((observed, details))
+}
+
+/// A customer-managed policy's tags (the snapshot has none).
+async fn policy_tags(clients: &Clients, gate: &Gate, arn: &str) -> Result<Tags, Error> {
+    let tags = gate
+        .pass(clients.iam.list_policy_tags().policy_arn(arn).send())
+        .await
+        .map_err(|e| Error::aws("ListPolicyTags", arn, e))?;
+    Ok(tags_of(tags.tags().iter().map(|t| (t.key(), t.value()))))
+}
+
+/// The tags of the manifest's policies that exist, by name.
+async fn named_policy_tags(
+    clients: &Clients,
+    gate: &Gate,
+    desired: &Desired,
+    observed: &Observed,
+) -> Result<Vec<(String, Tags)>, Error> {
+    let named = observed
+        .policies
+        .iter()
+        .filter(|(name, _)| desired.policies.contains_key(*name));
+    try_join_all(named.map(|(name, policy)| async move {
+        Ok::<_, Error>((name.clone(), policy_tags(clients, gate, &policy.arn).await?))
+    }))
+    .await
+}
+
+/// Every other customer-managed policy of the account that carries the stack's mark (one the
+/// manifest no longer names), added to `observed` for teardown.
+async fn dropped_policies(
+    clients: &Clients,
+    gate: &Gate,
+    desired: &Desired,
+    details: &Snapshot,
+    observed: &mut Observed,
+) -> Result<(), Error> {
+    let named: BTreeSet<&str> = desired.policies.values().map(|p| p.arn.as_str()).collect();
+    let others = details
+        .policies
+        .iter()
+        .map(|p| p.arn.as_str())
+        .filter(|arn| !named.contains(arn));
+    let tagged_others = try_join_all(others.map(|arn| async move {
+        let tags = policy_tags(clients, gate, arn).await?;
+        Ok::<_, Error>(tagged(&tags, &desired.stack).then_some((arn, tags)))
+    }))
+    .await?;
+    for (arn, tags) in tagged_others.into_iter().flatten() {
+        let name = name_in_arn(arn).to_owned();
+        if let (Some(policy), false) = (
+            details.observed_policy(arn),
+            observed.policies.contains_key(&name),
+        ) {
+            observed
+                .policies
+                .insert(name, ObservedPolicy { tags, ..policy });
+        }
+    }
+    Ok(())
 }
 
 /// Bounds how many reads are in flight, across every resource.
@@ -347,17 +223,14 @@ async fn password_min_length(clients: &Clients, gate: &Gate) -> Result<Option<us
     }
 }
 
-/// Every user, group, role and customer-managed policy of the account, as
-/// `GetAccountAuthorizationDetails` gives them.
-#[derive(Default)]
-pub(crate) struct Details {
-    pub(crate) users: Vec<aws_sdk_iam::types::UserDetail>,
-    pub(crate) groups: Vec<aws_sdk_iam::types::GroupDetail>,
-    pub(crate) roles: Vec<aws_sdk_iam::types::RoleDetail>,
-    pub(crate) policies: Vec<aws_sdk_iam::types::ManagedPolicyDetail>,
+/// Reads one snapshot of the account's IAM: every user, group, role and customer-managed
+/// policy, with their relations and decoded documents (one `GetAccountAuthorizationDetails`,
+/// a page per 1,000 entries).
+pub async fn read_snapshot(clients: &Clients) -> Result<Snapshot, Error> {
+    account_details(clients, &Gate(Semaphore::new(1))).await
 }
 
-async fn account_details(clients: &Clients, gate: &Gate) -> Result<Details, Error> {
+async fn account_details(clients: &Clients, gate: &Gate) -> Result<Snapshot, Error> {
     use aws_sdk_iam::types::EntityType;
     let pages = gate
         .pass(
@@ -375,183 +248,129 @@ async fn account_details(clients: &Clients, gate: &Gate) -> Result<Details, Erro
         )
         .await
         .map_err(|e| Error::aws("GetAccountAuthorizationDetails", "account", e))?;
-    let mut details = Details::default();
+    let mut snapshot = Snapshot::default();
     for page in pages {
-        details
-            .users
-            .extend(page.user_detail_list.unwrap_or_default());
-        details
-            .groups
-            .extend(page.group_detail_list.unwrap_or_default());
-        details
-            .roles
-            .extend(page.role_detail_list.unwrap_or_default());
-        details.policies.extend(page.policies.unwrap_or_default());
+        let users = page.user_detail_list.unwrap_or_default();
+        snapshot.users.extend(users.iter().map(decode::user));
+        let groups = page.group_detail_list.unwrap_or_default();
+        snapshot.groups.extend(groups.iter().map(decode::group));
+        let roles = page.role_detail_list.unwrap_or_default();
+        snapshot.roles.extend(roles.iter().map(decode::role));
+        let policies = page.policies.unwrap_or_default();
+        snapshot
+            .policies
+            .extend(policies.iter().map(decode::policy));
     }
-    Ok(details)
+    Ok(snapshot)
 }
 
-fn attached(policies: &[aws_sdk_iam::types::AttachedPolicy]) -> BTreeSet<String> {
-    policies
-        .iter()
-        .filter_map(|p| p.policy_arn().map(str::to_owned))
-        .collect()
-}
+/// `GetAccountAuthorizationDetails`' types as the snapshot's plain values.
+mod decode {
+    use aws_sdk_iam::types::{
+        AttachedPolicy, GroupDetail, ManagedPolicyDetail, PolicyDetail, RoleDetail, Tag, UserDetail,
+    };
+    use iamkit_stack::{
+        InlinePolicy, SnapshotGroup, SnapshotPolicy, SnapshotRole, SnapshotUser, SnapshotVersion,
+        Tags, document,
+    };
 
-fn inline(policies: &[aws_sdk_iam::types::PolicyDetail]) -> BTreeSet<String> {
-    policies
-        .iter()
-        .filter_map(|p| p.policy_name().map(str::to_owned))
-        .collect()
-}
-
-impl Details {
-    /// Reads them (one request, a page per 1,000 entries).
-    pub(crate) async fn read(clients: &Clients) -> Result<Details, Error> {
-        account_details(clients, &Gate(Semaphore::new(1))).await
+    fn text(value: Option<&str>) -> String {
+        value.unwrap_or_default().to_owned()
     }
 
-    /// The customer-managed policy `arn` as it is (its tags are left for [`observe`]), if the
-    /// account has it.
-    fn policy(&self, arn: &str) -> Option<ObservedPolicy> {
-        let policy = self.policies.iter().find(|p| p.arn() == Some(arn))?;
-        let mut versions: Vec<PolicyVersion> = policy
+    pub(super) fn tags(tags: &[Tag]) -> Tags {
+        tags.iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect()
+    }
+
+    fn attached(policies: &[AttachedPolicy]) -> Vec<String> {
+        policies
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_owned))
+            .collect()
+    }
+
+    fn inline(policies: &[PolicyDetail]) -> Vec<InlinePolicy> {
+        policies
+            .iter()
+            .map(|p| InlinePolicy {
+                name: text(p.policy_name()),
+                document: p.policy_document().and_then(document::parse_returned),
+            })
+            .collect()
+    }
+
+    pub(super) fn user(user: &UserDetail) -> SnapshotUser {
+        SnapshotUser {
+            name: text(user.user_name()),
+            arn: text(user.arn()),
+            tags: tags(user.tags()),
+            groups: user.group_list().to_vec(),
+            attached: attached(user.attached_managed_policies()),
+            inline: inline(user.user_policy_list()),
+            boundary: user
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_owned),
+        }
+    }
+
+    pub(super) fn group(group: &GroupDetail) -> SnapshotGroup {
+        SnapshotGroup {
+            name: text(group.group_name()),
+            arn: text(group.arn()),
+            path: text(group.path()),
+            attached: attached(group.attached_managed_policies()),
+            inline: inline(group.group_policy_list()),
+        }
+    }
+
+    pub(super) fn role(role: &RoleDetail) -> SnapshotRole {
+        SnapshotRole {
+            name: text(role.role_name()),
+            arn: text(role.arn()),
+            tags: tags(role.tags()),
+            trust: role
+                .assume_role_policy_document()
+                .and_then(document::parse_returned),
+            attached: attached(role.attached_managed_policies()),
+            inline: inline(role.role_policy_list()),
+            instance_profiles: role
+                .instance_profile_list()
+                .iter()
+                .map(|p| p.instance_profile_name().to_owned())
+                .collect(),
+            boundary: role
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_owned),
+        }
+    }
+
+    pub(super) fn policy(policy: &ManagedPolicyDetail) -> SnapshotPolicy {
+        let mut versions: Vec<SnapshotVersion> = policy
             .policy_version_list()
             .iter()
-            .map(|v| PolicyVersion {
-                id: v.version_id().unwrap_or_default().to_owned(),
+            .map(|v| SnapshotVersion {
+                id: text(v.version_id()),
                 is_default: v.is_default_version(),
                 created: v.create_date().map_or(0, |d| d.secs()),
+                document: v.document().and_then(document::parse_returned),
             })
             .collect();
         versions.sort_by_key(|v| (v.created, version_number(&v.id)));
-        let document = policy
-            .policy_version_list()
-            .iter()
-            .find(|v| v.is_default_version())
-            .and_then(|v| v.document())
-            .and_then(document::parse_returned);
-        let holds = |list: &[aws_sdk_iam::types::AttachedPolicy]| {
-            list.iter().any(|p| p.policy_arn() == Some(arn))
-        };
-        let attached_to = Entities {
-            groups: self
-                .groups
-                .iter()
-                .filter(|g| holds(g.attached_managed_policies()))
-                .filter_map(|g| g.group_name().map(str::to_owned))
-                .collect(),
-            users: self
-                .users
-                .iter()
-                .filter(|u| holds(u.attached_managed_policies()))
-                .filter_map(|u| u.user_name().map(str::to_owned))
-                .collect(),
-            roles: self
-                .roles
-                .iter()
-                .filter(|r| holds(r.attached_managed_policies()))
-                .filter_map(|r| r.role_name().map(str::to_owned))
-                .collect(),
-        };
-        Some(ObservedPolicy {
-            arn: arn.to_owned(),
-            tags: Tags::new(),
-            document,
+        SnapshotPolicy {
+            name: text(policy.policy_name()),
+            arn: text(policy.arn()),
             versions,
-            attached_to,
-        })
+        }
     }
 
-    /// The IAM part of [`Observed`] for `desired`: policy tags and the users' console
-    /// passwords, access keys and MFA devices are left for [`observe`] to fill in.
-    fn observed(&self, desired: &Desired) -> Observed {
-        let mut observed = Observed::default();
-        for (name, want) in &desired.policies {
-            if let Some(policy) = self.policy(&want.arn) {
-                observed.policies.insert(name.clone(), policy);
-            }
-        }
-
-        let path = desired.group_path();
-        for group in &self.groups {
-            let Some(name) = group.group_name() else {
-                continue;
-            };
-            if !desired.groups.contains_key(name) && group.path() != Some(path.as_str()) {
-                continue;
-            }
-            let members = self
-                .users
-                .iter()
-                .filter(|u| u.group_list().iter().any(|g| g == name))
-                .filter_map(|u| u.user_name().map(str::to_owned))
-                .collect();
-            observed.groups.insert(
-                name.to_owned(),
-                ObservedGroup {
-                    path: group.path().unwrap_or_default().to_owned(),
-                    members,
-                    policies: attached(group.attached_managed_policies()),
-                    inline: inline(group.group_policy_list()),
-                },
-            );
-        }
-
-        // Users and roles by the manifest's names, and any other that carries the stack's
-        // mark (one the manifest no longer names, which teardown must still remove).
-        let ours = |tags: &[aws_sdk_iam::types::Tag]| marked(tags, &desired.stack);
-        for user in &self.users {
-            let Some(name) = user
-                .user_name()
-                .filter(|n| desired.users.contains_key(*n) || ours(user.tags()))
-            else {
-                continue;
-            };
-            observed.users.insert(
-                name.to_owned(),
-                ObservedUser {
-                    tags: tags_of(user.tags().iter().map(|t| (t.key(), t.value()))),
-                    groups: user.group_list().iter().cloned().collect(),
-                    policies: attached(user.attached_managed_policies()),
-                    inline: inline(user.user_policy_list()),
-                    ..ObservedUser::default()
-                },
-            );
-        }
-
-        for role in &self.roles {
-            let Some(name) = role
-                .role_name()
-                .filter(|n| desired.roles.contains_key(*n) || ours(role.tags()))
-            else {
-                continue;
-            };
-            observed.roles.insert(
-                name.to_owned(),
-                ObservedRole {
-                    arn: role.arn().unwrap_or_default().to_owned(),
-                    tags: tags_of(role.tags().iter().map(|t| (t.key(), t.value()))),
-                    trust: role
-                        .assume_role_policy_document()
-                        .and_then(document::parse_returned),
-                    policies: attached(role.attached_managed_policies()),
-                    inline: inline(role.role_policy_list()),
-                    instance_profiles: role
-                        .instance_profile_list()
-                        .iter()
-                        .map(|p| p.instance_profile_name().to_owned())
-                        .collect(),
-                },
-            );
-        }
-        observed
+    /// `v12` -> 12, to order versions created in the same second.
+    pub(super) fn version_number(id: &str) -> u64 {
+        id.trim_start_matches('v').parse().unwrap_or(0)
     }
-}
-
-/// `v12` -> 12, to order versions created in the same second.
-fn version_number(id: &str) -> u64 {
-    id.trim_start_matches('v').parse().unwrap_or(0)
 }
 
 /// What `GetAccountAuthorizationDetails` does not say of a user: whether it has a console
@@ -697,15 +516,7 @@ mod tests {
     #[test]
     fn versions_created_in_one_second_order_by_number() {
         let mut ids = ["v10", "v9", "v2"];
-        ids.sort_by_key(|id| version_number(id));
+        ids.sort_by_key(|id| decode::version_number(id));
         assert_eq!(ids, ["v2", "v9", "v10"]);
-    }
-
-    #[test]
-    fn only_this_stacks_tag_marks_a_resource_as_ours() {
-        let tags = |v: &str| Tags::from([(STACK_TAG.to_owned(), v.to_owned())]);
-        assert!(tagged(&tags("iamkit"), "iamkit"));
-        assert!(!tagged(&tags("other"), "iamkit"));
-        assert!(!tagged(&Tags::new(), "iamkit"));
     }
 }

@@ -15,7 +15,7 @@ const DIGITS: &[u8] = b"23456789";
 const SYMBOLS: &[u8] = b"!@#$%^&*()_+-=[]{}|";
 
 /// The length used unless the account's password policy asks for more.
-pub const DEFAULT_LENGTH: usize = 20;
+pub const DEFAULT_LENGTH: usize = iamkit_stack::DEFAULT_PASSWORD_LENGTH;
 
 /// A random password of `length` characters (at least 8) with at least one lowercase and
 /// uppercase letter, digit and symbol: it meets IAM's default password policy and any custom

@@ -8,34 +8,15 @@
 
 use std::collections::BTreeMap;
 
-use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::Serialize;
 
+use iamkit_stack::{Identity, Missing, Permission};
+
 use crate::{
     clients::Clients,
-    desired::{Desired, Identity},
     error::{Error, sdk_message},
-    plan::{Op, Plan},
 };
-
-/// One permission the plan needs: an IAM action on a resource ARN.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Permission {
-    /// The action, as IAM names it (`iam:CreateUser`).
-    pub action: String,
-    /// The resource ARN (`*` for actions that take no resource).
-    pub resource: String,
-}
-
-/// A permission that simulation says the caller does not have.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Missing {
-    /// The permission.
-    pub permission: Permission,
-    /// IAM's decision: `implicitDeny` (no policy allows it) or `explicitDeny`.
-    pub decision: String,
-}
 
 /// Which principal `iam:SimulatePrincipalPolicy` is asked about for a caller ARN.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,9 +62,9 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
 {
-    if let Some(credentials) = find_credentials_error(&error) {
+    if crate::error::credentials_missing(&error) {
         return Error::NoCredentials {
-            message: credentials.to_string(),
+            message: "none in the environment, the profiles or SSO".to_owned(),
         };
     }
     match error.code() {
@@ -98,185 +79,6 @@ where
             }
         }
         _ => Error::aws("GetCallerIdentity", "caller", error),
-    }
-}
-
-fn find_credentials_error<'a>(
-    error: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a CredentialsError> {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if let Some(found) = e.downcast_ref::<CredentialsError>() {
-            return Some(found);
-        }
-        current = e.source();
-    }
-    None
-}
-
-/// Every permission `apply` needs to carry out `plan`, sorted and without repeats.
-pub fn required_permissions(plan: &Plan, desired: &Desired) -> Vec<Permission> {
-    let arns = Arns { desired };
-    let mut out = std::collections::BTreeSet::new();
-    for change in &plan.changes {
-        for (action, resource) in arns.needed(&change.op) {
-            out.insert(Permission {
-                action: action.to_owned(),
-                resource,
-            });
-        }
-    }
-    out.into_iter().collect()
-}
-
-struct Arns<'a> {
-    desired: &'a Desired,
-}
-
-impl Arns<'_> {
-    fn iam(&self, resource: &str) -> String {
-        format!(
-            "arn:{}:iam::{}:{resource}",
-            self.desired.partition, self.desired.account
-        )
-    }
-
-    fn user(&self, name: &str) -> String {
-        self.iam(&format!("user/{name}"))
-    }
-
-    fn role(&self, name: &str) -> String {
-        self.iam(&format!("role/{name}"))
-    }
-
-    fn group(&self, name: &str) -> String {
-        let path = self
-            .desired
-            .groups
-            .get(name)
-            .map(|g| g.path.as_str())
-            .unwrap_or("/");
-        self.iam(&format!("group{path}{name}"))
-    }
-
-    fn policy(&self, name: &str) -> String {
-        self.desired
-            .policies
-            .get(name)
-            .map(|p| p.arn.clone())
-            .unwrap_or_else(|| self.iam(&format!("policy/{name}")))
-    }
-
-    fn bucket(&self, name: &str) -> String {
-        format!("arn:{}:s3:::{name}", self.desired.partition)
-    }
-
-    fn function(&self, name: &str) -> String {
-        format!(
-            "arn:{}:lambda:{}:{}:function:{name}",
-            self.desired.partition, self.desired.region, self.desired.account
-        )
-    }
-
-    /// The calls `apply` makes for `op` (see `apply::run`), as IAM actions on resources.
-    fn needed(&self, op: &Op) -> Vec<(&'static str, String)> {
-        use Op::*;
-        match op {
-            TagUser { name } => vec![("iam:TagUser", self.user(name))],
-            TagRole { name } => vec![("iam:TagRole", self.role(name))],
-            TagPolicy { arn } => vec![("iam:TagPolicy", arn.clone())],
-            TagBucket { name } => vec![
-                ("s3:GetBucketTagging", self.bucket(name)),
-                ("s3:PutBucketTagging", self.bucket(name)),
-            ],
-            // Tags given to CreateBucket need s3:TagResource as well.
-            CreateBucket { name, .. } => vec![
-                ("s3:CreateBucket", self.bucket(name)),
-                ("s3:TagResource", self.bucket(name)),
-                ("s3:PutBucketTagging", self.bucket(name)),
-            ],
-            TagFunction { name, .. } => vec![("lambda:TagResource", self.function(name))],
-            MoveGroup { name, .. } => vec![("iam:UpdateGroup", self.iam(&format!("group/{name}")))],
-            CreatePolicy { name, .. } => vec![
-                ("iam:CreatePolicy", self.policy(name)),
-                ("iam:TagPolicy", self.policy(name)),
-            ],
-            UpdatePolicy {
-                arn,
-                delete_version,
-                ..
-            } => {
-                let mut v = vec![("iam:CreatePolicyVersion", arn.clone())];
-                if delete_version.is_some() {
-                    v.push(("iam:DeletePolicyVersion", arn.clone()));
-                }
-                v
-            }
-            CreateGroup { name, path } => {
-                vec![("iam:CreateGroup", self.iam(&format!("group{path}{name}")))]
-            }
-            CreateUser { name } => vec![
-                ("iam:CreateUser", self.user(name)),
-                ("iam:TagUser", self.user(name)),
-            ],
-            CreateRole { name, .. } => vec![
-                ("iam:CreateRole", self.role(name)),
-                ("iam:TagRole", self.role(name)),
-            ],
-            UpdateTrust { name, .. } => vec![("iam:UpdateAssumeRolePolicy", self.role(name))],
-            AttachGroupPolicy { group, .. } => vec![("iam:AttachGroupPolicy", self.group(group))],
-            DetachGroupPolicy { group, .. } => vec![("iam:DetachGroupPolicy", self.group(group))],
-            AttachRolePolicy { role, .. } => vec![("iam:AttachRolePolicy", self.role(role))],
-            DetachRolePolicy { role, .. } => vec![("iam:DetachRolePolicy", self.role(role))],
-            DetachUserPolicy { user, .. } => vec![("iam:DetachUserPolicy", self.user(user))],
-            AddUserToGroup { group, .. } => vec![("iam:AddUserToGroup", self.group(group))],
-            RemoveUserFromGroup { group, .. } => {
-                vec![("iam:RemoveUserFromGroup", self.group(group))]
-            }
-            // UpdateLoginProfile when an earlier run set a password the reads did not show.
-            CreateLoginProfile { user, .. } => vec![
-                ("iam:CreateLoginProfile", self.user(user)),
-                ("iam:UpdateLoginProfile", self.user(user)),
-            ],
-            DeleteLoginProfile { user } => vec![("iam:DeleteLoginProfile", self.user(user))],
-            CreateFunction { name, role_arn, .. } => vec![
-                ("lambda:CreateFunction", self.function(name)),
-                ("lambda:TagResource", self.function(name)),
-                ("iam:PassRole", role_arn.clone()),
-            ],
-            UpdateFunctionCode { name, .. } => {
-                vec![("lambda:UpdateFunctionCode", self.function(name))]
-            }
-            UpdateFunctionConfiguration { name, role_arn, .. } => vec![
-                ("lambda:UpdateFunctionConfiguration", self.function(name)),
-                ("iam:PassRole", role_arn.clone()),
-            ],
-            DeleteFunction { name } => vec![("lambda:DeleteFunction", self.function(name))],
-            EmptyBucket { name } => vec![
-                ("s3:ListBucketVersions", self.bucket(name)),
-                ("s3:DeleteObjectVersion", format!("{}/*", self.bucket(name))),
-            ],
-            DeleteBucket { name } => vec![("s3:DeleteBucket", self.bucket(name))],
-            DeleteAccessKey { user, .. } => vec![("iam:DeleteAccessKey", self.user(user))],
-            DeactivateMfaDevice { user, .. } => {
-                vec![("iam:DeactivateMFADevice", self.user(user))]
-            }
-            DeleteVirtualMfaDevice { serial } => {
-                vec![("iam:DeleteVirtualMFADevice", serial.clone())]
-            }
-            DeleteUserPolicy { user, .. } => vec![("iam:DeleteUserPolicy", self.user(user))],
-            DeleteGroupPolicy { group, .. } => vec![("iam:DeleteGroupPolicy", self.group(group))],
-            DeleteRolePolicy { role, .. } => vec![("iam:DeleteRolePolicy", self.role(role))],
-            RemoveRoleFromInstanceProfile { profile, .. } => vec![(
-                "iam:RemoveRoleFromInstanceProfile",
-                self.iam(&format!("instance-profile/{profile}")),
-            )],
-            DeletePolicyVersion { arn, .. } => vec![("iam:DeletePolicyVersion", arn.clone())],
-            DeleteUser { name } => vec![("iam:DeleteUser", self.user(name))],
-            DeleteRole { name } => vec![("iam:DeleteRole", self.role(name))],
-            DeleteGroup { name } => vec![("iam:DeleteGroup", self.group(name))],
-            DeletePolicy { arn } => vec![("iam:DeletePolicy", arn.clone())],
-        }
     }
 }
 
@@ -332,50 +134,7 @@ pub async fn check_permissions(
     }
     let mut missing = Vec::new();
     for (resource, actions) in by_resource {
-        let mut marker: Option<String> = None;
-        loop {
-            let out = clients
-                .iam
-                .simulate_principal_policy()
-                .policy_source_arn(&principal)
-                .set_action_names(Some(actions.iter().map(|a| (*a).to_owned()).collect()))
-                .resource_arns(resource)
-                .set_marker(marker.clone())
-                .send()
-                .await;
-            let out = match out {
-                Ok(out) => out,
-                Err(e) if e.code() == Some("AccessDenied") => {
-                    return Err(Error::MissingPermissions {
-                        principal,
-                        missing: vec![Missing {
-                            permission: Permission {
-                                action: "iam:SimulatePrincipalPolicy".into(),
-                                resource: "*".into(),
-                            },
-                            decision: sdk_message(&e),
-                        }],
-                    });
-                }
-                Err(e) => return Err(Error::aws("SimulatePrincipalPolicy", &principal, e)),
-            };
-            for result in out.evaluation_results() {
-                let decision = result.eval_decision().as_str();
-                if decision != "allowed" {
-                    missing.push(Missing {
-                        permission: Permission {
-                            action: result.eval_action_name().to_owned(),
-                            resource: result.eval_resource_name().unwrap_or(resource).to_owned(),
-                        },
-                        decision: decision.to_owned(),
-                    });
-                }
-            }
-            marker = out.marker().map(str::to_owned);
-            if !out.is_truncated() || marker.is_none() {
-                break;
-            }
-        }
+        missing.extend(simulate(clients, &principal, resource, &actions).await?);
     }
     if missing.is_empty() {
         Ok(PermissionCheck {
@@ -386,6 +145,65 @@ pub async fn check_permissions(
     } else {
         Err(Error::MissingPermissions { principal, missing })
     }
+}
+
+/// Pages of simulator results read at the most for one resource: far more than the actions of
+/// any plan.
+const MAX_PAGES: usize = 100;
+
+/// The `actions` on `resource` that `principal` is not allowed, as IAM's simulator decides.
+async fn simulate(
+    clients: &Clients,
+    principal: &str,
+    resource: &str,
+    actions: &[&str],
+) -> Result<Vec<Missing>, Error> {
+    let mut missing = Vec::new();
+    let mut marker: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let out = clients
+            .iam
+            .simulate_principal_policy()
+            .policy_source_arn(principal)
+            .set_action_names(Some(actions.iter().map(|a| (*a).to_owned()).collect()))
+            .resource_arns(resource)
+            .set_marker(marker.clone())
+            .send()
+            .await;
+        let out = match out {
+            Ok(out) => out,
+            Err(e) if e.code() == Some("AccessDenied") => {
+                return Err(Error::MissingPermissions {
+                    principal: principal.to_owned(),
+                    missing: vec![Missing {
+                        permission: Permission {
+                            action: "iam:SimulatePrincipalPolicy".into(),
+                            resource: "*".into(),
+                        },
+                        decision: sdk_message(&e),
+                    }],
+                });
+            }
+            Err(e) => return Err(Error::aws("SimulatePrincipalPolicy", principal, e)),
+        };
+        for result in out.evaluation_results() {
+            let decision = result.eval_decision().as_str();
+            if decision != "allowed" {
+                missing.push(Missing {
+                    permission: Permission {
+                        action: result.eval_action_name().to_owned(),
+                        resource: result.eval_resource_name().unwrap_or(resource).to_owned(),
+                    },
+                    decision: decision.to_owned(),
+                });
+            }
+        }
+        marker = out.marker().map(str::to_owned);
+        if !out.is_truncated() || marker.is_none() {
+            break;
+        }
+    }
+    Ok(missing)
 }
 
 /// The role's ARN, with its path, for a role session; `role/NAME` when the caller may not
@@ -402,10 +220,9 @@ async fn role_arn(clients: &Clients, caller: &Identity, role: &str) -> Result<St
 }
 
 fn fallback_role_arn(caller: &Identity, role: &str) -> String {
-    format!(
-        "arn:{}:iam::{}:role/{role}",
-        caller.partition, caller.account
-    )
+    // The role's name comes from the caller's session ARN, which STS built from it.
+    iamkit_arn::Arn::iam_role(&caller.partition, caller.account, "/", role)
+        .map_or_else(|_| role.to_owned(), |arn| arn.as_str().to_owned())
 }
 
 /// Whether to go on with the writes: `yes` (from `--yes`) goes on; otherwise the person at the
@@ -461,51 +278,6 @@ mod tests {
             "arn:aws:sts::123456789012:federated-user/bob",
             Principal::Other("arn:aws:sts::123456789012:federated-user/bob".into()),
         );
-    }
-
-    #[test]
-    fn the_baseline_in_an_empty_account_needs_every_write_on_its_own_resources() {
-        use std::{collections::BTreeMap, path::Path};
-        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies/baseline.toml");
-        let manifest = crate::load_manifest(&file).unwrap();
-        let me = Identity::new(
-            "123456789012".parse().unwrap(),
-            "arn:aws:iam::123456789012:user/me",
-        );
-        let code = BTreeMap::from([("hello".to_owned(), crate::Code::from_zip(b"PK".to_vec()))]);
-        let desired = Desired::new(&manifest, &me, "ap-northeast-1", &code).unwrap();
-        let plan = crate::plan(&desired, &crate::Observed::default());
-        let needed = required_permissions(&plan, &desired);
-        let has = |action: &str, resource: &str| {
-            needed.contains(&Permission {
-                action: action.into(),
-                resource: resource.into(),
-            })
-        };
-        assert!(has(
-            "iam:PassRole",
-            "arn:aws:iam::123456789012:role/exec-lambda"
-        ));
-        assert!(has(
-            "lambda:CreateFunction",
-            "arn:aws:lambda:ap-northeast-1:123456789012:function:hello"
-        ));
-        assert!(has(
-            "iam:AddUserToGroup",
-            "arn:aws:iam::123456789012:group/iamkit/iamkit/developer"
-        ));
-        assert!(has(
-            "iam:CreateLoginProfile",
-            "arn:aws:iam::123456789012:user/dev-user"
-        ));
-        assert!(has(
-            "iam:TagPolicy",
-            "arn:aws:iam::123456789012:policy/develop-s3"
-        ));
-        assert!(needed.iter().any(|p| p.action == "s3:CreateBucket"));
-        // Every change of the plan needs at least one permission.
-        let arns = Arns { desired: &desired };
-        assert!(plan.changes.iter().all(|c| !arns.needed(&c.op).is_empty()));
     }
 
     #[test]

@@ -8,10 +8,8 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use iamkit_provision::{
-    Action, ApplyOptions, Change, Clients, Error, Op, Permission, Plan, Target, apply,
-    check_permissions, whoami,
-};
+use iamkit_provision::{ApplyOptions, Clients, Error, Target, apply, check_permissions, whoami};
+use iamkit_stack::{Action, Change, Op, Permission, Plan};
 
 /// IAM's and STS's error body (the query protocol), as AWS sends it.
 fn query_error(code: &str, message: &str) -> String {
@@ -23,7 +21,7 @@ fn query_error(code: &str, message: &str) -> String {
 fn clients_with(iam: &[&Rule], sts: &[&Rule]) -> Clients {
     let none: [&Rule; 0] = [];
     Clients {
-        target: Target::Aws,
+        target: Target::Aws { profile: None },
         config: SdkConfig::builder().build(),
         iam: mock_client!(aws_sdk_iam, RuleMode::MatchAny, iam),
         sts: mock_client!(aws_sdk_sts, RuleMode::MatchAny, sts),
@@ -120,7 +118,7 @@ async fn no_credentials_is_reported_before_any_request() {
         .credentials_provider(Nothing)
         .load()
         .await;
-    let clients = iamkit_provision::from_config(Target::Aws, config);
+    let clients = iamkit_provision::from_config(Target::Aws { profile: None }, config);
     let err = whoami(&clients).await.unwrap_err();
     assert!(matches!(err, Error::NoCredentials { .. }), "{err:?}");
     let text = err.to_string();
@@ -155,7 +153,7 @@ async fn simulation_lists_every_denied_action_for_a_user() {
                 .build()
         });
     let clients = clients_with(&[&simulate], &[]);
-    let me = iamkit_provision::Identity::new(
+    let me = iamkit_stack::Identity::new(
         "123456789012".parse().unwrap(),
         "arn:aws:iam::123456789012:user/ops",
     );
@@ -236,7 +234,7 @@ async fn a_role_session_is_simulated_as_its_role_across_pages() {
         .match_requests(|r| r.marker() == Some("page-2"))
         .then_output(page("iam:TagRole", None));
     let clients = clients_with(&[&get_role, &first, &second], &[]);
-    let me = iamkit_provision::Identity::new(
+    let me = iamkit_stack::Identity::new(
         "123456789012".parse().unwrap(),
         "arn:aws:sts::123456789012:assumed-role/ops/alice",
     );
@@ -273,7 +271,7 @@ async fn simulation_access_denied_is_a_missing_permission() {
         )
         .build();
     let clients = clients_with(&[&simulate], &[]);
-    let me = iamkit_provision::Identity::new(
+    let me = iamkit_stack::Identity::new(
         "123456789012".parse().unwrap(),
         "arn:aws:iam::123456789012:user/ops",
     );
@@ -298,7 +296,7 @@ async fn simulation_access_denied_is_a_missing_permission() {
 #[tokio::test]
 async fn the_root_user_is_not_simulated() {
     let clients = clients_with(&[], &[]);
-    let me = iamkit_provision::Identity::new(
+    let me = iamkit_stack::Identity::new(
         "123456789012".parse().unwrap(),
         "arn:aws:iam::123456789012:root",
     );
@@ -327,6 +325,7 @@ fn plan_of(ops: Vec<(Action, &str, Op)>) -> Plan {
                 action,
                 address: address.into(),
                 detail: None,
+                diff: None,
                 op,
             })
             .collect(),
@@ -447,8 +446,8 @@ async fn entity_already_exists_is_done_when_ours_and_stops_the_run_when_not() {
     }
 }
 
-fn desired_of(manifest: &str, files: &[(&str, &str)]) -> iamkit_provision::Desired {
-    let manifest = iamkit_provision::parse_manifest(
+fn desired_of(manifest: &str, files: &[(&str, &str)]) -> iamkit_stack::Desired {
+    let manifest = iamkit_stack::parse_manifest(
         std::path::Path::new("m/baseline.toml"),
         manifest,
         &mut |path| {
@@ -460,11 +459,11 @@ fn desired_of(manifest: &str, files: &[(&str, &str)]) -> iamkit_provision::Desir
         },
     )
     .unwrap();
-    let me = iamkit_provision::Identity::new(
+    let me = iamkit_stack::Identity::new(
         "123456789012".parse().unwrap(),
         "arn:aws:iam::123456789012:user/ops",
     );
-    iamkit_provision::Desired::new(&manifest, &me, "eu-west-1", &Default::default()).unwrap()
+    iamkit_stack::Desired::new(&manifest, &me, "eu-west-1", &Default::default()).unwrap()
 }
 
 const POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}]}"#;
@@ -538,12 +537,12 @@ async fn authorization_details_are_url_encoded_and_paginated() {
         serde_json::from_str::<serde_json::Value>(POLICY).unwrap()
     );
     assert_eq!(observed.policies["p"].versions.len(), 1);
-    assert!(iamkit_provision::tagged(&observed.policies["p"].tags, "s"));
+    assert!(iamkit_stack::tagged(&observed.policies["p"].tags, "s"));
     assert_eq!(
         observed.groups.keys().collect::<Vec<_>>(),
         ["left-1", "left-2"]
     );
-    let plan = iamkit_provision::plan(&desired, &observed);
+    let plan = iamkit_stack::plan(&desired, &observed);
     assert!(
         !plan.changes.iter().any(|c| c.address == "policy p"),
         "{:?}",
@@ -680,7 +679,7 @@ async fn lambda_cannot_assume_a_new_role_at_first_and_it_is_retried() {
             role_arn: "arn:aws:iam::123456789012:role/exec-lambda".into(),
             runtime: "provided.al2023".into(),
             handler: "bootstrap".into(),
-            code: iamkit_provision::Code::from_zip(b"PK".to_vec()),
+            code: iamkit_stack::Code::from_zip(b"PK".to_vec()),
         },
     )]);
     apply(&clients, &plan, &quick(), &mut |_| {}).await.unwrap();
@@ -714,7 +713,7 @@ async fn throttling_is_retried() {
 /// that, and teardown, by its order, never meets the refusal.
 #[tokio::test]
 async fn teardown_orders_deletions_so_iam_never_answers_delete_conflict() {
-    use iamkit_provision::{Observed, ObservedGroup, ObservedPolicy, ObservedRole, ObservedUser};
+    use iamkit_stack::{Observed, ObservedGroup, ObservedPolicy, ObservedRole, ObservedUser};
     use std::{
         collections::BTreeSet,
         sync::{Arc, Mutex},
@@ -725,7 +724,7 @@ async fn teardown_orders_deletions_so_iam_never_answers_delete_conflict() {
         &[("p.json", POLICY)],
     );
     let p = desired.policies["p"].arn.clone();
-    let ours = iamkit_provision::Tags::from([("iamkit:stack".to_owned(), "s".to_owned())]);
+    let ours = iamkit_stack::Tags::from([("iamkit:stack".to_owned(), "s".to_owned())]);
     let mfa = "arn:aws:iam::123456789012:mfa/u".to_owned();
     let mut observed = Observed::default();
     observed.policies.insert(
@@ -765,7 +764,7 @@ async fn teardown_orders_deletions_so_iam_never_answers_delete_conflict() {
             ..Default::default()
         },
     );
-    let plan = iamkit_provision::teardown_plan(&desired, &observed);
+    let plan = iamkit_stack::teardown_plan(&desired, &observed);
 
     // What still hangs on each entity, as IAM sees it.
     let left = Arc::new(Mutex::new(BTreeSet::from(
