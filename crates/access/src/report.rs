@@ -71,6 +71,37 @@ fn render_principal(out: &mut String, p: &PrincipalPaths) {
     }
 }
 
+impl Path {
+    /// The path on one line: `user/dev-user --assume-role--> role/admin (iam:PutRolePolicy
+    /// on itself)`, the steps that need MFA marked.
+    pub fn chain(&self) -> String {
+        let mut out = String::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            if i == 0 {
+                out.push_str(short(&step.from));
+            }
+            let mfa = if step.requires_mfa { " [needs MFA]" } else { "" };
+            let _ = write!(out, " --{}--> {}{mfa}", step.technique, short(&step.to));
+        }
+        if let Some(end) = &self.end {
+            if out.is_empty() {
+                let _ = write!(out, "{}", end.how);
+            } else {
+                let _ = write!(out, " ({})", end.how);
+            }
+        }
+        out
+    }
+
+    /// The path as [`PathsReport::to_text`] draws it: a numbered line per step, each with the
+    /// statements that allow it, then why the end is admin-equivalent.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        render_path(&mut out, self);
+        out
+    }
+}
+
 impl PathsReport {
     /// The report as text: one block per principal, each path a chain of steps (the
     /// warnings are in [`PathsReport::warnings`]).

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod acceptances;
+pub mod access;
 mod desired;
 pub mod document;
 mod located;
