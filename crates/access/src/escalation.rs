@@ -64,6 +64,28 @@ pub struct Escalation {
     pub fix: Fix,
 }
 
+/// `user dev-user`, `role admin`: the kind and name of an IAM ARN (its path left out).
+pub(crate) fn label(arn: &str) -> String {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or(arn);
+    match resource.split_once('/') {
+        Some((kind, rest)) => format!("{kind} {}", rest.rsplit('/').next().unwrap_or(rest)),
+        None => resource.to_owned(),
+    }
+}
+
+/// One line: `user dev-user becomes admin-equivalent without MFA: user/dev-user
+/// --assume-role--> role/admin (iam:PutRolePolicy on itself)`.
+impl fmt::Display for Escalation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} becomes admin-equivalent without MFA: {}",
+            label(&self.principal),
+            self.path.chain()
+        )
+    }
+}
+
 impl Analysis<'_> {
     /// Every user and role not in `intended` (ARNs of the principals meant to be
     /// administrators) that reaches admin-equivalence without MFA, with a path and a fix.

@@ -80,7 +80,11 @@ impl Path {
             if i == 0 {
                 out.push_str(short(&step.from));
             }
-            let mfa = if step.requires_mfa { " [needs MFA]" } else { "" };
+            let mfa = if step.requires_mfa {
+                " [needs MFA]"
+            } else {
+                ""
+            };
             let _ = write!(out, " --{}--> {}{mfa}", step.technique, short(&step.to));
         }
         if let Some(end) = &self.end {

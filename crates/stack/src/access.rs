@@ -221,12 +221,19 @@ pub const EXAMPLE_ACCOUNT: &str = "123456789012";
 /// example account ([`EXAMPLE_ACCOUNT`]) in its own region. For `cargo xtask lint` and `setup
 /// --dry-run`, which warn about each escalation.
 pub fn manifest_escalations(manifest: &Manifest) -> Result<Vec<Escalation>, AccessError> {
-    let account: AccountId = EXAMPLE_ACCOUNT.parse().map_err(AccessError::Arn)?;
+    let desired = example_desired(manifest)?;
+    escalations(&desired, &desired_account(&desired)?)
+}
+
+/// The manifest's desired state in the example account [`EXAMPLE_ACCOUNT`] (partition `aws`),
+/// in its own region (`us-east-1` when it names none): for questions asked of a manifest
+/// before it is set up anywhere.
+pub fn example_desired(manifest: &Manifest) -> Result<Desired, AccessError> {
+    let account: AccountId = EXAMPLE_ACCOUNT.parse()?;
     let root = Arn::account_root(&Partition::Aws, account);
     let identity = Identity::new(account, root.as_str());
     let region = manifest.region.as_deref().unwrap_or("us-east-1");
-    let desired = Desired::new(manifest, &identity, region, &Default::default())?;
-    escalations(&desired, &desired_account(&desired)?)
+    Ok(Desired::new(manifest, &identity, region, &Default::default())?)
 }
 
 #[cfg(test)]
