@@ -24,6 +24,9 @@ pub enum Error {
     /// The manifest or a policy file is invalid: nothing was sent to AWS.
     #[error("{0}")]
     Manifest(#[from] ManifestErrors),
+    /// The account read does not fit iamkit-access's model (an ARN or a document it rejects).
+    #[error(transparent)]
+    Access(#[from] iamkit_stack::access::AccessError),
     /// A read (or the identity call) failed.
     #[error("{operation} `{resource}` failed: {message}")]
     Aws {

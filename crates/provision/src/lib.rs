@@ -16,6 +16,7 @@ pub use error::{Error, Failure, describe};
 pub use flow::{Events, SetupOptions, SetupOutcome, TeardownOutcome, setup, teardown};
 pub use invoke::{Invocation, Runner, invoke};
 pub use observe::{
-    READ_PARALLELISM, observe, observe_for_teardown, observe_with_snapshot, read_snapshot, whoami,
+    READ_PARALLELISM, observe, observe_for_teardown, observe_with_snapshot, read_access_account,
+    read_functions, read_snapshot, whoami,
 };
 pub use preflight::{PermissionCheck, Principal, check_permissions, confirm};

@@ -509,6 +509,39 @@ async fn observe_function(
     }))
 }
 
+/// Every Lambda function of the region, as its ARN and its execution role's ARN: what
+/// iamkit-access needs of them (`lambda:UpdateFunctionCode` on a function is a way to its
+/// role). Reads only.
+pub async fn read_functions(clients: &Clients) -> Result<Vec<(String, String)>, Error> {
+    let functions: Vec<_> = clients
+        .lambda
+        .list_functions()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| Error::aws("ListFunctions", "functions", e))?;
+    Ok(functions
+        .iter()
+        .filter_map(|f| Some((f.function_arn()?.to_owned(), f.role()?.to_owned())))
+        .collect())
+}
+
+/// The caller's account as iamkit-access models it, for `cargo xtask access` and other tools:
+/// one `GetAccountAuthorizationDetails` (users, groups, roles, customer-managed policies with
+/// every version) and every function of the region. Reads only.
+pub async fn read_access_account(clients: &Clients) -> Result<iamkit_access::Account, Error> {
+    let identity = whoami(clients).await?;
+    let (snapshot, functions) = tokio::try_join!(read_snapshot(clients), read_functions(clients))?;
+    Ok(iamkit_stack::access::snapshot_account(
+        &snapshot,
+        &identity.partition,
+        identity.account,
+        &functions,
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
