@@ -58,6 +58,7 @@ pub enum Output {
 
 pub fn run(args: Args) -> Result<()> {
     let manifest = read_manifest(args.manifest.as_deref())?;
+    crate::access::warn_escalations(&manifest);
     let target = target::resolve(&args.target)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let json = args.output == Output::Json;

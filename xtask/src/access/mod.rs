@@ -6,18 +6,24 @@
 //! - `access generate`: write a generated account (the benchmark's) in the AWS CLI's format;
 //! - `access bench [--pmapper]`: time `access paths` on that account, and PMapper on the same.
 //!
-//! The account comes from a [`Source`]. Files work now (`--details FILE [--functions FILE]`,
-//! what `aws iam get-account-authorization-details --output json` and `aws lambda
-//! list-functions --output json` print); the emulator's account, a real one (`--aws`) and the
-//! manifest's desired state (`--manifest`) are sources to add here.
+//! The account comes from a [`Source`]: the emulator's account by default, or `--aws`, or
+//! `--endpoint-url`, resolved as every other task resolves its target (one
+//! `GetAccountAuthorizationDetails` and `ListFunctions`, `iamkit_provision::read_access_account`);
+//! or files (`--details FILE [--functions FILE]`, what `aws iam
+//! get-account-authorization-details --output json` and `aws lambda list-functions --output
+//! json` print); or the manifest's desired state (`--manifest [FILE]`), in the example account
+//! `123456789012`.
 
 mod bench;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use iamkit_access::synthetic::{Shape, generate};
 use iamkit_access::{Account, Analysis, load_details, load_functions};
+use iamkit_stack::Manifest;
+
+use crate::target::{self, TargetArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -91,22 +97,52 @@ enum Output {
     Json,
 }
 
-/// Where the account comes from.
+/// Where the account comes from: the emulator's (default), `--aws`, `--endpoint-url`, files,
+/// or the manifest.
 #[derive(clap::Args, Clone, Debug)]
 struct SourceArgs {
+    #[command(flatten)]
+    target: TargetArgs,
     /// What `aws iam get-account-authorization-details --output json` prints (documents
     /// decoded, or URL-encoded as the API returns them).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["aws", "endpoint_url", "manifest"])]
     details: Option<PathBuf>,
     /// What `aws lambda list-functions --output json` prints.
     #[arg(long, requires = "details")]
     functions: Option<PathBuf>,
+    /// The manifest's desired state, before anything exists (default file:
+    /// policies/baseline.toml), in the example account 123456789012.
+    #[arg(long, num_args = 0..=1, conflicts_with_all = ["aws", "endpoint_url"])]
+    manifest: Option<Option<PathBuf>>,
 }
 
-/// A way to get an account. Files are one; the emulator, `--aws` and `--manifest` will be
-/// others, each a `load` that returns the same model.
+/// A way to get an account: each a `load` that returns the same model.
 trait Source {
     fn load(&self) -> Result<Account>;
+}
+
+/// The account of the resolved target: the emulator's, `--endpoint-url`'s or `--aws`'s.
+struct Live(TargetArgs);
+
+impl Source for Live {
+    fn load(&self) -> Result<Account> {
+        let target = target::resolve(&self.0)?;
+        let runtime = tokio::runtime::Runtime::new()?;
+        runtime.block_on(async {
+            let clients = target::clients(&target, &self.0).await;
+            Ok(iamkit_provision::read_access_account(&clients).await?)
+        })
+    }
+}
+
+/// The manifest's desired state, in the example account.
+struct Planned(Manifest);
+
+impl Source for Planned {
+    fn load(&self) -> Result<Account> {
+        let desired = iamkit_stack::access::example_desired(&self.0)?;
+        Ok(iamkit_stack::access::desired_account(&desired)?)
+    }
 }
 
 /// The account from the AWS CLI's output files.
@@ -134,15 +170,30 @@ impl Source for Files {
 }
 
 fn source(args: &SourceArgs) -> Result<Box<dyn Source>> {
-    match &args.details {
-        Some(details) => Ok(Box::new(Files {
+    if let Some(details) = &args.details {
+        return Ok(Box::new(Files {
             details: details.clone(),
             functions: args.functions.clone(),
-        })),
-        None => bail!(
-            "no account to analyse: reading the emulator's or a real account is not wired yet\n  \
-             help: give `--details FILE`, what `aws iam get-account-authorization-details --output json` prints"
-        ),
+        }));
+    }
+    if let Some(manifest) = &args.manifest {
+        let manifest = crate::setup::read_manifest(manifest.as_deref())?;
+        return Ok(Box::new(Planned(manifest)));
+    }
+    Ok(Box::new(Live(args.target.clone())))
+}
+
+/// Warns about each user or role of `manifest` that becomes an administrator without MFA
+/// though the manifest does not make it one: for `cargo xtask lint` and `setup`, before
+/// anything exists.
+pub fn warn_escalations(manifest: &Manifest) {
+    match iamkit_stack::access::manifest_escalations(manifest) {
+        Ok(found) => {
+            for escalation in found {
+                eprintln!("warning: {escalation}\n  help: {}", escalation.fix);
+            }
+        }
+        Err(e) => eprintln!("warning: the manifest's paths to admin were not analysed: {e}"),
     }
 }
 
