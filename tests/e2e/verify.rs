@@ -1,7 +1,8 @@
-//! `verify` end to end, each test on an emulator of its own: it passes right after setup, and
-//! fails naming the check after each change made behind the tool's back; against the
-//! article's own policies it reports the bucket listing; and no output of the demo shows a
-//! secret the emulator issued.
+//! `verify` end to end, each test on an emulator of its own: right after setup it fails only
+//! on dev-user's path to admin (role admin's trust asks no MFA, as in the article), and passes
+//! that check once MFA is required; it fails naming the check after each change made behind
+//! the tool's back; against the article's own policies it reports the bucket listing; and no
+//! output of the demo shows a secret the emulator issued.
 //!
 //! moto (with its IAM checks off, as the harness runs it) accepts every signed request, so the
 //! live checks here prove which credentials each call is made with, not that AWS would allow
@@ -48,10 +49,42 @@ impl Drop for Account {
     }
 }
 
-async fn set_up(manifest: &str) -> Account {
+/// The baseline with MFA required in role admin's trust (`require_mfa = true`), as a name
+/// [`set_up`] knows.
+const MFA_ON_ADMIN: &str = "baseline.toml, with require_mfa = true on role admin";
+
+/// The manifest `name` (a file in `policies/`, or [`MFA_ON_ADMIN`]), reviewed as setup
+/// reviews it.
+fn manifest(name: &str) -> Manifest {
+    if name != MFA_ON_ADMIN {
+        return load_manifest(&policies().join(name)).unwrap();
+    }
+    // A copy of the policies folder (policy files and lint.toml) with the one change.
+    let dir = std::env::temp_dir().join(unique("iamkit-mfa-on-admin"));
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(policies()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let text = std::fs::read_to_string(dir.join("baseline.toml")).unwrap();
+    let admin = "[roles.admin]\ntrust = { account = \"self\" }";
+    assert!(text.contains(admin), "the baseline's role admin changed");
+    let text = text.replace(
+        admin,
+        "[roles.admin]\ntrust = { account = \"self\", require_mfa = true }",
+    );
+    std::fs::write(dir.join("baseline.toml"), text).unwrap();
+    let manifest = load_manifest(&dir.join("baseline.toml")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    manifest
+}
+
+async fn set_up(manifest_name: &str) -> Account {
     let emulator = own();
     let clients = clients(&emulator).await;
-    let manifest = load_manifest(&policies().join(manifest)).unwrap();
+    let manifest = manifest(manifest_name);
     let zip = std::fs::read(&packaged().zip).unwrap();
     let code = BTreeMap::from([("hello".to_owned(), Code::from_zip(zip))]);
     let me = whoami(&clients).await.unwrap();
@@ -120,8 +153,20 @@ fn assert_fails(report: &Report, name: &str, detail: &str) {
     assert!(report.to_string().contains(&format!("FAIL  {name}")));
 }
 
+/// The one failure of the baseline as the article builds role admin's trust: dev-user, with an
+/// access key alone, switches to admin, whose `iam:*` gives itself any policy.
+const DEV_USER_ESCALATES: &str = "user dev-user becomes admin-equivalent without MFA: user/dev-user --assume-role--> role/admin (iam:PutRolePolicy on itself)";
+
+/// The failed checks other than the baseline's path to admin.
+fn other_failures(report: &Report) -> Vec<String> {
+    failures(report)
+        .into_iter()
+        .filter(|f| !f.starts_with("dev-user-not-admin-without-mfa: "))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn verify_passes_right_after_setup_and_leaves_no_key_behind() {
+async fn verify_right_after_setup_fails_only_on_the_path_to_admin_and_leaves_no_key_behind() {
     let account = set_up("baseline.toml").await;
     let iam = &account.clients.iam;
     // A key an interrupted run left behind, marked as verify's: removed before a new one is
@@ -147,9 +192,27 @@ async fn verify_passes_right_after_setup_and_leaves_no_key_behind() {
         .unwrap();
 
     let report = account.verify().await;
-    assert!(report.passed(), "{report}");
+    // Every single request is as the article says; the path is not.
+    assert_fails(
+        &report,
+        "dev-user-not-admin-without-mfa",
+        DEV_USER_ESCALATES,
+    );
+    assert_eq!(failures(&report).len(), 1, "{report}");
+    let escalation = report.check("dev-user-not-admin-without-mfa").unwrap();
+    let help = escalation.help.as_deref().unwrap_or_default();
+    assert!(
+        help.starts_with("require MFA in the trust policy of role admin: `require_mfa = true` on role admin, then `cargo xtask setup`"),
+        "{help}"
+    );
+    assert!(
+        help.contains("sts:AssumeRole by identity policy `enable-role-assume`"),
+        "{help}"
+    );
     for name in [
         "drift",
+        "admin-admin-as-meant",
+        "exec-lambda-not-admin-without-mfa",
         "dev-user-lists-buckets",
         "dev-user-assumes-admin",
         "exec-lambda-cannot-list-the-bucket",
@@ -208,9 +271,9 @@ async fn verify_passes_right_after_setup_and_leaves_no_key_behind() {
         "{tags:?}"
     );
 
-    // Running it again passes too: the object the function left is as it wrote it.
+    // Running it again gives the same: the object the function left is as it wrote it.
     let again = account.verify().await;
-    assert!(again.passed(), "{again}");
+    assert!(other_failures(&again).is_empty(), "{again}");
     assert_eq!(
         again.check("object-unchanged").unwrap().status,
         Status::Pass
@@ -293,7 +356,7 @@ async fn the_lambdas_role_changed_fails_drift() {
 async fn the_object_changed_fails_the_object_check() {
     let account = set_up("baseline.toml").await;
     let first = account.verify().await;
-    assert!(first.passed(), "{first}");
+    assert!(other_failures(&first).is_empty(), "{first}");
     let bucket = format!("iamkit-{}-{REGION}", iamkit_emulator::DEFAULT_ACCOUNT_ID);
     account
         .clients
@@ -311,7 +374,7 @@ async fn the_object_changed_fails_the_object_check() {
         "object-unchanged",
         "holds `Goodbye`, not `Hello, World!`: it was changed outside the function",
     );
-    assert_eq!(failures(&report).len(), 1, "{report}");
+    assert_eq!(other_failures(&report).len(), 1, "{report}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -340,7 +403,38 @@ async fn the_articles_own_policies_cannot_list_buckets() {
         "dev-user-cannot-deactivate-mfa-with-long-term-keys",
         "expected ImplicitDeny, got Allow: allowed by identity policy `enable-mfa` statement #2",
     );
-    assert_eq!(failures(&report).len(), 3, "{report}");
+    // And the path to admin, as in the baseline.
+    assert_fails(
+        &report,
+        "dev-user-not-admin-without-mfa",
+        DEV_USER_ESCALATES,
+    );
+    assert_eq!(failures(&report).len(), 4, "{report}");
+}
+
+/// The fix verify names, made: with MFA required in admin's trust, dev-user reaches admin
+/// only with MFA, and the escalation group passes. The static expectation that dev-user
+/// switches to admin with its key alone now fails, as it should: that is the fix.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_mfa_required_on_admin_dev_user_reaches_admin_only_with_mfa() {
+    let account = set_up(MFA_ON_ADMIN).await;
+    let report = account.verify().await;
+    let dev = report.check("dev-user-not-admin-without-mfa").unwrap();
+    assert_eq!(dev.status, Status::Pass, "{report}");
+    assert_eq!(
+        dev.detail,
+        "user dev-user reaches admin only with MFA: user/dev-user --assume-role--> role/admin [needs MFA] (iam:PutRolePolicy on itself)"
+    );
+    assert_eq!(
+        report.check("admin-trust-requires-mfa").unwrap().status,
+        Status::Pass
+    );
+    assert_fails(
+        &report,
+        "dev-user-assumes-admin",
+        "expected Allow, got ImplicitDeny",
+    );
+    assert_eq!(failures(&report).len(), 1, "{report}");
 }
 
 #[test]
@@ -349,9 +443,11 @@ fn the_function_writes_what_verify_reads_back() {
 }
 
 /// Runs `cargo xtask demo` against an emulator behind the proxy, which keeps every secret that
-/// crosses it; none may appear in the demo's stdout or stderr.
+/// crosses it; none may appear in the demo's stdout or stderr. The baseline keeps role admin's
+/// trust as the article builds it, so verify shows the path to admin, as its one failure, and
+/// the demo still tears everything down.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_demo_passes_and_prints_no_secret() {
+async fn the_demo_shows_the_path_to_admin_tears_down_and_prints_no_secret() {
     let emulator = own();
     let proxy = Proxy::start(&emulator.endpoint()).await.unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -378,11 +474,17 @@ async fn the_demo_passes_and_prints_no_secret() {
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("verified: "), "{stdout}");
+    assert!(!output.status.success(), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("set up, proven and removed again"),
+        stdout.contains("FAIL  dev-user-not-admin-without-mfa"),
         "{stdout}"
+    );
+    assert!(stdout.contains(DEV_USER_ESCALATES), "{stdout}");
+    assert!(stdout.contains(" passed, 1 failed, "), "{stdout}");
+    assert!(stdout.contains("nothing of the stack is left"), "{stdout}");
+    assert!(
+        stderr.contains("the demo did not pass: 1 phase(s) failed"),
+        "{stdout}\n{stderr}"
     );
 
     let secrets = proxy.secrets();

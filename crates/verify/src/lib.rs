@@ -4,6 +4,7 @@ mod access;
 mod account;
 mod controls;
 mod drift;
+mod escalation;
 mod expectations;
 mod live;
 mod readback;
@@ -92,6 +93,7 @@ pub async fn verify(
         &mut report,
     )
     .await?;
+    escalation::escalation(&desired, &observed, &snapshot, &mut report);
     live::run(clients, &desired, &at, options, &judged, &mut report).await;
     account::account(clients, &desired, &snapshot, &mut report).await;
     Ok(report)

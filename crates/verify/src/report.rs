@@ -37,6 +37,8 @@ pub enum Group {
     Drift,
     /// Expectations decided by our engine over the policies read back.
     Access,
+    /// Paths to admin over the snapshot, decided by iamkit-access.
+    Escalation,
     /// Calls made with the principals' own credentials.
     Live,
     /// Baseline account controls.
@@ -50,6 +52,9 @@ impl Group {
             Group::Drift => "drift: the account against the manifest",
             Group::Access => {
                 "static access: iamkit-eval over the policies read back from the account"
+            }
+            Group::Escalation => {
+                "escalation: paths to admin over the account read back (iamkit-access)"
             }
             Group::Live => "live: calls made with the principals' own credentials",
             Group::Account => "account controls",
