@@ -136,7 +136,7 @@ fn lint_all(root: &Path, inputs: &Inputs, kind: PolicyKind) -> Result<Vec<Findin
             .with_context(|| format!("reading {label}"))?;
         reviewed.extend(review::policy_files(&manifest).iter().map(|p| canonical(p)));
         findings.extend(review::review(&manifest).findings);
-        crate::access::warn_escalations(&manifest);
+        crate::setup::warn_escalations(&manifest);
     }
     let mut suppressions: Vec<Suppression> = Vec::new();
     for path in &inputs.acceptances {

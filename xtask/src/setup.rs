@@ -58,7 +58,7 @@ pub enum Output {
 
 pub fn run(args: Args) -> Result<()> {
     let manifest = read_manifest(args.manifest.as_deref())?;
-    crate::access::warn_escalations(&manifest);
+    warn_escalations(&manifest);
     let target = target::resolve(&args.target)?;
     let runtime = tokio::runtime::Runtime::new()?;
     let json = args.output == Output::Json;
@@ -145,6 +145,20 @@ pub fn read_manifest(path: Option<&Path>) -> Result<Manifest> {
         );
     }
     Ok(manifest)
+}
+
+/// Warns about each user or role of `manifest` that becomes an administrator without MFA
+/// though the manifest does not make it one: for `cargo xtask lint` and `setup`, before
+/// anything exists.
+pub fn warn_escalations(manifest: &Manifest) {
+    match iamkit_stack::access::manifest_escalations(manifest) {
+        Ok(found) => {
+            for escalation in found {
+                eprintln!("warning: {escalation}\n  help: {}", escalation.fix);
+            }
+        }
+        Err(e) => eprintln!("warning: the manifest's paths to admin were not analysed: {e}"),
+    }
 }
 
 /// Clients for the target, in `--region`, else the manifest's region, else the default.

@@ -151,7 +151,13 @@ impl Permissions {
                     grant_text(all),
                     service.total
                 );
-                statement_lines(&mut out, "      ", &all.statements);
+                for s in &all.statements {
+                    let _ = writeln!(
+                        out,
+                        "      by {} `{}` statement {}",
+                        s.policy_type, s.policy, s.statement
+                    );
+                }
                 continue;
             }
             let _ = writeln!(

@@ -183,20 +183,6 @@ fn source(args: &SourceArgs) -> Result<Box<dyn Source>> {
     Ok(Box::new(Live(args.target.clone())))
 }
 
-/// Warns about each user or role of `manifest` that becomes an administrator without MFA
-/// though the manifest does not make it one: for `cargo xtask lint` and `setup`, before
-/// anything exists.
-pub fn warn_escalations(manifest: &Manifest) {
-    match iamkit_stack::access::manifest_escalations(manifest) {
-        Ok(found) => {
-            for escalation in found {
-                eprintln!("warning: {escalation}\n  help: {}", escalation.fix);
-            }
-        }
-        Err(e) => eprintln!("warning: the manifest's paths to admin were not analysed: {e}"),
-    }
-}
-
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
