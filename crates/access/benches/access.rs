@@ -23,7 +23,7 @@ fn account() -> Account {
 fn permissions(c: &mut Criterion) {
     let account = account();
     let analysis = Analysis::new(&account);
-    // user-0000 holds AdministratorAccess (every action allowed: the most work); user-0010
+    // user-0000 holds p0000, which allows everything (every action allowed: the most work); user-0010
     // is an ordinary user in one to three groups.
     for user in ["user-0000", "user-0010"] {
         let arn = format!("arn:aws:iam::123456789012:user/{user}");
