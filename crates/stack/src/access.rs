@@ -233,7 +233,12 @@ pub fn example_desired(manifest: &Manifest) -> Result<Desired, AccessError> {
     let root = Arn::account_root(&Partition::Aws, account);
     let identity = Identity::new(account, root.as_str());
     let region = manifest.region.as_deref().unwrap_or("us-east-1");
-    Ok(Desired::new(manifest, &identity, region, &Default::default())?)
+    Ok(Desired::new(
+        manifest,
+        &identity,
+        region,
+        &Default::default(),
+    )?)
 }
 
 #[cfg(test)]

@@ -183,6 +183,11 @@ fn source(args: &SourceArgs) -> Result<Box<dyn Source>> {
     Ok(Box::new(Live(args.target.clone())))
 }
 
+fn print_text(text: &str) -> Result<()> {
+    print!("{text}");
+    Ok(())
+}
+
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
@@ -209,7 +214,7 @@ pub fn run(args: Args) -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}\n  help: {}", e.help()))?;
             match output {
                 Output::Json => print_json(&permissions),
-                Output::Text => Ok(print!("{}", permissions.to_text())),
+                Output::Text => print_text(&permissions.to_text()),
             }
         }
         Command::WhoCan {
@@ -226,7 +231,7 @@ pub fn run(args: Args) -> Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}\n  help: {}", e.help()))?;
             match output {
                 Output::Json => print_json(&answer),
-                Output::Text => Ok(print!("{}", answer.to_text())),
+                Output::Text => print_text(&answer.to_text()),
             }
         }
         Command::Paths {
@@ -244,7 +249,7 @@ pub fn run(args: Args) -> Result<()> {
             let report = analysis.paths();
             match output {
                 Output::Json => print_json(&report),
-                Output::Text => Ok(print!("{}", report.to_text())),
+                Output::Text => print_text(&report.to_text()),
             }
         }
         Command::Bench(args) => bench::run(args),
