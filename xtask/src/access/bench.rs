@@ -33,6 +33,15 @@ pub struct Args {
     /// Also run PMapper on the same account (installs it and the emulator under target/).
     #[arg(long)]
     pmapper: bool,
+    /// Users of the generated account (the benchmark's: 1,000).
+    #[arg(long, default_value_t = Shape::benchmark().users)]
+    users: usize,
+    /// Roles (the benchmark's: 500).
+    #[arg(long, default_value_t = Shape::benchmark().roles)]
+    roles: usize,
+    /// Customer-managed policies (the benchmark's: 2,000).
+    #[arg(long, default_value_t = Shape::benchmark().policies)]
+    policies: usize,
 }
 
 fn target_dir() -> PathBuf {
@@ -68,7 +77,12 @@ fn ours(report: &PathsReport) -> (BTreeSet<String>, BTreeSet<String>) {
 pub fn run(args: Args) -> Result<()> {
     let dir = target_dir().join("access-bench");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
-    let shape = Shape::benchmark();
+    let shape = Shape {
+        users: args.users,
+        roles: args.roles,
+        policies: args.policies,
+        ..Shape::benchmark()
+    };
     let generated = generate(&shape);
     let details = dir.join("details.json");
     let functions = dir.join("functions.json");
