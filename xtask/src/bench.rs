@@ -40,13 +40,13 @@ pub fn run(args: Args) -> Result<()> {
         return crate::bench_lint::run();
     }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    println!("machine: {cores} cores ({})", std::env::consts::ARCH);
-    println!("all figures: `cargo xtask bench` (debug build unless run with --release)\n");
-    let manifest = crate::setup::read_manifest(None)?;
+    say!("machine: {cores} cores ({})", std::env::consts::ARCH);
+    say!("all figures: `cargo xtask bench` (debug build unless run with --release)\n");
+    let manifest = crate::setup::read_manifest(&crate::global::Global::default().manifest_path())?;
     lint_nine(&manifest);
     decisions()?;
     crate::families::run(args.no_other_engine)?;
-    println!();
+    say!();
     if args.engine {
         return Ok(());
     }
@@ -80,7 +80,7 @@ fn lint_nine(manifest: &Manifest) {
         lint_all();
     }
     let each = started.elapsed() / rounds;
-    println!(
+    say!(
         "lint of the {} policies: {} per run (mean of {rounds}; also `cargo xtask lint`)",
         manifest.policies.len(),
         ms(each)
@@ -97,7 +97,7 @@ fn decisions() -> Result<()> {
         let cases = iamkit_eval::cases::parse(&source)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let timing = crate::simulate::bench(&cases, Duration::from_secs(2));
-        println!(
+        say!(
             "engine: {:.0} decisions/s over the {} cases of crates/eval/tests/cases/{file}, one thread (also: `cargo xtask simulate crates/eval/tests/cases/{file} --bench`)",
             timing.per_second(),
             cases.len()
@@ -125,7 +125,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
     let mut zip = vec![0x50, 0x4b, 0x05, 0x06];
     zip.extend([0u8; 18]);
     let code = BTreeMap::from([("hello".to_owned(), Code::from_zip(zip))]);
-    println!(
+    say!(
         "setup from empty on a fresh emulator, the Lambda package an empty zip, parallelism {}:",
         options.parallelism
     );
@@ -141,7 +141,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         Duration::ZERO,
     )
     .await?;
-    println!(
+    say!(
         "  cold emulator, first setup (not counted): {}",
         ms(warm.wall)
     );
@@ -152,7 +152,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         run.print(latency);
         // A rerun on the converged account.
         let rerun = setup(&clients, &proxy, pid, manifest, &code, &options, latency).await?;
-        println!(
+        say!(
             "  rerun on the converged account ({} ms/request): {} wall ({} reading), {} requests, {} writes, {} changes planned",
             latency.as_millis(),
             ms(rerun.wall),
@@ -164,7 +164,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         proxy.reset_counts();
         let started = Instant::now();
         let plan = teardown(&clients, manifest, &options).await?;
-        println!(
+        say!(
             "  teardown ({} ms/request): {}, {} requests, {} writes, {} changes {} rounds deep",
             latency.as_millis(),
             ms(started.elapsed()),
@@ -181,7 +181,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         ..options.clone()
     };
     let run = setup(&clients, &proxy, pid, manifest, &code, &narrow, latency).await?;
-    println!("with parallelism 4 instead of {}:", options.parallelism);
+    say!("with parallelism 4 instead of {}:", options.parallelism);
     run.print(latency);
     teardown(&clients, manifest, &options).await?;
 
@@ -212,7 +212,7 @@ async fn verify(
         Duration::ZERO,
     )
     .await?;
-    println!(
+    say!(
         "verify, after a setup with the real package ({:.2} MB):",
         packaged.zip_size as f64 / (1024.0 * 1024.0)
     );
@@ -223,9 +223,9 @@ async fn verify(
         });
         proxy.reset_counts();
         let started = Instant::now();
-        let report = crate::verify::run_on(clients, manifest, None, Some(&packaged)).await?;
+        let report = crate::verify::run_on(clients, manifest, None, &packaged.zip).await?;
         let s = report.summary;
-        println!(
+        say!(
             "  {} ms/request: {}, {} requests ({} passed, {} failed, {} warnings, {} skipped)",
             latency.as_millis(),
             ms(started.elapsed()),
@@ -264,7 +264,7 @@ impl Run {
         } else {
             format!("{:.2}", self.wall.as_secs_f64() / ideal.as_secs_f64())
         };
-        println!(
+        say!(
             "  {} ms/request: {} wall ({} reading: {} requests), {} requests, {} writes, {} changes in steps {:?} (step, changes); depth {}, ratio to depth x {} ms: {ratio}",
             latency.as_millis(),
             ms(self.wall),
@@ -277,7 +277,7 @@ impl Run {
             self.depth,
             latency.as_millis()
         );
-        println!(
+        say!(
             "    CPU during the run: emulator {}, this process (provisioner, SDK, proxy) {}",
             ms(self.emulator_cpu),
             ms(self.own_cpu)
