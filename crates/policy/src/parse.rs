@@ -273,20 +273,7 @@ pub fn parse_value(value: &Value) -> Result<Policy, ParseErrors> {
 /// reporting every problem as [`parse`] does, without building the [`Policy`]: for callers that
 /// keep the value and the map themselves (the linter), so that the text is read once.
 pub fn validate(value: &Value, map: &SourceMap) -> Result<(), ParseErrors> {
-    let mut checker = Checker {
-        map,
-        errors: Vec::new(),
-    };
-    for (pointer, position) in map.duplicates() {
-        let name = pointer.rsplit('/').next().unwrap_or_default().to_owned();
-        checker.errors.push(located(
-            pointer.clone(),
-            Some(*position),
-            name.clone(),
-            ErrorKind::Duplicate(name),
-            Some("IAM keeps only one of them; remove the other".to_owned()),
-        ));
-    }
+    let mut checker = Checker::new(map);
     let _ = checker.document(value);
     let mut errors = checker.errors;
     if errors.is_empty() {
@@ -362,20 +349,7 @@ const STATEMENT_ELEMENTS: &[&str] = &[
 const PRINCIPAL_TYPES: &[&str] = &["AWS", "Service", "Federated", "CanonicalUser"];
 
 fn check(value: &Value, map: SourceMap) -> Result<Policy, ParseErrors> {
-    let mut checker = Checker {
-        map: &map,
-        errors: Vec::new(),
-    };
-    for (pointer, position) in map.duplicates() {
-        let name = pointer.rsplit('/').next().unwrap_or_default().to_owned();
-        checker.errors.push(located(
-            pointer.clone(),
-            Some(*position),
-            name.clone(),
-            ErrorKind::Duplicate(name),
-            Some("IAM keeps only one of them; remove the other".to_owned()),
-        ));
-    }
+    let mut checker = Checker::new(&map);
     let policy = checker.document(value);
     let mut errors = checker.errors;
     if let (true, Some((version, id, statements))) = (errors.is_empty(), policy) {
@@ -469,7 +443,27 @@ fn value_text(value: &Value) -> String {
 
 type Parts = (Version, Option<String>, Vec<Statement>);
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    /// A checker over the text whose positions `map` holds, which has already reported
+    /// every element that stands twice in one object.
+    fn new(map: &'a SourceMap) -> Self {
+        let errors = map
+            .duplicates()
+            .iter()
+            .map(|(pointer, position)| {
+                let name = pointer.rsplit('/').next().unwrap_or_default().to_owned();
+                located(
+                    pointer.clone(),
+                    Some(*position),
+                    name.clone(),
+                    ErrorKind::Duplicate(name),
+                    Some("IAM keeps only one of them; remove the other".to_owned()),
+                )
+            })
+            .collect();
+        Checker { map, errors }
+    }
+
     fn report(
         &mut self,
         pointer: &str,
