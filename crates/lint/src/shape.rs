@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use iamkit_arn::ResourcePattern;
+use iamkit_policy::split_resource;
 
 use crate::ctx::{At, Ctx};
 use crate::model::{Doc, Polarity, Stmt};
@@ -213,30 +214,4 @@ pub(crate) fn arns(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>) {
             );
         }
     }
-}
-
-/// The first five parts and the resource part of an ARN-shaped text; colons inside `${...}`
-/// do not separate.
-fn split_resource(text: &str) -> Option<(&str, &str)> {
-    if !text.starts_with("arn:") {
-        return None;
-    }
-    let mut colons = 0;
-    let mut in_variable = false;
-    let mut previous = ' ';
-    for (i, c) in text.char_indices() {
-        match c {
-            '{' if previous == '$' => in_variable = true,
-            '}' if in_variable => in_variable = false,
-            ':' if !in_variable => {
-                colons += 1;
-                if colons == 5 {
-                    return Some((text.get(..i)?, text.get(i + 1..)?));
-                }
-            }
-            _ => {}
-        }
-        previous = c;
-    }
-    None
 }

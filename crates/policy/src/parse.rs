@@ -1002,7 +1002,17 @@ fn compile_resource(text: &str, version: Version) -> Result<ResourcePattern, Arn
 
 /// An ARN-shaped text split after its fifth colon (colons inside `${...}` do not count):
 /// the first five parts, and the resource part. `None` for text with fewer parts.
-pub(crate) fn split_resource(text: &str) -> Option<(&str, &str)> {
+///
+/// ```
+/// use iamkit_policy::split_resource;
+///
+/// assert_eq!(
+///     split_resource("arn:aws:iam::${aws:PrincipalAccount}:role/a:b"),
+///     Some(("arn:aws:iam::${aws:PrincipalAccount}", "role/a:b"))
+/// );
+/// assert_eq!(split_resource("arn:aws:s3"), None);
+/// ```
+pub fn split_resource(text: &str) -> Option<(&str, &str)> {
     if !text.starts_with("arn:") {
         return None;
     }
