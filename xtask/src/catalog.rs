@@ -199,80 +199,92 @@ fn service(out: &mut String, data: &Path, prefix: &str) -> Result<()> {
     let actions: BTreeMap<String, ActionJson> =
         read_json_or_empty(&data.join("actions").join(&file))?;
 
-    // The JSON maps are keyed by the lowercased name; their order is the K and R numbering.
-    let key_index: BTreeMap<&str, usize> = keys
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
-    let key_numbers = |names: &mut dyn Iterator<Item = &String>| -> Result<String> {
-        let mut numbers = Vec::new();
-        for name in names {
-            let Some(&i) = key_index.get(name.to_lowercase().as_str()) else {
-                bail!("condition key `{name}` is not listed for the service");
-            };
-            numbers.push(i);
-        }
-        numbers.sort_unstable();
-        numbers.dedup();
-        Ok(join_numbers(numbers.iter().map(|n| n.to_string())))
-    };
-
+    let key_index = numbering(&keys);
+    let resource_index = numbering(&resources);
     for key in keys.values() {
         line(out, &["K", &template_key(&key.key), &key.kind])?;
     }
-    let resource_index: BTreeMap<&str, usize> = resources
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
     for resource in resources.values() {
-        let numbers = key_numbers(&mut resource.condition_keys.iter())?;
+        let numbers = key_numbers(&key_index, resource.condition_keys.iter())?;
         line(out, &["R", &resource.key, &resource.arn, &numbers])?;
     }
     for action in actions.values() {
-        let level = match action.access_level.as_str() {
-            "Read" => "R",
-            "Write" => "W",
-            "List" => "L",
-            "Tagging, Write" | "Tagging" => "T",
-            "Permissions management, Write" | "Permissions management" => "P",
-            other => bail!("action `{}` has access level `{other}`", action.name),
-        };
-        let mut refs = Vec::new();
-        for resource in &action.resource_types {
-            let Some(&i) = resource_index.get(resource.name.to_lowercase().as_str()) else {
-                bail!(
-                    "action `{}` names resource type `{}`",
-                    action.name,
-                    resource.name
-                );
-            };
-            refs.push(if resource.required {
-                i.to_string()
-            } else {
-                format!("{i}?")
-            });
-        }
-        let mut all_keys = action.condition_keys.iter().chain(
+        let all_keys = action.condition_keys.iter().chain(
             action
                 .resource_types
                 .iter()
                 .flat_map(|r| r.condition_keys.iter()),
         );
-        let numbers = key_numbers(&mut all_keys)?;
         line(
             out,
             &[
                 "A",
                 &action.name,
-                level,
-                &join_numbers(refs.into_iter()),
-                &numbers,
+                access_level(action)?,
+                &resource_numbers(&resource_index, action)?,
+                &key_numbers(&key_index, all_keys)?,
             ],
         )?;
     }
     Ok(())
+}
+
+/// The number of each entry of a service's map: the JSON maps are keyed by the lowercased
+/// name, and their order is the K and R numbering.
+fn numbering<T>(map: &BTreeMap<String, T>) -> BTreeMap<&str, usize> {
+    map.keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect()
+}
+
+/// The K numbers of condition keys named in any case, sorted, each once.
+fn key_numbers<'a>(
+    key_index: &BTreeMap<&str, usize>,
+    names: impl Iterator<Item = &'a String>,
+) -> Result<String> {
+    let mut numbers = Vec::new();
+    for name in names {
+        let Some(&i) = key_index.get(name.to_lowercase().as_str()) else {
+            bail!("condition key `{name}` is not listed for the service");
+        };
+        numbers.push(i);
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    Ok(join_numbers(numbers.iter().map(|n| n.to_string())))
+}
+
+/// An action's access level as its one-letter code.
+fn access_level(action: &ActionJson) -> Result<&'static str> {
+    Ok(match action.access_level.as_str() {
+        "Read" => "R",
+        "Write" => "W",
+        "List" => "L",
+        "Tagging, Write" | "Tagging" => "T",
+        "Permissions management, Write" | "Permissions management" => "P",
+        other => bail!("action `{}` has access level `{other}`", action.name),
+    })
+}
+
+/// The R numbers of the resource types an action takes, `?` after the optional ones.
+fn resource_numbers(resource_index: &BTreeMap<&str, usize>, action: &ActionJson) -> Result<String> {
+    let mut refs = Vec::new();
+    for resource in &action.resource_types {
+        let Some(&i) = resource_index.get(resource.name.to_lowercase().as_str()) else {
+            bail!(
+                "action `{}` names resource type `{}`",
+                action.name,
+                resource.name
+            );
+        };
+        refs.push(if resource.required {
+            i.to_string()
+        } else {
+            format!("{i}?")
+        });
+    }
+    Ok(join_numbers(refs.into_iter()))
 }
 
 /// The global condition keys, read from the package's JavaScript table (`key: '...'` followed
