@@ -515,20 +515,8 @@ fn redundant_actions(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, covered: &[Option<usize
         let Some(by) = by.and_then(|j| list.items.get(j)) else {
             continue;
         };
-        let message = if item.text.eq_ignore_ascii_case(by.text) {
-            format!("action `{}` is listed twice in this statement", item.text)
-        } else {
-            format!(
-                "action `{}` is already covered by `{}` in this statement",
-                item.text, by.text
-            )
-        };
-        ctx.add(
-            code::REDUNDANT_ACTION,
-            At::Value(&item.pointer),
-            message,
-            format!("remove `{}`", item.text),
-        );
+        let twice = item.text.eq_ignore_ascii_case(by.text);
+        shape::covered_entry(ctx, code::REDUNDANT_ACTION, "action", item, by.text, twice);
     }
 }
 
