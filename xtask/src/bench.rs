@@ -121,10 +121,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
     let clients = iamkit_provision::connect(&target, Some(region)).await;
     let dir = std::env::temp_dir().join(format!("iamkit-bench-{}", std::process::id()));
     let options = ApplyOptions::new(&dir);
-    // The smallest valid zip (an empty one): the emulator stores it and never runs it.
-    let mut zip = vec![0x50, 0x4b, 0x05, 0x06];
-    zip.extend([0u8; 18]);
-    let code = BTreeMap::from([("hello".to_owned(), Code::from_zip(zip))]);
+    let code = empty_package();
     say!(
         "setup from empty on a fresh emulator, the Lambda package an empty zip, parallelism {}:",
         options.parallelism
@@ -150,29 +147,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
     for latency in [Duration::ZERO, latency] {
         let run = setup(&clients, &proxy, pid, manifest, &code, &options, latency).await?;
         run.print(latency);
-        // A rerun on the converged account.
-        let rerun = setup(&clients, &proxy, pid, manifest, &code, &options, latency).await?;
-        say!(
-            "  rerun on the converged account ({} ms/request): {} wall ({} reading), {} requests, {} writes, {} changes planned",
-            latency.as_millis(),
-            ms(rerun.wall),
-            ms(rerun.read),
-            rerun.requests,
-            rerun.writes,
-            rerun.changes,
-        );
-        proxy.reset_counts();
-        let started = Instant::now();
-        let plan = teardown(&clients, manifest, &options).await?;
-        say!(
-            "  teardown ({} ms/request): {}, {} requests, {} writes, {} changes {} rounds deep",
-            latency.as_millis(),
-            ms(started.elapsed()),
-            proxy.counts().total,
-            proxy.counts().writes,
-            plan.changes.len(),
-            plan.depth()
-        );
+        rerun_and_teardown(&clients, &proxy, pid, manifest, &code, &options, latency).await?;
     }
 
     // What the bound on parallelism buys: the same setup with the bound of earlier versions.
@@ -187,6 +162,50 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
 
     verify(&clients, &proxy, pid, manifest, &options, latency).await?;
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// The function's package for the flows' figures: the smallest valid zip (an empty one),
+/// which the emulator stores and never runs.
+fn empty_package() -> BTreeMap<String, Code> {
+    let mut zip = vec![0x50, 0x4b, 0x05, 0x06];
+    zip.extend([0u8; 18]);
+    BTreeMap::from([("hello".to_owned(), Code::from_zip(zip))])
+}
+
+/// On a set-up account: a second setup, which finds it converged, then the teardown, each
+/// printed with its requests and writes.
+async fn rerun_and_teardown(
+    clients: &Clients,
+    proxy: &Proxy,
+    pid: u32,
+    manifest: &Manifest,
+    code: &BTreeMap<String, Code>,
+    options: &ApplyOptions,
+    latency: Duration,
+) -> Result<()> {
+    let rerun = setup(clients, proxy, pid, manifest, code, options, latency).await?;
+    say!(
+        "  rerun on the converged account ({} ms/request): {} wall ({} reading), {} requests, {} writes, {} changes planned",
+        latency.as_millis(),
+        ms(rerun.wall),
+        ms(rerun.read),
+        rerun.requests,
+        rerun.writes,
+        rerun.changes,
+    );
+    proxy.reset_counts();
+    let started = Instant::now();
+    let plan = teardown(clients, manifest, options).await?;
+    say!(
+        "  teardown ({} ms/request): {}, {} requests, {} writes, {} changes {} rounds deep",
+        latency.as_millis(),
+        ms(started.elapsed()),
+        proxy.counts().total,
+        proxy.counts().writes,
+        plan.changes.len(),
+        plan.depth()
+    );
     Ok(())
 }
 

@@ -177,6 +177,19 @@ async fn not_enrolled(clients: &Clients, user: &str) -> Result<(), MfaError> {
     }
 }
 
+/// Takes [`MFA_DEVICE_TAG`] off the user: it no longer names a device of the stack's.
+async fn unmark_user(clients: &Clients, user: &str) -> Result<(), MfaError> {
+    clients
+        .iam
+        .untag_user()
+        .user_name(user)
+        .tag_keys(MFA_DEVICE_TAG)
+        .send()
+        .await
+        .map_err(aws("iam:UntagUser"))?;
+    Ok(())
+}
+
 fn tag(key: &str, value: &str) -> Result<Tag, MfaError> {
     Tag::builder()
         .key(key)
@@ -251,14 +264,7 @@ async fn create_or_replace(
         }
         Err(CreateError::Exists(serial)) => {
             // Not ours: put the user's tags back as they were.
-            clients
-                .iam
-                .untag_user()
-                .user_name(user)
-                .tag_keys(MFA_DEVICE_TAG)
-                .send()
-                .await
-                .map_err(aws("iam:UntagUser"))?;
+            unmark_user(clients, user).await?;
             Err(MfaError::DeviceNotOurs(serial))
         }
         Err(other) => Err(other.into_mfa()),
@@ -476,14 +482,7 @@ pub async fn remove(clients: &Clients, stack: &str, user: &str) -> Result<Remove
     {
         return Err(aws("iam:DeleteVirtualMFADevice")(err));
     }
-    clients
-        .iam
-        .untag_user()
-        .user_name(user)
-        .tag_keys(MFA_DEVICE_TAG)
-        .send()
-        .await
-        .map_err(aws("iam:UntagUser"))?;
+    unmark_user(clients, user).await?;
     Ok(Removed::Device(serial))
 }
 
