@@ -33,11 +33,16 @@ pub struct Args {
     /// Leave out the other engine (`@cloud-copilot/iam-simulate`, run with node).
     #[arg(long)]
     no_other_engine: bool,
+    #[command(flatten)]
+    lambda: crate::bench_lambda::ProfileArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
     if args.lint {
         return crate::bench_lint::run();
+    }
+    if args.lambda.wanted() {
+        return crate::bench_lambda::run(&args.lambda);
     }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     say!("machine: {cores} cores ({})", std::env::consts::ARCH);

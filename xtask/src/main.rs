@@ -17,6 +17,7 @@ macro_rules! say {
 
 mod actionlint;
 mod bench;
+mod bench_lambda;
 mod bench_lint;
 mod catalog;
 mod ci;
@@ -68,7 +69,7 @@ enum Task {
     /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine (against
     /// the other engine, on the managed-policy corpus too) and the linter. `--engine`: only
     /// the engine and the linter; `--lint`: the linter beside parliament on every AWS managed
-    /// policy.
+    /// policy; `--lambda-profile`: the Lambda's build profile options, built clean and started.
     Bench(bench::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
