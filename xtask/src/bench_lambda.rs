@@ -187,7 +187,7 @@ pub fn run(args: &ProfileArgs) -> Result<()> {
         );
     }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    println!("machine: {cores} cores; load average before: {}", load());
+    say!("machine: {cores} cores; load average before: {}", load());
     let s3 = stub_s3()?;
     let mut built = Vec::new();
     for config in configs {
@@ -299,11 +299,11 @@ fn start(built: &mut Built<'_>, s3: &str) -> Result<()> {
 }
 
 fn print_table(built: &mut [Built<'_>], starts: usize) {
-    println!();
-    println!(
+    say!();
+    say!(
         "| profile | lto | codegen-units | opt-level | build CPU | build wall | load before / after | binary | zip | start, median of {starts} | start, 90th pct | first response, median | CPU per start |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    say!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for b in built.iter_mut() {
         let per_start = b.start_cpu / u32::try_from(starts.max(1)).unwrap_or(u32::MAX);
         let started = |text: String| {
@@ -313,7 +313,7 @@ fn print_table(built: &mut [Built<'_>], starts: usize) {
                 "-".to_owned()
             }
         };
-        println!(
+        say!(
             "| {} | {} | {} | {} | {:.0} s | {:.0} s | {} / {} | {} | {} | {} | {} | {} | {} |",
             b.config.name,
             b.config.lto,
@@ -333,7 +333,7 @@ fn print_table(built: &mut [Built<'_>], starts: usize) {
             started(ms(per_start)),
         );
     }
-    println!(
+    say!(
         "\nzip budget for the demo: 3.4 MB = {} bytes; load: 1-minute average",
         34 * 1024 * 1024 / 10
     );
