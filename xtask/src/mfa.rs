@@ -589,10 +589,15 @@ async fn status(
     }
     if !missing.is_empty() {
         let names = missing.iter().map(|name| format!("`{name}`"));
-        bail!(
+        let error = anyhow!(
             "MFA is required and missing for {}\n  help: enrol a user with `cargo xtask mfa enroll --user USER`; root MFA is enabled in the console (`cargo xtask mfa status` prints the steps)",
             names.collect::<Vec<_>>().join(", ")
         );
+        // The JSON document above is the answer: no second one for the error.
+        return Err(match output {
+            Output::Json => crate::document::Reported(error).into(),
+            Output::Text => error,
+        });
     }
     Ok(())
 }
