@@ -4,6 +4,7 @@
 mod aws;
 mod bad_input;
 mod cli;
+mod cli_options;
 mod corpus;
 mod emulator;
 mod gate;

@@ -33,20 +33,25 @@ pub struct Args {
     /// Leave out the other engine (`@cloud-copilot/iam-simulate`, run with node).
     #[arg(long)]
     no_other_engine: bool,
+    #[command(flatten)]
+    lambda: crate::bench_lambda::ProfileArgs,
 }
 
 pub fn run(args: Args) -> Result<()> {
     if args.lint {
         return crate::bench_lint::run();
     }
+    if args.lambda.wanted() {
+        return crate::bench_lambda::run(&args.lambda);
+    }
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    println!("machine: {cores} cores ({})", std::env::consts::ARCH);
-    println!("all figures: `cargo xtask bench` (debug build unless run with --release)\n");
-    let manifest = crate::setup::read_manifest(None)?;
+    say!("machine: {cores} cores ({})", std::env::consts::ARCH);
+    say!("all figures: `cargo xtask bench` (debug build unless run with --release)\n");
+    let manifest = crate::setup::read_manifest(&crate::global::Global::default().manifest_path())?;
     lint_nine(&manifest);
     decisions()?;
     crate::families::run(args.no_other_engine)?;
-    println!();
+    say!();
     if args.engine {
         return Ok(());
     }
@@ -80,7 +85,7 @@ fn lint_nine(manifest: &Manifest) {
         lint_all();
     }
     let each = started.elapsed() / rounds;
-    println!(
+    say!(
         "lint of the {} policies: {} per run (mean of {rounds}; also `cargo xtask lint`)",
         manifest.policies.len(),
         ms(each)
@@ -97,7 +102,7 @@ fn decisions() -> Result<()> {
         let cases = iamkit_eval::cases::parse(&source)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let timing = crate::simulate::bench(&cases, Duration::from_secs(2));
-        println!(
+        say!(
             "engine: {:.0} decisions/s over the {} cases of crates/eval/tests/cases/{file}, one thread (also: `cargo xtask simulate crates/eval/tests/cases/{file} --bench`)",
             timing.per_second(),
             cases.len()
@@ -121,11 +126,8 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
     let clients = iamkit_provision::connect(&target, Some(region)).await;
     let dir = std::env::temp_dir().join(format!("iamkit-bench-{}", std::process::id()));
     let options = ApplyOptions::new(&dir);
-    // The smallest valid zip (an empty one): the emulator stores it and never runs it.
-    let mut zip = vec![0x50, 0x4b, 0x05, 0x06];
-    zip.extend([0u8; 18]);
-    let code = BTreeMap::from([("hello".to_owned(), Code::from_zip(zip))]);
-    println!(
+    let code = empty_package();
+    say!(
         "setup from empty on a fresh emulator, the Lambda package an empty zip, parallelism {}:",
         options.parallelism
     );
@@ -141,7 +143,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         Duration::ZERO,
     )
     .await?;
-    println!(
+    say!(
         "  cold emulator, first setup (not counted): {}",
         ms(warm.wall)
     );
@@ -150,29 +152,7 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
     for latency in [Duration::ZERO, latency] {
         let run = setup(&clients, &proxy, pid, manifest, &code, &options, latency).await?;
         run.print(latency);
-        // A rerun on the converged account.
-        let rerun = setup(&clients, &proxy, pid, manifest, &code, &options, latency).await?;
-        println!(
-            "  rerun on the converged account ({} ms/request): {} wall ({} reading), {} requests, {} writes, {} changes planned",
-            latency.as_millis(),
-            ms(rerun.wall),
-            ms(rerun.read),
-            rerun.requests,
-            rerun.writes,
-            rerun.changes,
-        );
-        proxy.reset_counts();
-        let started = Instant::now();
-        let plan = teardown(&clients, manifest, &options).await?;
-        println!(
-            "  teardown ({} ms/request): {}, {} requests, {} writes, {} changes {} rounds deep",
-            latency.as_millis(),
-            ms(started.elapsed()),
-            proxy.counts().total,
-            proxy.counts().writes,
-            plan.changes.len(),
-            plan.depth()
-        );
+        rerun_and_teardown(&clients, &proxy, pid, manifest, &code, &options, latency).await?;
     }
 
     // What the bound on parallelism buys: the same setup with the bound of earlier versions.
@@ -181,12 +161,56 @@ async fn flows(install: &Install, manifest: &Manifest, latency: Duration) -> Res
         ..options.clone()
     };
     let run = setup(&clients, &proxy, pid, manifest, &code, &narrow, latency).await?;
-    println!("with parallelism 4 instead of {}:", options.parallelism);
+    say!("with parallelism 4 instead of {}:", options.parallelism);
     run.print(latency);
     teardown(&clients, manifest, &options).await?;
 
     verify(&clients, &proxy, pid, manifest, &options, latency).await?;
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// The function's package for the flows' figures: the smallest valid zip (an empty one),
+/// which the emulator stores and never runs.
+fn empty_package() -> BTreeMap<String, Code> {
+    let mut zip = vec![0x50, 0x4b, 0x05, 0x06];
+    zip.extend([0u8; 18]);
+    BTreeMap::from([("hello".to_owned(), Code::from_zip(zip))])
+}
+
+/// On a set-up account: a second setup, which finds it converged, then the teardown, each
+/// printed with its requests and writes.
+async fn rerun_and_teardown(
+    clients: &Clients,
+    proxy: &Proxy,
+    pid: u32,
+    manifest: &Manifest,
+    code: &BTreeMap<String, Code>,
+    options: &ApplyOptions,
+    latency: Duration,
+) -> Result<()> {
+    let rerun = setup(clients, proxy, pid, manifest, code, options, latency).await?;
+    say!(
+        "  rerun on the converged account ({} ms/request): {} wall ({} reading), {} requests, {} writes, {} changes planned",
+        latency.as_millis(),
+        ms(rerun.wall),
+        ms(rerun.read),
+        rerun.requests,
+        rerun.writes,
+        rerun.changes,
+    );
+    proxy.reset_counts();
+    let started = Instant::now();
+    let plan = teardown(clients, manifest, options).await?;
+    say!(
+        "  teardown ({} ms/request): {}, {} requests, {} writes, {} changes {} rounds deep",
+        latency.as_millis(),
+        ms(started.elapsed()),
+        proxy.counts().total,
+        proxy.counts().writes,
+        plan.changes.len(),
+        plan.depth()
+    );
     Ok(())
 }
 
@@ -212,7 +236,7 @@ async fn verify(
         Duration::ZERO,
     )
     .await?;
-    println!(
+    say!(
         "verify, after a setup with the real package ({:.2} MB):",
         packaged.zip_size as f64 / (1024.0 * 1024.0)
     );
@@ -223,9 +247,9 @@ async fn verify(
         });
         proxy.reset_counts();
         let started = Instant::now();
-        let report = crate::verify::run_on(clients, manifest, None, Some(&packaged)).await?;
+        let report = crate::verify::run_on(clients, manifest, None, &packaged.zip).await?;
         let s = report.summary;
-        println!(
+        say!(
             "  {} ms/request: {}, {} requests ({} passed, {} failed, {} warnings, {} skipped)",
             latency.as_millis(),
             ms(started.elapsed()),
@@ -264,7 +288,7 @@ impl Run {
         } else {
             format!("{:.2}", self.wall.as_secs_f64() / ideal.as_secs_f64())
         };
-        println!(
+        say!(
             "  {} ms/request: {} wall ({} reading: {} requests), {} requests, {} writes, {} changes in steps {:?} (step, changes); depth {}, ratio to depth x {} ms: {ratio}",
             latency.as_millis(),
             ms(self.wall),
@@ -277,7 +301,7 @@ impl Run {
             self.depth,
             latency.as_millis()
         );
-        println!(
+        say!(
             "    CPU during the run: emulator {}, this process (provisioner, SDK, proxy) {}",
             ms(self.emulator_cpu),
             ms(self.own_cpu)

@@ -49,13 +49,13 @@ pub fn run() -> Result<()> {
         .max_by_key(|(_, b)| **b)
         .map(|(l, b)| (l.name.as_str(), *b))
         .unwrap_or_default();
-    println!(
+    say!(
         "{} AWS managed policies ({}@{}), one thread:",
         policies.len(),
         iamkit_e2e::corpus::PACKAGE,
         iamkit_e2e::corpus::VERSION
     );
-    println!(
+    say!(
         "  iamkit-lint: {} (median of 3; {} and {}; CPU {}), slowest policy {} ({}, its best of the 3), {findings} findings, 0 crashes",
         ms(runs[1]),
         ms(runs[0]),
@@ -70,7 +70,7 @@ pub fn run() -> Result<()> {
         .quiet()
         .read()
         .context("running parliament")?;
-    println!("  {PARLIAMENT}: {report}");
+    say!("  {PARLIAMENT}: {report}");
     Ok(())
 }
 

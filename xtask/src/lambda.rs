@@ -1,11 +1,16 @@
 //! `cargo xtask package-lambda` and `cargo xtask invoke`: the hello-world Lambda, zipped for
 //! `provided.al2023`, and run: locally through the emulator's Runtime API, or on AWS.
 
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
+
 use anyhow::{Context, Result, bail};
 use iamkit_provision::{Runner, Target};
 use iamkit_stack::Code;
 
-use crate::target::{self, TargetArgs};
+use crate::global::Global;
 
 pub use iamkit_hello_lambda::package::PackagedLambda;
 
@@ -19,6 +24,49 @@ pub fn package() -> Result<PackagedLambda> {
     iamkit_hello_lambda::package::package().context("packaging the hello-world Lambda")
 }
 
+/// The function's code, one rule for `setup`, `verify`, `invoke` and `demo`: `--lambda-zip`,
+/// else the hello-world Lambda built and zipped now (quick when it is fresh). `setup` deploys
+/// it; `verify` checks that the deployed code is it, then runs it; `invoke` on the emulator
+/// runs it only when it is the deployed code (on AWS, `lambda:Invoke` runs what is deployed).
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct CodeArgs {
+    /// The function's deployment package, a zip with `bootstrap` for provided.al2023 (default:
+    /// the hello-world Lambda, built and zipped now, as `cargo xtask package-lambda` does).
+    #[arg(long, value_name = "ZIP")]
+    pub lambda_zip: Option<PathBuf>,
+}
+
+impl CodeArgs {
+    /// The package: `--lambda-zip`, else the hello-world Lambda packaged now.
+    pub fn zip(&self) -> Result<PathBuf> {
+        if let Some(path) = &self.lambda_zip {
+            if !path.is_file() {
+                bail!(
+                    "--lambda-zip {}: no such file\n  help: `cargo xtask package-lambda` builds the hello-world package",
+                    path.display()
+                );
+            }
+            return Ok(path.clone());
+        }
+        let packaged = package()?;
+        eprintln!(
+            "lambda package {} (sha256 {})",
+            packaged.zip.display(),
+            packaged.sha256
+        );
+        Ok(packaged.zip)
+    }
+}
+
+/// The code of each function, read from the package at `zip`.
+pub fn code(zip: &Path) -> Result<BTreeMap<String, Code>> {
+    let bytes = std::fs::read(zip).with_context(|| format!("reading {}", zip.display()))?;
+    Ok(BTreeMap::from([(
+        FUNCTION.to_owned(),
+        Code::from_zip(bytes),
+    )]))
+}
+
 /// `cargo xtask package-lambda`.
 pub fn run_package() -> Result<()> {
     let packaged = package()?;
@@ -28,13 +76,13 @@ pub fn run_package() -> Result<()> {
 
 fn print_packaged(packaged: &PackagedLambda) {
     let mb = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
-    println!("{}", packaged.zip.display());
-    println!(
+    say!("{}", packaged.zip.display());
+    say!(
         "  zip      {} bytes ({:.2} MB)",
         packaged.zip_size,
         mb(packaged.zip_size)
     );
-    println!(
+    say!(
         "  binary   {} bytes ({:.2} MB), needs glibc {}",
         packaged.binary_size,
         mb(packaged.binary_size),
@@ -42,9 +90,9 @@ fn print_packaged(packaged: &PackagedLambda) {
             .glibc
             .map_or_else(|| "nothing".to_owned(), |v| format!("{v} (<= 2.34)"))
     );
-    println!("  sha256   {}", packaged.sha256);
-    println!("  CodeSha256 {}", packaged.code_sha256);
-    println!("  build    {:.1} s", packaged.build_time.as_secs_f64());
+    say!("  sha256   {}", packaged.sha256);
+    say!("  CodeSha256 {}", packaged.code_sha256);
+    say!("  build    {:.1} s", packaged.build_time.as_secs_f64());
 }
 
 #[derive(clap::Args)]
@@ -54,14 +102,14 @@ pub struct InvokeArgs {
     /// The event, as JSON: `{"bucketName": "...", "objectName": "hello.txt"}`.
     event: String,
     #[command(flatten)]
-    target: TargetArgs,
+    code: CodeArgs,
 }
 
 /// `cargo xtask invoke hello EVENT`: runs the deployed function, as `verify` does
 /// (`iamkit_provision::invoke`): with `--aws`, `lambda:Invoke`; on the emulator, which runs no
 /// code, the package's `bootstrap` through a local Runtime API as the function's role, and
 /// only when the package is the deployed code.
-pub fn run_invoke(args: InvokeArgs) -> Result<()> {
+pub fn run_invoke(args: InvokeArgs, global: &Global) -> Result<()> {
     if args.function != FUNCTION {
         bail!(
             "unknown function `{}`; the project has one: `{FUNCTION}`",
@@ -70,19 +118,23 @@ pub fn run_invoke(args: InvokeArgs) -> Result<()> {
     }
     let event: serde_json::Value = serde_json::from_str(&args.event)
         .with_context(|| format!("the event `{}` is not JSON", args.event))?;
-    let target = target::resolve(&args.target)?;
+    let manifest = iamkit_stack::read_manifest(&global.manifest_path())
+        .map_err(|errors| anyhow::anyhow!("{errors}"))?;
+    let target = global.target()?;
     let runtime = tokio::runtime::Runtime::new()?;
-    let clients = runtime.block_on(target::clients(&target, &args.target));
+    let clients = runtime.block_on(global.connect(&target, Some(&manifest)))?;
     let task_dir = std::env::temp_dir().join(format!("iamkit-invoke-{}", std::process::id()));
+    // Who we are first: no credentials, or no emulator, is reported before a build.
+    runtime.block_on(iamkit_provision::whoami(&clients))?;
     let runner = match &target {
         Target::Aws { .. } => Runner::Lambda,
         Target::Emulator { .. } => {
-            let packaged = package()?;
-            let zip = std::fs::read(&packaged.zip)
-                .with_context(|| format!("reading {}", packaged.zip.display()))?;
+            let zip = args.code.zip()?;
+            let bytes =
+                std::fs::read(&zip).with_context(|| format!("reading {}", zip.display()))?;
             Runner::Local {
-                bootstrap: iamkit_hello_lambda::package::unpack(&packaged.zip, &task_dir)?,
-                code: Code::from_zip(zip),
+                bootstrap: iamkit_hello_lambda::package::unpack(&zip, &task_dir)?,
+                code: Code::from_zip(bytes),
             }
         }
     };
@@ -98,6 +150,6 @@ pub fn run_invoke(args: InvokeArgs) -> Result<()> {
         eprintln!("  | {line}");
     }
     eprintln!("{}", answer.how);
-    println!("{}", answer.body);
+    say!("{}", answer.body);
     Ok(())
 }

@@ -22,13 +22,12 @@ use anyhow::{Context, Result, bail};
 use iamkit_lint::{self as lint, Finding, LintOptions, PolicyKind, Suppression};
 use iamkit_stack::{ACCEPTANCES, parse_acceptances, review};
 
+use crate::global::{Global, Output};
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Policy files, manifests (`.toml`) or folders (default: `policies/`).
     paths: Vec<PathBuf>,
-    /// `text` for people, `json` for scripts (an array of findings).
-    #[arg(long, value_enum, default_value_t = Output::Text)]
-    output: Output,
     /// What the policy files given are: identity, trust, resource, scp or aws-managed (default:
     /// decided from each document). Manifests say it themselves.
     #[arg(long, default_value_t = PolicyKind::Auto)]
@@ -39,18 +38,12 @@ pub struct Args {
     corpus: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Output {
-    Text,
-    Json,
-}
-
 /// The manifest's file name in a policy folder.
 const MANIFEST: &str = "baseline.toml";
 
-pub fn run(args: Args) -> Result<()> {
+pub fn run(args: Args, global: &Global) -> Result<()> {
     if args.corpus {
-        return crate::lint_corpus::run(args.output == Output::Json);
+        return crate::lint_corpus::run(global.json());
     }
     let started = Instant::now();
     let root = crate::project_root();
@@ -65,13 +58,13 @@ pub fn run(args: Args) -> Result<()> {
     }
     let findings = lint_all(&root, &inputs, args.kind)?;
 
-    match args.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&findings)?),
+    match global.output() {
+        Output::Json => say!("{}", serde_json::to_string_pretty(&findings)?),
         Output::Text => {
             for finding in &findings {
-                println!("{finding}\n");
+                say!("{finding}\n");
             }
-            println!(
+            say!(
                 "{} files: {} in {:.1} ms",
                 inputs.files.len() + inputs.manifests.len(),
                 lint::summary(&findings),

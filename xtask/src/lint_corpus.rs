@@ -28,7 +28,7 @@ pub fn run(json: bool) -> Result<()> {
     let cpu = crate::cpu::cpu_time("self").saturating_sub(cpu_before);
     if json {
         let findings: Vec<&Finding> = linted.iter().flat_map(|l| &l.findings).collect();
-        println!("{}", serde_json::to_string_pretty(&findings)?);
+        say!("{}", serde_json::to_string_pretty(&findings)?);
         return Ok(());
     }
     print_counts(&linted);
@@ -36,10 +36,10 @@ pub fn run(json: bool) -> Result<()> {
     let reviewed = lint_corpus::reviewed().map_err(anyhow::Error::msg)?;
     let (new, stale) = lint_corpus::compare(&linted, &reviewed);
     for finding in &new {
-        println!("not reviewed: {finding}\n");
+        say!("not reviewed: {finding}\n");
     }
     for entry in &stale {
-        println!(
+        say!(
             "stale: {}:{}: {} {} {} lists no error finding",
             lint_corpus::REVIEWED,
             entry.line,
@@ -74,21 +74,21 @@ fn print_counts(linted: &[Linted]) {
         *by_code.entry((finding.severity, finding.code)).or_default() += 1;
     }
     let total: usize = by_code.values().sum();
-    println!(
+    say!(
         "{} AWS managed policies ({}@{}): {total} findings",
         linted.len(),
         iamkit_e2e::corpus::PACKAGE,
         iamkit_e2e::corpus::VERSION
     );
     for ((severity, code), count) in &by_code {
-        println!("  {count:>6}  {severity:<10} {code}");
+        say!("  {count:>6}  {severity:<10} {code}");
     }
 }
 
 fn print_times(linted: &[Linted], (total, cpu): (Duration, Duration), warm_up: Duration) {
     let mut slowest: Vec<&Linted> = linted.iter().collect();
     slowest.sort_by_key(|l| std::cmp::Reverse(l.elapsed));
-    println!(
+    say!(
         "time: {:.1} ms for the {} policies, one thread, CPU {:.0} ms (catalog decoded beforehand in {:.1} ms)",
         ms(total),
         linted.len(),
@@ -96,7 +96,7 @@ fn print_times(linted: &[Linted], (total, cpu): (Duration, Duration), warm_up: D
         ms(warm_up)
     );
     for l in slowest.iter().take(SLOWEST) {
-        println!("  {:>8.2} ms  {}", ms(l.elapsed), l.name);
+        say!("  {:>8.2} ms  {}", ms(l.elapsed), l.name);
     }
 }
 

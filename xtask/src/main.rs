@@ -1,16 +1,34 @@
 //! `cargo xtask`: iamkit's tasks. It parses arguments, prints, and calls the crates.
 
+/// `println!` for the tasks: when standard output is closed (`cargo xtask verify | head -1`),
+/// the task ends there, with the status a shell gives a program stopped by SIGPIPE, instead of
+/// panicking.
+macro_rules! say {
+    () => {
+        say!("")
+    };
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::stdout_failed(e)
+        }
+    }};
+}
+
 mod access;
 mod actionlint;
 mod bench;
+mod bench_lambda;
 mod bench_lint;
 mod catalog;
 mod ci;
 mod corpus;
 mod cpu;
 mod demo;
+mod document;
 mod emulator;
 mod families;
+mod global;
 mod lambda;
 mod lint;
 mod lint_corpus;
@@ -21,7 +39,6 @@ mod printer;
 mod schema;
 mod setup;
 mod simulate;
-mod target;
 mod teardown;
 mod test;
 mod verify;
@@ -29,20 +46,19 @@ mod verify;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
+use global::{Global, Uses};
 
 /// iamkit: the article's least-privilege IAM baseline as code: set it up, prove it, tear it down.
 ///
 /// Everything runs against a local AWS emulator that the project installs and starts itself,
 /// unless a task is given `--aws`.
 #[derive(Parser)]
-#[command(
-    name = "cargo xtask",
-    bin_name = "cargo xtask",
-    arg_required_else_help = true
-)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
 struct Cli {
     #[command(subcommand)]
-    task: Task,
+    task: Option<Task>,
+    #[command(flatten)]
+    global: global::Global,
 }
 
 #[derive(Subcommand)]
@@ -54,7 +70,7 @@ enum Task {
     /// Measure setup (0 ms and 50 ms per request), a rerun, teardown, the engine (against
     /// the other engine, on the managed-policy corpus too) and the linter. `--engine`: only
     /// the engine and the linter; `--lint`: the linter beside parliament on every AWS managed
-    /// policy.
+    /// policy; `--lambda-profile`: the Lambda's build profile options, built clean and started.
     Bench(bench::Args),
     /// Start, stop or inspect a local AWS emulator that keeps running between commands.
     Emulator(emulator::Args),
@@ -93,26 +109,25 @@ enum Task {
 }
 
 fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.task {
-        Task::Demo(args) => demo::run(args),
-        Task::Test(args) => test::run(args),
-        Task::Bench(args) => bench::run(args),
-        Task::Emulator(args) => emulator::run(args),
-        Task::Mfa(args) => mfa::run(args),
-        Task::Setup(args) => setup::run(args),
-        Task::Verify(args) => verify::run(args),
-        Task::Teardown(args) => teardown::run(args),
-        Task::PackageLambda => lambda::run_package(),
-        Task::Invoke(args) => lambda::run_invoke(args),
-        Task::Ci => ci::run(),
-        Task::Actionlint => actionlint::run(),
-        Task::Catalog(args) => catalog::run(args),
-        Task::Lint(args) => lint::run(args),
-        Task::Schema(args) => schema::run(args),
-        Task::Mutants(args) => mutants::run(args),
-        Task::Simulate(args) => return simulate::run(args),
-        Task::Access(args) => access::run(args),
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let name = matches.subcommand_name().unwrap_or_default().to_owned();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let Some(task) = cli.task else {
+        // `cargo xtask` alone: the list of tasks.
+        let _ = <Cli as clap::CommandFactory>::command().print_help();
+        return std::process::ExitCode::SUCCESS;
+    };
+    let global = cli.global;
+    let result = match task {
+        // Its exit status is the cases' own (1 on a mismatch).
+        Task::Simulate(args) => match global.only("simulate", &[]) {
+            Ok(()) => return simulate::run(args),
+            Err(err) => Err(err),
+        },
+        task => run(task, &global),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -122,9 +137,75 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(2)
         }
         Err(err) => {
+            if global.json() && err.downcast_ref::<document::Reported>().is_none() {
+                document::Document::failed(&name, None, &err).print();
+            }
             eprintln!("error: {err:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// Standard output could not be written: closed by the reader (`| head`), the task ends
+/// quietly with 141, as a shell reports a program stopped by SIGPIPE; anything else is an
+/// error.
+fn stdout_failed(error: std::io::Error) -> ! {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    eprintln!("error: cannot write to standard output: {error}");
+    std::process::exit(1);
+}
+
+/// Runs `task`, after refusing the global options it has no use for.
+fn run(task: Task, global: &Global) -> anyhow::Result<()> {
+    use Uses::{Manifest, Output, Target};
+    let account = [Target, Output, Manifest];
+    match task {
+        Task::Demo(args) => global
+            .only("demo", &[Target, Manifest])
+            .and_then(|()| demo::run(args, global)),
+        Task::Test(args) => global.only("test", &[]).and_then(|()| test::run(args)),
+        Task::Bench(args) => global.only("bench", &[]).and_then(|()| bench::run(args)),
+        Task::Emulator(args) => global
+            .only("emulator", &[])
+            .and_then(|()| emulator::run(args)),
+        Task::Mfa(args) => global
+            .only("mfa", &account)
+            .and_then(|()| mfa::run(args, global)),
+        Task::Setup(args) => global
+            .only("setup", &account)
+            .and_then(|()| setup::run(args, global)),
+        Task::Verify(args) => global
+            .only("verify", &account)
+            .and_then(|()| verify::run(args, global)),
+        Task::Teardown(args) => global
+            .only("teardown", &account)
+            .and_then(|()| teardown::run(args, global)),
+        Task::PackageLambda => global
+            .only("package-lambda", &[])
+            .and_then(|()| lambda::run_package()),
+        Task::Invoke(args) => global
+            .only("invoke", &[Target, Manifest])
+            .and_then(|()| lambda::run_invoke(args, global)),
+        Task::Ci => global.only("ci", &[]).and_then(|()| ci::run()),
+        Task::Actionlint => global
+            .only("actionlint", &[])
+            .and_then(|()| actionlint::run()),
+        Task::Catalog(args) => global
+            .only("catalog", &[])
+            .and_then(|()| catalog::run(args)),
+        Task::Lint(args) => global
+            .only("lint", &[Output])
+            .and_then(|()| lint::run(args, global)),
+        Task::Schema(args) => global.only("schema", &[]).and_then(|()| schema::run(args)),
+        Task::Mutants(args) => global
+            .only("mutants", &[])
+            .and_then(|()| mutants::run(args)),
+        Task::Access(args) => global
+            .only("access", &account)
+            .and_then(|()| access::run(args, global)),
+        Task::Simulate(_) => unreachable!("simulate sets its own exit status"),
     }
 }
 

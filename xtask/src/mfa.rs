@@ -13,10 +13,7 @@ use iamkit_provision::{
 };
 use serde::Serialize;
 
-use crate::{
-    setup::Output,
-    target::{self, TargetArgs},
-};
+use crate::global::{Global, Output};
 
 /// How many times a person at a terminal is asked again for a code or a pair of codes.
 const ROUNDS: usize = 5;
@@ -25,12 +22,6 @@ const ROUNDS: usize = 5;
 pub struct Args {
     #[command(subcommand)]
     action: Action,
-    #[command(flatten)]
-    target: TargetArgs,
-    /// The manifest whose stack the users belong to (default: policies/baseline.toml): a user
-    /// is the stack's when it carries the tag `iamkit:stack=<stack>`.
-    #[arg(long, global = true, value_name = "FILE")]
-    manifest: Option<PathBuf>,
 }
 
 #[derive(clap::Subcommand)]
@@ -90,9 +81,6 @@ enum Action {
         /// always reports it off).
         #[arg(long)]
         require_root_mfa: bool,
-        /// `text` for people; `json`: one object, for scripts.
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
     },
     /// Deactivate and delete the virtual MFA device iamkit created for a user.
     Remove {
@@ -102,10 +90,9 @@ enum Action {
     },
 }
 
-pub fn run(args: Args) -> Result<()> {
-    let manifest = crate::project_root().join("policies/baseline.toml");
-    let manifest = args.manifest.as_deref().unwrap_or(&manifest);
-    let manifest = iamkit_stack::read_manifest(manifest).map_err(|errors| anyhow!("{errors}"))?;
+pub fn run(args: Args, global: &Global) -> Result<()> {
+    let manifest = iamkit_stack::read_manifest(&global.manifest_path())
+        .map_err(|errors| anyhow!("{errors}"))?;
     let stack = manifest.stack.clone();
     // Everything that can be checked here is, before a request is sent.
     let action = match args.action {
@@ -127,9 +114,8 @@ pub fn run(args: Args) -> Result<()> {
             users,
             require_mfa,
             require_root_mfa,
-            output,
         } => {
-            if require_root_mfa && !args.target.aws {
+            if require_root_mfa && !global.aws {
                 bail!(
                     "`--require-root-mfa` needs a real account: the local emulator always reports root MFA off\n  help: add `--aws` to check the account of your AWS credentials"
                 );
@@ -143,14 +129,14 @@ pub fn run(args: Args) -> Result<()> {
                 users: require_mfa,
                 root: require_root_mfa,
             };
-            Checked::Status(users, require, output)
+            Checked::Status(users, require, global.output())
         }
         Action::Remove { user } => Checked::Remove(user),
     };
-    let target = target::resolve(&args.target)?;
+    let target = global.target()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let clients = target::clients(&target, &args.target).await;
+        let clients = global.connect(&target, Some(&manifest)).await?;
         match action {
             Checked::Enroll(user, how, show) => enroll(&clients, &stack, &user, how, &show).await,
             Checked::Status(users, require, output) => {
@@ -235,7 +221,7 @@ async fn enroll(
             device
         }
     };
-    println!("MFA enabled for {user}: {}", device.serial);
+    say!("MFA enabled for {user}: {}", device.serial);
     Ok(())
 }
 
@@ -260,11 +246,11 @@ fn announce(device: &NewDevice, show: &Show, in_file: bool) -> Result<()> {
     }
     let uri = mfa::otpauth_uri(&device.account, &device.user, &device.seed);
     if std::io::stdout().is_terminal() {
-        println!(
+        say!(
             "scan this QR code with an authenticator app ({}):",
             device.serial
         );
-        println!("{}", mfa::qr_text(&uri)?);
+        say!("{}", mfa::qr_text(&uri)?);
     } else if show.qr_png.is_none() && !show.show_secret && !in_file {
         eprintln!(
             "the QR code is not drawn: standard output is not a terminal, and the QR code holds the seed (`--qr-png FILE` writes it to a file)"
@@ -272,10 +258,10 @@ fn announce(device: &NewDevice, show: &Show, in_file: bool) -> Result<()> {
     }
     if let Some(path) = &show.qr_png {
         write_secret_file(path, &mfa::qr_png(&uri)?)?;
-        println!("QR code written to {} (mode 0600)", path.display());
+        say!("QR code written to {} (mode 0600)", path.display());
     }
     if show.show_secret {
-        println!("seed (base32): {}", device.seed.expose());
+        say!("seed (base32): {}", device.seed.expose());
     }
     Ok(())
 }
@@ -396,11 +382,11 @@ async fn begin_step(
     write_secret_file(&file.path, text.as_bytes())?;
     announce(&device, show, true)?;
     let path = file.path.display();
-    println!(
+    say!(
         "created virtual MFA device {} for {user}: its seed is in {path} (mode 0600)",
         device.serial
     );
-    println!(
+    say!(
         "next: compute the code of now and the next one from the seed, then run\n  cargo xtask mfa enroll --user {user} --seed-file {path} --codes CODE,CODE"
     );
     Ok(())
@@ -437,7 +423,7 @@ async fn finish_step(
         ),
         Err(err) => return Err(err.into()),
     }
-    println!("MFA enabled for {user}: {}", device.serial);
+    say!("MFA enabled for {user}: {}", device.serial);
     eprintln!(
         "the seed stays in {shown} (mode 0600): it makes {user}'s codes, so keep it secret or delete it"
     );
@@ -527,9 +513,9 @@ fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<()> {
 
 async fn remove(clients: &Clients, stack: &str, user: &str) -> Result<()> {
     match mfa::remove(clients, stack, user).await? {
-        mfa::Removed::Device(serial) => println!("removed MFA device {serial} from {user}"),
+        mfa::Removed::Device(serial) => say!("removed MFA device {serial} from {user}"),
         mfa::Removed::Nothing => {
-            println!("{user} has no MFA device created by iamkit: nothing to remove");
+            say!("{user} has no MFA device created by iamkit: nothing to remove");
         }
     }
     Ok(())
@@ -597,16 +583,21 @@ async fn status(
                 },
                 missing: &missing,
             };
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            say!("{}", serde_json::to_string_pretty(&json)?);
         }
         Output::Text => print_status(clients, &users, root),
     }
     if !missing.is_empty() {
         let names = missing.iter().map(|name| format!("`{name}`"));
-        bail!(
+        let error = anyhow!(
             "MFA is required and missing for {}\n  help: enrol a user with `cargo xtask mfa enroll --user USER`; root MFA is enabled in the console (`cargo xtask mfa status` prints the steps)",
             names.collect::<Vec<_>>().join(", ")
         );
+        // The JSON document above is the answer: no second one for the error.
+        return Err(match output {
+            Output::Json => crate::document::Reported(error).into(),
+            Output::Text => error,
+        });
     }
     Ok(())
 }
@@ -614,23 +605,23 @@ async fn status(
 fn print_status(clients: &Clients, users: &[mfa::UserMfa], root: mfa::RootStatus) {
     for user in users {
         match user.devices.as_slice() {
-            [] => println!("{:<16} no MFA device", user.user),
-            devices => println!("{:<16} MFA: {}", user.user, devices.join(", ")),
+            [] => say!("{:<16} no MFA device", user.user),
+            devices => say!("{:<16} MFA: {}", user.user, devices.join(", ")),
         }
     }
     if root.mfa_enabled {
-        println!("{:<16} MFA enabled", "root");
+        say!("{:<16} MFA enabled", "root");
     } else {
         let note = if clients.target.is_aws() {
             ""
         } else {
             " (the local emulator always reports root MFA off: a known emulator limit)"
         };
-        println!("{:<16} MFA NOT enabled{note}", "root");
-        println!("{}", mfa::ROOT_MFA_STEPS);
+        say!("{:<16} MFA NOT enabled{note}", "root");
+        say!("{}", mfa::ROOT_MFA_STEPS);
     }
     if root.access_keys_present {
-        println!("{:<16} has access keys: delete them (step 5 above)", "root");
+        say!("{:<16} has access keys: delete them (step 5 above)", "root");
     }
 }
 

@@ -104,9 +104,9 @@ pub fn run(args: Args) -> Result<()> {
         summaries.push((scope.name, summarize(&out.join("mutants.out"))?));
     }
     for (name, summary) in &summaries {
-        println!("{name}: {summary}");
+        say!("{name}: {summary}");
         if args.iterate {
-            println!(
+            say!(
                 "  (this run only: mutants an earlier run caught or found unviable were not tested again; see target/mutants/{name}/mutants.out/previously_caught.txt)"
             );
         }

@@ -3,8 +3,10 @@
 
 use std::{collections::BTreeMap, io::IsTerminal};
 
-use iamkit_provision::{Error, Events, PermissionCheck};
+use iamkit_provision::{ApplyReport, Error, Events, PermissionCheck};
 use iamkit_stack::{Action, Change, Code, Identity, Plan};
+
+use crate::document::{Document, Reported, Status};
 
 /// Builds the deployment packages when the flow asks for them.
 pub type Packager = Box<dyn FnMut() -> anyhow::Result<BTreeMap<String, Code>> + Send>;
@@ -37,13 +39,36 @@ impl Printer {
         self
     }
 
-    /// In JSON mode, the plan the flow made, if it made one.
-    pub fn print_plan_json(&self) {
-        if let (true, Some(plan)) = (self.json, &self.plan) {
-            match serde_json::to_string_pretty(plan) {
-                Ok(text) => println!("{text}"),
-                Err(e) => eprintln!("error: cannot print the plan: {e}"),
-            }
+    /// The flow failed with `error`: in JSON mode, its document (with the plan, if one was
+    /// made) is printed now, and the error comes back marked as reported.
+    pub fn failed(&self, error: anyhow::Error) -> anyhow::Error {
+        if !self.json {
+            return error;
+        }
+        Document::failed(self.task, self.plan.as_ref(), &error).print();
+        Reported(error).into()
+    }
+
+    /// The flow ended with `plan`, applied as `applied` (`None`: nothing was, a dry run or
+    /// nothing to do): its status line in text mode, and its document.
+    pub fn finish<'a>(&self, plan: &'a Plan, applied: Option<&ApplyReport>) -> Document<'a> {
+        let (status, changes) = match applied {
+            _ if plan.is_empty() => (Status::Unchanged, 0),
+            Some(report) => (Status::Applied, report.changes),
+            None => (Status::Planned, 0),
+        };
+        if !self.json {
+            let what = match status {
+                Status::Applied => format!("{changes} change(s) made"),
+                Status::Planned => "nothing written: --dry-run".to_owned(),
+                Status::Unchanged | Status::Failed => "nothing to do".to_owned(),
+            };
+            say!("\n{}: {} ({what}).", self.task, status.word());
+        }
+        Document {
+            plan: Some(plan),
+            changes_made: changes,
+            ..Document::new(self.task, status)
         }
     }
 }
@@ -124,27 +149,29 @@ fn paint(action: Action, text: &str) -> String {
 
 /// Prints the plan like `terraform plan`: one line per change, then the totals.
 pub fn print_plan(plan: &Plan, task: &str) {
-    println!(
+    say!(
         "{task}: stack `{}` in account {} ({})",
-        plan.stack, plan.account, plan.region
+        plan.stack,
+        plan.account,
+        plan.region
     );
     for conflict in &plan.conflicts {
-        println!("  ! {conflict}");
+        say!("  ! {conflict}");
     }
     if plan.is_empty() {
         if plan.conflicts.is_empty() && task == "teardown" {
-            println!("\nNothing to remove: the stack has no resources in this account.");
+            say!("\nNothing to remove: the stack has no resources in this account.");
         } else if plan.conflicts.is_empty() {
-            println!("\nNo changes. The account matches the manifest.");
+            say!("\nNo changes. The account matches the manifest.");
         }
         return;
     }
-    println!();
+    say!();
     for change in &plan.changes {
         let line = format!("  {} {}", change.action.sign(), change.address);
         match &change.detail {
-            Some(detail) => println!("{}  ({detail})", paint(change.action, &line)),
-            None => println!("{}", paint(change.action, &line)),
+            Some(detail) => say!("{}  ({detail})", paint(change.action, &line)),
+            None => say!("{}", paint(change.action, &line)),
         }
         for line in change.diff.iter().flat_map(|d| d.lines()) {
             let action = match line.as_bytes().first() {
@@ -154,13 +181,13 @@ pub fn print_plan(plan: &Plan, task: &str) {
             };
             let line = format!("      {line}");
             if action == Action::Update {
-                println!("{line}");
+                say!("{line}");
             } else {
-                println!("{}", paint(action, &line));
+                say!("{}", paint(action, &line));
             }
         }
     }
-    println!(
+    say!(
         "\nPlan: {} to adopt, {} to create, {} to update, {} to delete.",
         plan.count(Action::Adopt),
         plan.count(Action::Create),
@@ -178,6 +205,6 @@ pub fn progress(change: &Change, json: bool) {
     if json {
         eprintln!("{line}");
     } else {
-        println!("{line}");
+        say!("{line}");
     }
 }

@@ -20,7 +20,7 @@ pub fn run(args: Args) -> Result<()> {
     let generated = iamkit_policy::wire::schema_text();
     let current = fs::read_to_string(&path).ok();
     if current.as_deref() == Some(generated.as_str()) {
-        println!("{SCHEMA_PATH} is up to date");
+        say!("{SCHEMA_PATH} is up to date");
         return Ok(());
     }
     if args.check {
@@ -30,6 +30,6 @@ pub fn run(args: Args) -> Result<()> {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     fs::write(&path, generated).with_context(|| format!("writing {}", path.display()))?;
-    println!("wrote {SCHEMA_PATH}");
+    say!("wrote {SCHEMA_PATH}");
     Ok(())
 }

@@ -4,7 +4,6 @@
 use std::{
     collections::BTreeMap,
     path::{Path, PathBuf},
-    time::Instant,
 };
 
 use anyhow::{Context, Result, bail};
@@ -13,43 +12,59 @@ use iamkit_stack::{Code, Manifest};
 use iamkit_verify::{Report, VerifyOptions, load_expectations, verify};
 
 use crate::{
-    lambda,
-    setup::{self, Output},
-    target::{self, TargetArgs},
+    global::{Global, Output},
+    lambda, setup,
 };
 
 #[derive(clap::Args)]
 pub struct Args {
-    #[command(flatten)]
-    target: TargetArgs,
-    /// The manifest (default: policies/baseline.toml). `policies/article.toml` is the
-    /// article's own policies, unchanged.
-    #[arg(long)]
-    manifest: Option<PathBuf>,
     /// The expectations (default: expectations.toml beside the manifest).
     #[arg(long)]
     expectations: Option<PathBuf>,
-    /// `text`: a table for people; `json` for scripts.
-    #[arg(long, value_enum, default_value_t = Output::Text)]
-    output: Output,
+    #[command(flatten)]
+    code: lambda::CodeArgs,
 }
 
-pub fn run(args: Args) -> Result<()> {
-    let manifest = setup::read_manifest(args.manifest.as_deref())?;
-    let target = target::resolve(&args.target)?;
+pub fn run(args: Args, global: &Global) -> Result<()> {
+    let manifest = setup::read_manifest(&global.manifest_path())?;
+    let target = global.target()?;
     let runtime = tokio::runtime::Runtime::new()?;
     let report = runtime.block_on(async {
-        let clients = setup::connect(&args.target, &target, &manifest).await;
-        run_on(&clients, &manifest, args.expectations.as_deref(), None).await
+        let clients = global.connect(&target, Some(&manifest)).await?;
+        // Who we are first: no credentials, or no emulator, is reported before a build.
+        iamkit_provision::whoami(&clients).await?;
+        let zip = args.code.zip()?;
+        run_on(&clients, &manifest, args.expectations.as_deref(), &zip).await
     })?;
-    match args.output {
-        Output::Text => println!("{report}"),
-        Output::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    match global.output() {
+        Output::Text => say!("{report}"),
+        Output::Json => {
+            let document = VerifyDocument {
+                task: "verify",
+                status: if report.passed() {
+                    "verified"
+                } else {
+                    "not verified"
+                },
+                report: &report,
+            };
+            say!("{}", serde_json::to_string_pretty(&document)?);
+        }
     }
     if !report.passed() {
         bail!("{} check(s) failed", report.summary.fail);
     }
     Ok(())
+}
+
+/// `verify --output json`: the report, with the task and its verdict in the words of the
+/// table's last line.
+#[derive(serde::Serialize)]
+struct VerifyDocument<'a> {
+    task: &'static str,
+    status: &'static str,
+    #[serde(flatten)]
+    report: &'a Report,
 }
 
 /// The expectations file for `manifest`: `explicit`, else `expectations.toml` beside it.
@@ -63,14 +78,13 @@ fn expectations_path(manifest: &Manifest, explicit: Option<&Path>) -> PathBuf {
     })
 }
 
-/// Verifies the account with the Lambda package `packaged` (packaged now when `None`; the
-/// build is a no-op when it is fresh): on the emulator the package's `bootstrap` runs through
-/// the local Runtime API, on AWS the deployed function is invoked.
+/// Verifies the account with the Lambda package at `zip`: on the emulator its `bootstrap`
+/// runs through the local Runtime API, on AWS the deployed function is invoked.
 pub async fn run_on(
     clients: &Clients,
     manifest: &Manifest,
     expectations: Option<&Path>,
-    packaged: Option<&lambda::PackagedLambda>,
+    zip: &Path,
 ) -> Result<Report> {
     let path = expectations_path(manifest, expectations);
     let expectations = load_expectations(&path).map_err(|errors| {
@@ -79,23 +93,8 @@ pub async fn run_on(
         }
         anyhow::anyhow!("{} problem(s) in {}", errors.0.len(), path.display())
     })?;
-    let fresh;
-    let packaged = match packaged {
-        Some(packaged) => packaged,
-        None => {
-            let started = Instant::now();
-            fresh = lambda::package()?;
-            eprintln!(
-                "packaged {} ({:.1} s)",
-                fresh.zip.display(),
-                started.elapsed().as_secs_f64()
-            );
-            &fresh
-        }
-    };
-    let zip = std::fs::read(&packaged.zip)
-        .with_context(|| format!("reading {}", packaged.zip.display()))?;
-    let package = Code::from_zip(zip);
+    let package =
+        Code::from_zip(std::fs::read(zip).with_context(|| format!("reading {}", zip.display()))?);
     let code = BTreeMap::from([(lambda::FUNCTION.to_owned(), package.clone())]);
     let region = clients
         .config
@@ -104,18 +103,18 @@ pub async fn run_on(
         .unwrap_or_else(|| iamkit_provision::DEFAULT_REGION.to_owned());
     let task_dir = match &clients.target {
         Target::Aws { .. } => None,
+        // Where the executable is unpacked: under target/, which is not mounted noexec
+        // where /tmp can be.
         Target::Emulator { .. } => Some(
-            packaged
-                .zip
-                .parent()
-                .unwrap_or(Path::new("."))
+            crate::target_dir()
+                .join("lambda")
                 .join(format!("verify-task-{}", std::process::id())),
         ),
     };
     let runner = match &task_dir {
         None => Runner::Lambda,
         Some(dir) => Runner::Local {
-            bootstrap: iamkit_hello_lambda::package::unpack(&packaged.zip, dir)?,
+            bootstrap: iamkit_hello_lambda::package::unpack(zip, dir)?,
             code: package,
         },
     };

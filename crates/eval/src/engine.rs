@@ -194,18 +194,6 @@ fn resource_account<'a>(
         .or(caller.account)
 }
 
-/// The actions a role's trust policy governs: its Allow is required for them ("Policy
-/// evaluation logic"; "sts:TagSession", "sts:SetSourceIdentity" and "sts:SetContext" are
-/// allowed in the trust policy too).
-const TRUST_ACTIONS: [&str; 6] = [
-    "sts:AssumeRole",
-    "sts:AssumeRoleWithSAML",
-    "sts:AssumeRoleWithWebIdentity",
-    "sts:TagSession",
-    "sts:SetSourceIdentity",
-    "sts:SetContext",
-];
-
 /// The resource-based policy whose Allow the request needs, if any: role trust policies
 /// and KMS key policies "must explicitly allow access for principals" ("Policy evaluation
 /// logic"); "unless the key policy explicitly allows it, you cannot use IAM policies to
@@ -225,9 +213,7 @@ pub(crate) fn required_policy(action: &str, resource: &str) -> Option<RequiredPo
     let rest = parts.nth(2).unwrap_or_default();
     match (arn, arn_service) {
         (Some("arn"), Some("iam"))
-            if sts
-                && rest.starts_with("role/")
-                && TRUST_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(action)) =>
+            if sts && rest.starts_with("role/") && iamkit_policy::is_trust_action(action) =>
         {
             Some(RequiredPolicy::TrustPolicy)
         }

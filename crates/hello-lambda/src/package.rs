@@ -164,8 +164,16 @@ pub fn workspace_root() -> PathBuf {
 /// Builds `bootstrap` with the `lambda` profile, checks its glibc needs, and writes the zip.
 /// cargo's own output goes to stderr. Builds into `$CARGO_TARGET_DIR` when set, like cargo.
 pub fn package() -> Result<PackagedLambda, PackageError> {
+    package_with(&[])
+}
+
+/// [`package`], with `cargo --config` values for the build, such as
+/// `profile.lambda.lto="thin"`: how `cargo xtask bench --lambda-profile` tries the profile's
+/// options without editing `Cargo.toml`. They override the profile (and change cargo's
+/// fingerprint, so the next [`package`] rebuilds).
+pub fn package_with(config: &[String]) -> Result<PackagedLambda, PackageError> {
     let started = Instant::now();
-    let binary = build(&workspace_root())?;
+    let binary = build(&workspace_root(), config)?;
     let build_time = started.elapsed();
     let bytes = std::fs::read(&binary).map_err(io_err(&binary))?;
     let glibc = glibc_requirement(&bytes).map_err(|message| PackageError::Elf {
@@ -211,13 +219,14 @@ pub fn package() -> Result<PackagedLambda, PackageError> {
     })
 }
 
-fn build(workspace: &Path) -> Result<PathBuf, PackageError> {
+fn build(workspace: &Path, config: &[String]) -> Result<PathBuf, PackageError> {
     let sh = xshell::Shell::new().map_err(|e| PackageError::Build(e.to_string()))?;
     sh.change_dir(workspace);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let config = config.iter().flat_map(|value| ["--config", value.as_str()]);
     let output = xshell::cmd!(
         sh,
-        "{cargo} build --profile lambda --package iamkit-hello-lambda --bin bootstrap --message-format=json-render-diagnostics"
+        "{cargo} build {config...} --profile lambda --package iamkit-hello-lambda --bin bootstrap --message-format=json-render-diagnostics"
     )
     .quiet()
     .read()

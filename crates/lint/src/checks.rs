@@ -8,7 +8,7 @@ use iamkit_arn::Pattern;
 use serde_json::Value;
 
 use crate::ctx::{At, Ctx, KeyHasher, KeySet, action_key};
-use crate::model::{Cond, Doc, List, Polarity, Stmt, escape};
+use crate::model::{Cond, Doc, Item, List, Polarity, Stmt, escape};
 use crate::{
     Finding, LintOptions, OwnAccount, PolicyKind, Severity, code, escalation, reach, shape, values,
 };
@@ -515,20 +515,8 @@ fn redundant_actions(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>, covered: &[Option<usize
         let Some(by) = by.and_then(|j| list.items.get(j)) else {
             continue;
         };
-        let message = if item.text.eq_ignore_ascii_case(by.text) {
-            format!("action `{}` is listed twice in this statement", item.text)
-        } else {
-            format!(
-                "action `{}` is already covered by `{}` in this statement",
-                item.text, by.text
-            )
-        };
-        ctx.add(
-            code::REDUNDANT_ACTION,
-            At::Value(&item.pointer),
-            message,
-            format!("remove `{}`", item.text),
-        );
+        let twice = item.text.eq_ignore_ascii_case(by.text);
+        shape::covered_entry(ctx, code::REDUNDANT_ACTION, "action", item, by.text, twice);
     }
 }
 
@@ -674,123 +662,146 @@ fn reachability<'d>(
         if by.is_some() {
             continue;
         }
-        let wildcard = item.text.contains(['*', '?']);
-        if !wildcard {
-            let Some(action) = found.first() else {
-                continue;
-            };
-            if stmt_reaches(stmt, action, cache) {
-                continue;
-            }
-            let name = action.full_name();
-            if action.takes_only_star() {
-                ctx.add(
-                    code::STAR_ONLY_ACTION_SCOPED,
-                    At::Value(&item.pointer),
-                    format!("action `{name}` takes only resource `*`, but this statement names only {listed}: it grants nothing"),
-                    format!("add a statement with \"Resource\": \"*\" for {name}"),
-                );
-            } else {
-                let types: Vec<String> = action
-                    .resource_types()
-                    .map(|(t, _)| format!("{} (`{}`)", t.name, t.arn_format))
-                    .collect();
-                ctx.add(
-                    code::RESOURCE_MISMATCH,
-                    At::Value(&item.pointer),
-                    format!("action `{name}` takes {}, but this statement names only {listed}", types.join(" or ")),
-                    format!("add a resource of that type for {name}, or move it to a statement that names one"),
-                );
-            }
-            continue;
+        if item.text.contains(['*', '?']) {
+            // The actions the wildcard brings that this statement cannot reach, and that no
+            // other statement of the policy grants either.
+            let unreachable: Vec<&ActionRef<'_>> = found
+                .iter()
+                .filter(|action| !stmt_reaches(stmt, action, cache))
+                .filter(|action| {
+                    let key = action_key(action);
+                    !granted
+                        .get()
+                        .iter()
+                        .enumerate()
+                        .any(|(j, set)| j != index && set.contains(&key))
+                })
+                .collect();
+            wildcard_unreached(ctx, item, found.len(), &unreachable, &listed);
+        } else if let Some(action) = found.first()
+            && !stmt_reaches(stmt, action, cache)
+        {
+            action_unreached(ctx, item, action, &listed);
         }
-        // A wildcard: the actions it brings that this statement cannot reach, and that no other
-        // statement of the policy grants either.
-        let unreachable: Vec<&ActionRef<'_>> = found
-            .iter()
-            .filter(|action| !stmt_reaches(stmt, action, cache))
-            .filter(|action| {
-                let key = action_key(action);
-                !granted
-                    .get()
-                    .iter()
-                    .enumerate()
-                    .any(|(j, set)| j != index && set.contains(&key))
-            })
-            .collect();
-        if unreachable.is_empty() {
-            continue;
-        }
-        let (star_only, typed): (Vec<&ActionRef<'_>>, Vec<&ActionRef<'_>>) = unreachable
-            .iter()
-            .copied()
-            .partition(|a| a.takes_only_star());
-        // Group the others by the resource type they take, the most common type first: each
-        // action joins the group of its most common type.
-        let mut counts: HashMap<*const ResourceType, usize> = HashMap::new();
-        for action in &typed {
-            for (t, _) in action.resource_types() {
-                *counts.entry(std::ptr::from_ref(t)).or_default() += 1;
-            }
-        }
-        let mut groups: Vec<(&ResourceType, Vec<&ActionRef<'_>>)> = Vec::new();
-        for action in &typed {
-            let needed = action.resource_types().max_by(|(a, _), (b, _)| {
-                let count =
-                    |t: &ResourceType| counts.get(&std::ptr::from_ref(t)).copied().unwrap_or(0);
-                count(a).cmp(&count(b)).then(b.name.cmp(&a.name))
-            });
-            let Some((needed, _)) = needed else { continue };
-            match groups.iter_mut().find(|(t, _)| std::ptr::eq(*t, needed)) {
-                Some((_, members)) => members.push(action),
-                None => groups.push((needed, vec![action])),
-            }
-        }
-        groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.name.cmp(&b.0.name)));
-        let mut parts = Vec::new();
-        if let Some((needed, members)) = groups.first() {
-            parts.push(format!(
-                "{} take a {} ({})",
-                members.len(),
-                needed.name,
-                examples(members, 2)
-            ));
-        }
-        if !star_only.is_empty() {
-            parts.push(format!(
-                "{} take only `*` ({})",
-                star_only.len(),
-                examples(&star_only, 3)
-            ));
-        }
-        let others: usize = groups.iter().skip(1).map(|(_, m)| m.len()).sum();
-        if others > 0 {
-            parts.push(format!("{others} take other resource types"));
-        }
-        let mut help: Vec<String> = groups
-            .iter()
-            .take(2)
+    }
+}
+
+/// A named action that no resource of the statement (`listed`) can be.
+fn action_unreached(ctx: &mut Ctx<'_>, item: &Item<'_>, action: &ActionRef<'_>, listed: &str) {
+    let name = action.full_name();
+    if action.takes_only_star() {
+        ctx.add(
+            code::STAR_ONLY_ACTION_SCOPED,
+            At::Value(&item.pointer),
+            format!("action `{name}` takes only resource `*`, but this statement names only {listed}: it grants nothing"),
+            format!("add a statement with \"Resource\": \"*\" for {name}"),
+        );
+    } else {
+        let types: Vec<String> = action
+            .resource_types()
             .map(|(t, _)| format!("{} (`{}`)", t.name, t.arn_format))
             .collect();
-        if !star_only.is_empty() {
-            help.push("`*` for the `*`-only ones".to_owned());
-        }
         ctx.add(
             code::RESOURCE_MISMATCH,
             At::Value(&item.pointer),
             format!(
-                "`{}` on {listed} reaches only {} of its {} actions: {}",
-                item.text,
-                found.len() - unreachable.len(),
-                found.len(),
-                parts.join(", ")
+                "action `{name}` takes {}, but this statement names only {listed}",
+                types.join(" or ")
             ),
             format!(
-                "if they are meant, grant them on the resources they take: {}",
-                help.join(", ")
+                "add a resource of that type for {name}, or move it to a statement that names one"
             ),
         );
     }
+}
+
+/// A wildcard entry that brings `total` actions, of which `unreachable` can apply to no
+/// resource of the statement (`listed`): one finding that says which, grouped by what they take.
+fn wildcard_unreached(
+    ctx: &mut Ctx<'_>,
+    item: &Item<'_>,
+    total: usize,
+    unreachable: &[&ActionRef<'_>],
+    listed: &str,
+) {
+    if unreachable.is_empty() {
+        return;
+    }
+    let (star_only, typed): (Vec<&ActionRef<'_>>, Vec<&ActionRef<'_>>) = unreachable
+        .iter()
+        .copied()
+        .partition(|a| a.takes_only_star());
+    let groups = by_resource_type(&typed);
+    let mut parts = Vec::new();
+    if let Some((needed, members)) = groups.first() {
+        parts.push(format!(
+            "{} take a {} ({})",
+            members.len(),
+            needed.name,
+            examples(members, 2)
+        ));
+    }
+    if !star_only.is_empty() {
+        parts.push(format!(
+            "{} take only `*` ({})",
+            star_only.len(),
+            examples(&star_only, 3)
+        ));
+    }
+    let others: usize = groups.iter().skip(1).map(|(_, m)| m.len()).sum();
+    if others > 0 {
+        parts.push(format!("{others} take other resource types"));
+    }
+    let mut help: Vec<String> = groups
+        .iter()
+        .take(2)
+        .map(|(t, _)| format!("{} (`{}`)", t.name, t.arn_format))
+        .collect();
+    if !star_only.is_empty() {
+        help.push("`*` for the `*`-only ones".to_owned());
+    }
+    ctx.add(
+        code::RESOURCE_MISMATCH,
+        At::Value(&item.pointer),
+        format!(
+            "`{}` on {listed} reaches only {} of its {} actions: {}",
+            item.text,
+            total - unreachable.len(),
+            total,
+            parts.join(", ")
+        ),
+        format!(
+            "if they are meant, grant them on the resources they take: {}",
+            help.join(", ")
+        ),
+    );
+}
+
+/// Actions grouped by the resource type they take, the largest group first: each action joins
+/// the group of its type that most of `actions` take.
+fn by_resource_type<'a, 'c>(
+    actions: &[&'a ActionRef<'c>],
+) -> Vec<(&'c ResourceType, Vec<&'a ActionRef<'c>>)> {
+    let mut counts: HashMap<*const ResourceType, usize> = HashMap::new();
+    for action in actions {
+        for (t, _) in action.resource_types() {
+            *counts.entry(std::ptr::from_ref(t)).or_default() += 1;
+        }
+    }
+    let count = |t: &ResourceType| counts.get(&std::ptr::from_ref(t)).copied().unwrap_or(0);
+    let mut groups: Vec<(&ResourceType, Vec<&ActionRef<'_>>)> = Vec::new();
+    for action in actions {
+        let needed = action
+            .resource_types()
+            .max_by(|(a, _), (b, _)| count(a).cmp(&count(b)).then(b.name.cmp(&a.name)));
+        let Some((needed, _)) = needed else { continue };
+        match groups.iter_mut().find(|(t, _)| std::ptr::eq(*t, needed)) {
+            Some((_, members)) => members.push(action),
+            None => groups.push((needed, vec![action])),
+        }
+    }
+    groups.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.name.cmp(&b.0.name)));
+    groups
 }
 
 /// `*:*`, `service:*` on `*`, PassRole on every role, `NotAction` and `NotResource`.

@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use iamkit_arn::ResourcePattern;
+use iamkit_policy::split_resource;
 
 use crate::ctx::{At, Ctx};
-use crate::model::{Doc, Polarity, Stmt};
+use crate::model::{Doc, Item, Polarity, Stmt};
 use crate::{PolicyKind, code};
 
 /// Statement shapes for the kind; explicit only for kinds the caller named (`Auto` decides
@@ -128,19 +129,14 @@ pub(crate) fn redundant(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>) {
                 big.matches(item.text) && !(mutual && i < j)
             });
             if let Some((_, other)) = by {
-                let message = if other.text == item.text {
-                    format!("resource `{}` is listed twice in this statement", item.text)
-                } else {
-                    format!(
-                        "resource `{}` is already covered by `{}` in this statement",
-                        item.text, other.text
-                    )
-                };
-                ctx.add(
+                let twice = other.text == item.text;
+                covered_entry(
+                    ctx,
                     code::REDUNDANT_RESOURCE,
-                    At::Value(&item.pointer),
-                    message,
-                    format!("remove `{}`", item.text),
+                    "resource",
+                    item,
+                    other.text,
+                    twice,
                 );
             }
         }
@@ -185,6 +181,35 @@ fn principal_identity(kind: &str, text: &str) -> String {
     text.to_owned()
 }
 
+/// An entry of a list (an `element` such as `action`) that another entry of the same list,
+/// `by`, already covers; `twice` when the two are the same entry.
+pub(crate) fn covered_entry(
+    ctx: &mut Ctx<'_>,
+    code: &'static str,
+    element: &str,
+    item: &Item<'_>,
+    by: &str,
+    twice: bool,
+) {
+    let message = if twice {
+        format!(
+            "{element} `{}` is listed twice in this statement",
+            item.text
+        )
+    } else {
+        format!(
+            "{element} `{}` is already covered by `{by}` in this statement",
+            item.text
+        )
+    };
+    ctx.add(
+        code,
+        At::Value(&item.pointer),
+        message,
+        format!("remove `{}`", item.text),
+    );
+}
+
 /// ARNs IAM accepts that the IAM User Guide does not describe: an empty resource part (it
 /// matches nothing) and a policy variable before the fifth colon.
 pub(crate) fn arns(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>) {
@@ -213,30 +238,4 @@ pub(crate) fn arns(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>) {
             );
         }
     }
-}
-
-/// The first five parts and the resource part of an ARN-shaped text; colons inside `${...}`
-/// do not separate.
-fn split_resource(text: &str) -> Option<(&str, &str)> {
-    if !text.starts_with("arn:") {
-        return None;
-    }
-    let mut colons = 0;
-    let mut in_variable = false;
-    let mut previous = ' ';
-    for (i, c) in text.char_indices() {
-        match c {
-            '{' if previous == '$' => in_variable = true,
-            '}' if in_variable => in_variable = false,
-            ':' if !in_variable => {
-                colons += 1;
-                if colons == 5 {
-                    return Some((text.get(..i)?, text.get(i + 1..)?));
-                }
-            }
-            _ => {}
-        }
-        previous = c;
-    }
-    None
 }

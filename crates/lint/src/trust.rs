@@ -4,7 +4,7 @@
 //! GitHub's `sub`), and service principals in resource policies without `aws:SourceArn` or
 //! `aws:SourceAccount` (the confused deputy).
 
-use iamkit_policy::Operator;
+use iamkit_policy::{Operator, is_trust_action};
 
 use crate::ctx::{At, Ctx};
 use crate::model::{Cond, Polarity, Stmt};
@@ -20,16 +20,6 @@ const WEB_IDENTITY_HOSTS: &[&str] = &[
     "accounts.google.com",
     "graph.facebook.com",
     "www.amazon.com",
-];
-
-/// The actions a role trust policy may allow.
-const TRUST_ACTIONS: &[&str] = &[
-    "sts:AssumeRole",
-    "sts:AssumeRoleWithSAML",
-    "sts:AssumeRoleWithWebIdentity",
-    "sts:TagSession",
-    "sts:SetSourceIdentity",
-    "sts:SetContext",
 ];
 
 /// Keys that tie a service principal's request to a resource or account of the owner's.
@@ -133,7 +123,7 @@ fn syntax(ctx: &mut Ctx<'_>, stmt: &Stmt<'_>) {
     };
     for item in &actions.items {
         let text = item.text;
-        if text.contains(['*', '?']) || TRUST_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(text)) {
+        if text.contains(['*', '?']) || is_trust_action(text) {
             continue;
         }
         ctx.add(

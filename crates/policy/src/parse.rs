@@ -273,20 +273,7 @@ pub fn parse_value(value: &Value) -> Result<Policy, ParseErrors> {
 /// reporting every problem as [`parse`] does, without building the [`Policy`]: for callers that
 /// keep the value and the map themselves (the linter), so that the text is read once.
 pub fn validate(value: &Value, map: &SourceMap) -> Result<(), ParseErrors> {
-    let mut checker = Checker {
-        map,
-        errors: Vec::new(),
-    };
-    for (pointer, position) in map.duplicates() {
-        let name = pointer.rsplit('/').next().unwrap_or_default().to_owned();
-        checker.errors.push(located(
-            pointer.clone(),
-            Some(*position),
-            name.clone(),
-            ErrorKind::Duplicate(name),
-            Some("IAM keeps only one of them; remove the other".to_owned()),
-        ));
-    }
+    let mut checker = Checker::new(map);
     let _ = checker.document(value);
     let mut errors = checker.errors;
     if errors.is_empty() {
@@ -362,20 +349,7 @@ const STATEMENT_ELEMENTS: &[&str] = &[
 const PRINCIPAL_TYPES: &[&str] = &["AWS", "Service", "Federated", "CanonicalUser"];
 
 fn check(value: &Value, map: SourceMap) -> Result<Policy, ParseErrors> {
-    let mut checker = Checker {
-        map: &map,
-        errors: Vec::new(),
-    };
-    for (pointer, position) in map.duplicates() {
-        let name = pointer.rsplit('/').next().unwrap_or_default().to_owned();
-        checker.errors.push(located(
-            pointer.clone(),
-            Some(*position),
-            name.clone(),
-            ErrorKind::Duplicate(name),
-            Some("IAM keeps only one of them; remove the other".to_owned()),
-        ));
-    }
+    let mut checker = Checker::new(&map);
     let policy = checker.document(value);
     let mut errors = checker.errors;
     if let (true, Some((version, id, statements))) = (errors.is_empty(), policy) {
@@ -469,7 +443,27 @@ fn value_text(value: &Value) -> String {
 
 type Parts = (Version, Option<String>, Vec<Statement>);
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
+    /// A checker over the text whose positions `map` holds, which has already reported
+    /// every element that stands twice in one object.
+    fn new(map: &'a SourceMap) -> Self {
+        let errors = map
+            .duplicates()
+            .iter()
+            .map(|(pointer, position)| {
+                let name = pointer.rsplit('/').next().unwrap_or_default().to_owned();
+                located(
+                    pointer.clone(),
+                    Some(*position),
+                    name.clone(),
+                    ErrorKind::Duplicate(name),
+                    Some("IAM keeps only one of them; remove the other".to_owned()),
+                )
+            })
+            .collect();
+        Checker { map, errors }
+    }
+
     fn report(
         &mut self,
         pointer: &str,
@@ -541,7 +535,24 @@ impl Checker<'_> {
             return None;
         };
         self.unknown_elements(object, "", POLICY_ELEMENTS, "the policy");
-        let version = match object.get("Version") {
+        let version = self.version(object);
+        let id = match object.get("Id") {
+            None => Some(None),
+            Some(Value::String(id)) => Some(Some(id.clone())),
+            Some(other) => {
+                self.wrong_type("/Id", "Id", "a string", other);
+                None
+            }
+        };
+        // A bad Version is reported once; check the statements as the current version.
+        let checked = version.unwrap_or(Version::V2012_10_17);
+        let statements = self.statements(object, checked);
+        Some((version?, id?, statements?))
+    }
+
+    /// The policy's `Version`: `2008-10-17` when it has none.
+    fn version(&mut self, object: &Map<String, Value>) -> Option<Version> {
+        match object.get("Version") {
             None => Some(Version::V2008_10_17),
             Some(Value::String(text)) => {
                 let version = Version::from_text(text);
@@ -556,18 +567,16 @@ impl Checker<'_> {
                 self.wrong_type("/Version", "Version", "a string", other);
                 None
             }
-        };
-        let id = match object.get("Id") {
-            None => Some(None),
-            Some(Value::String(id)) => Some(Some(id.clone())),
-            Some(other) => {
-                self.wrong_type("/Id", "Id", "a string", other);
-                None
-            }
-        };
-        // A bad Version is reported once; check the statements as the current version.
-        let checked = version.unwrap_or(Version::V2012_10_17);
-        let statements = match object.get("Statement") {
+        }
+    }
+
+    /// The policy's `Statement`: one object or an array of them, every one checked.
+    fn statements(
+        &mut self,
+        object: &Map<String, Value>,
+        version: Version,
+    ) -> Option<Vec<Statement>> {
+        match object.get("Statement") {
             None => {
                 let kind = ErrorKind::Missing {
                     element: "Statement",
@@ -577,7 +586,7 @@ impl Checker<'_> {
                 None
             }
             Some(Value::Object(statement)) => self
-                .statement(statement, "/Statement".to_owned(), 0, checked)
+                .statement(statement, "/Statement".to_owned(), 0, version)
                 .map(|s| vec![s]),
             Some(Value::Array(items)) => {
                 let mut statements = Some(Vec::with_capacity(items.len()));
@@ -585,7 +594,7 @@ impl Checker<'_> {
                     let pointer = format!("/Statement/{index}");
                     let statement = match item {
                         Value::Object(statement) => {
-                            self.statement(statement, pointer, index, checked)
+                            self.statement(statement, pointer, index, version)
                         }
                         other => {
                             self.wrong_type(&pointer, "Statement", "an object", other);
@@ -608,8 +617,7 @@ impl Checker<'_> {
                 );
                 None
             }
-        };
-        Some((version?, id?, statements?))
+        }
     }
 
     fn statement(
@@ -621,123 +629,11 @@ impl Checker<'_> {
     ) -> Option<Statement> {
         let before = self.errors.len();
         self.unknown_elements(object, &pointer, STATEMENT_ELEMENTS, "a statement");
-        let sid = match object.get("Sid") {
-            Some(Value::String(sid)) => Some(sid.clone()),
-            Some(other) => {
-                self.wrong_type(&child(&pointer, "Sid"), "Sid", "a string", other);
-                None
-            }
-            None => None,
-        };
-        let effect = match object.get("Effect") {
-            None => {
-                let kind = ErrorKind::Missing {
-                    element: "Effect",
-                    place: "a statement",
-                };
-                let help = Some("add \"Effect\": \"Allow\" or \"Effect\": \"Deny\"".to_owned());
-                self.report(&pointer, At::Value, String::new(), kind, help);
-                None
-            }
-            Some(Value::String(text)) => match text.as_str() {
-                "Allow" => Some(Effect::Allow),
-                "Deny" => Some(Effect::Deny),
-                _ => {
-                    let help = closest(text, &["Allow", "Deny"])
-                        .map(|close| format!("did you mean `{close}`?"));
-                    let kind = ErrorKind::Effect(text.clone());
-                    self.report(
-                        &child(&pointer, "Effect"),
-                        At::Value,
-                        text.clone(),
-                        kind,
-                        help,
-                    );
-                    None
-                }
-            },
-            Some(other) => {
-                self.wrong_type(&child(&pointer, "Effect"), "Effect", "a string", other);
-                None
-            }
-        };
-        let principals = self
-            .pair(object, &pointer, "Principal", "NotPrincipal", false)
-            .and_then(|pair| {
-                let Some((name, value)) = pair else {
-                    return Some(None);
-                };
-                let list = self.principals(value, &child(&pointer, name), name)?;
-                Some(Some(if name == "Principal" {
-                    PrincipalMatch::Principal(list)
-                } else {
-                    PrincipalMatch::NotPrincipal(list)
-                }))
-            });
-        let actions = self
-            .pair(object, &pointer, "Action", "NotAction", true)
-            .and_then(|pair| {
-                let (name, value) = pair?;
-                let mut patterns = Vec::new();
-                let mut ok = true;
-                for (text, at) in self.strings(value, &child(&pointer, name), name) {
-                    match ActionPattern::parse(&text) {
-                        Ok(pattern) => patterns.push(pattern),
-                        Err(error) => {
-                            ok = false;
-                            let kind = ErrorKind::Action {
-                                text: text.clone(),
-                                error,
-                            };
-                            let help = Some(
-                                "an action is `service:ActionName`, such as `s3:GetObject`, or `*`"
-                                    .to_owned(),
-                            );
-                            self.report(&at, At::Value, text, kind, help);
-                        }
-                    }
-                }
-                ok.then_some(if name == "Action" {
-                    ActionMatch::Action(patterns)
-                } else {
-                    ActionMatch::NotAction(patterns)
-                })
-            });
-        let resources = self
-            .pair(object, &pointer, "Resource", "NotResource", false)
-            .and_then(|pair| {
-                let Some((name, value)) = pair else {
-                    return Some(None);
-                };
-                let mut patterns = Vec::new();
-                let mut ok = true;
-                for (text, at) in self.strings(value, &child(&pointer, name), name) {
-                    match compile_resource(&text, version) {
-                        Ok(pattern) => patterns.push(pattern),
-                        Err(error) => {
-                            ok = false;
-                            let help = Some(error.help().map_or_else(
-                                || {
-                                    "a resource is `*` or an ARN: \
-                                     `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`"
-                                        .to_owned()
-                                },
-                                str::to_owned,
-                            ));
-                            let kind = ErrorKind::Resource {
-                                text: text.clone(),
-                                error,
-                            };
-                            self.report(&at, At::Value, text, kind, help);
-                        }
-                    }
-                }
-                ok.then_some(Some(if name == "Resource" {
-                    ResourceMatch::Resource(patterns)
-                } else {
-                    ResourceMatch::NotResource(patterns)
-                }))
-            });
+        let sid = self.sid(object, &pointer);
+        let effect = self.effect(object, &pointer);
+        let principals = self.principal_match(object, &pointer);
+        let actions = self.action_match(object, &pointer);
+        let resources = self.resource_match(object, &pointer, version);
         let conditions = match object.get("Condition") {
             None => Some(Vec::new()),
             Some(value) => self.conditions(value, &child(&pointer, "Condition")),
@@ -755,6 +651,139 @@ impl Checker<'_> {
             conditions: conditions?,
             pointer,
         })
+    }
+
+    /// The statement's `Sid`, if it is a string.
+    fn sid(&mut self, object: &Map<String, Value>, pointer: &str) -> Option<String> {
+        match object.get("Sid") {
+            Some(Value::String(sid)) => Some(sid.clone()),
+            Some(other) => {
+                self.wrong_type(&child(pointer, "Sid"), "Sid", "a string", other);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// The statement's `Effect`: required, and `Allow` or `Deny`.
+    fn effect(&mut self, object: &Map<String, Value>, pointer: &str) -> Option<Effect> {
+        let text = match object.get("Effect") {
+            None => {
+                let kind = ErrorKind::Missing {
+                    element: "Effect",
+                    place: "a statement",
+                };
+                let help = Some("add \"Effect\": \"Allow\" or \"Effect\": \"Deny\"".to_owned());
+                self.report(pointer, At::Value, String::new(), kind, help);
+                return None;
+            }
+            Some(Value::String(text)) => text,
+            Some(other) => {
+                self.wrong_type(&child(pointer, "Effect"), "Effect", "a string", other);
+                return None;
+            }
+        };
+        match text.as_str() {
+            "Allow" => Some(Effect::Allow),
+            "Deny" => Some(Effect::Deny),
+            _ => {
+                let help = closest(text, &["Allow", "Deny"])
+                    .map(|close| format!("did you mean `{close}`?"));
+                let kind = ErrorKind::Effect(text.clone());
+                let at = child(pointer, "Effect");
+                self.report(&at, At::Value, text.clone(), kind, help);
+                None
+            }
+        }
+    }
+
+    /// `Principal` or `NotPrincipal`, either optional. `None` after an error.
+    fn principal_match(
+        &mut self,
+        object: &Map<String, Value>,
+        pointer: &str,
+    ) -> Option<Option<PrincipalMatch>> {
+        let Some((name, value)) = self.pair(object, pointer, "Principal", "NotPrincipal", false)?
+        else {
+            return Some(None);
+        };
+        let list = self.principals(value, &child(pointer, name), name)?;
+        Some(Some(if name == "Principal" {
+            PrincipalMatch::Principal(list)
+        } else {
+            PrincipalMatch::NotPrincipal(list)
+        }))
+    }
+
+    /// `Action` or `NotAction`, exactly one, every entry a valid action pattern.
+    fn action_match(&mut self, object: &Map<String, Value>, pointer: &str) -> Option<ActionMatch> {
+        let (name, value) = self.pair(object, pointer, "Action", "NotAction", true)??;
+        let mut patterns = Vec::new();
+        let mut ok = true;
+        for (text, at) in self.strings(value, &child(pointer, name), name) {
+            match ActionPattern::parse(&text) {
+                Ok(pattern) => patterns.push(pattern),
+                Err(error) => {
+                    ok = false;
+                    let kind = ErrorKind::Action {
+                        text: text.clone(),
+                        error,
+                    };
+                    let help = Some(
+                        "an action is `service:ActionName`, such as `s3:GetObject`, or `*`"
+                            .to_owned(),
+                    );
+                    self.report(&at, At::Value, text, kind, help);
+                }
+            }
+        }
+        ok.then_some(if name == "Action" {
+            ActionMatch::Action(patterns)
+        } else {
+            ActionMatch::NotAction(patterns)
+        })
+    }
+
+    /// `Resource` or `NotResource`, either optional, every entry `*` or an ARN pattern as
+    /// `version` reads it. `None` after an error.
+    fn resource_match(
+        &mut self,
+        object: &Map<String, Value>,
+        pointer: &str,
+        version: Version,
+    ) -> Option<Option<ResourceMatch>> {
+        let Some((name, value)) = self.pair(object, pointer, "Resource", "NotResource", false)?
+        else {
+            return Some(None);
+        };
+        let mut patterns = Vec::new();
+        let mut ok = true;
+        for (text, at) in self.strings(value, &child(pointer, name), name) {
+            match compile_resource(&text, version) {
+                Ok(pattern) => patterns.push(pattern),
+                Err(error) => {
+                    ok = false;
+                    let help = Some(error.help().map_or_else(
+                        || {
+                            "a resource is `*` or an ARN: \
+                             `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`"
+                                .to_owned()
+                        },
+                        str::to_owned,
+                    ));
+                    let kind = ErrorKind::Resource {
+                        text: text.clone(),
+                        error,
+                    };
+                    self.report(&at, At::Value, text, kind, help);
+                }
+            }
+        }
+        ok.then_some(Some(if name == "Resource" {
+            ResourceMatch::Resource(patterns)
+        } else {
+            ResourceMatch::NotResource(patterns)
+        }))
     }
 
     /// Checks that at most one of `a` and `b` is present (exactly one when `required`).
@@ -973,7 +1002,17 @@ fn compile_resource(text: &str, version: Version) -> Result<ResourcePattern, Arn
 
 /// An ARN-shaped text split after its fifth colon (colons inside `${...}` do not count):
 /// the first five parts, and the resource part. `None` for text with fewer parts.
-pub(crate) fn split_resource(text: &str) -> Option<(&str, &str)> {
+///
+/// ```
+/// use iamkit_policy::split_resource;
+///
+/// assert_eq!(
+///     split_resource("arn:aws:iam::${aws:PrincipalAccount}:role/a:b"),
+///     Some(("arn:aws:iam::${aws:PrincipalAccount}", "role/a:b"))
+/// );
+/// assert_eq!(split_resource("arn:aws:s3"), None);
+/// ```
+pub fn split_resource(text: &str) -> Option<(&str, &str)> {
     if !text.starts_with("arn:") {
         return None;
     }

@@ -139,7 +139,7 @@ pub async fn teardown(
 ) -> Result<TeardownOutcome, Error> {
     let identity = whoami(clients).await?;
     events.identity(&identity);
-    let desired = Desired::new(manifest, &identity, &region(clients), &BTreeMap::new())?;
+    let desired = Desired::names(manifest, &identity, &region(clients))?;
     let observed = observe_for_teardown(clients, &desired).await?;
     let plan = teardown_plan(&desired, &observed);
     events.planned(&plan);

@@ -17,7 +17,10 @@
 
 mod totp;
 
-use aws_sdk_iam::types::{AssignmentStatusType, SummaryKeyType, Tag};
+use aws_sdk_iam::{
+    error::{ProvideErrorMetadata, SdkError},
+    types::{AssignmentStatusType, SummaryKeyType, Tag},
+};
 use iamkit_arn::Arn;
 use iamkit_stack::marks::{MFA_DEVICE_TAG, STACK_TAG};
 
@@ -96,6 +99,12 @@ pub enum MfaError {
         /// IAM's message.
         message: String,
     },
+    /// No credentials, or no answer: nothing was changed.
+    #[error(transparent)]
+    Unanswered(Box<crate::Error>),
+    /// The tag could not be built.
+    #[error("building a tag: {0}")]
+    Tag(#[from] aws_sdk_iam::error::BuildError),
     /// An AWS call failed.
     #[error("{action} failed: {message}")]
     Aws {
@@ -106,10 +115,16 @@ pub enum MfaError {
     },
 }
 
-fn aws<E: std::error::Error>(action: &'static str) -> impl FnOnce(E) -> MfaError {
-    move |err| MfaError::Aws {
-        action,
-        message: aws_sdk_iam::error::DisplayErrorContext(err).to_string(),
+/// A failed call as one line: missing credentials and an endpoint that does not answer are
+/// the provisioner's errors, with their advice; anything else is `Code: message`.
+fn aws<E, R>(action: &'static str) -> impl FnOnce(SdkError<E, R>) -> MfaError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    move |err| match crate::Error::aws(action, "", err) {
+        crate::Error::Aws { message, .. } => MfaError::Aws { action, message },
+        other => MfaError::Unanswered(Box::new(other)),
     }
 }
 
@@ -117,14 +132,8 @@ fn aws<E: std::error::Error>(action: &'static str) -> impl FnOnce(E) -> MfaError
 async fn user_tags(clients: &Clients, user: &str) -> Result<Vec<Tag>, MfaError> {
     match clients.iam.list_user_tags().user_name(user).send().await {
         Ok(out) => Ok(out.tags().to_vec()),
-        Err(err) => {
-            let service = err.into_service_error();
-            if service.is_no_such_entity_exception() {
-                Err(MfaError::NoSuchUser(user.to_owned()))
-            } else {
-                Err(aws("iam:ListUserTags")(service))
-            }
-        }
+        Err(err) if no_such_entity(&err) => Err(MfaError::NoSuchUser(user.to_owned())),
+        Err(err) => Err(aws("iam:ListUserTags")(err)),
     }
 }
 
@@ -153,14 +162,8 @@ async fn assigned_devices(clients: &Clients, user: &str) -> Result<Vec<String>, 
             .iter()
             .map(|d| d.serial_number().to_owned())
             .collect()),
-        Err(err) => {
-            let service = err.into_service_error();
-            if service.is_no_such_entity_exception() {
-                Err(MfaError::NoSuchUser(user.to_owned()))
-            } else {
-                Err(aws("iam:ListMFADevices")(service))
-            }
-        }
+        Err(err) if no_such_entity(&err) => Err(MfaError::NoSuchUser(user.to_owned())),
+        Err(err) => Err(aws("iam:ListMFADevices")(err)),
     }
 }
 
@@ -174,12 +177,25 @@ async fn not_enrolled(clients: &Clients, user: &str) -> Result<(), MfaError> {
     }
 }
 
+/// Takes [`MFA_DEVICE_TAG`] off the user: it no longer names a device of the stack's.
+async fn unmark_user(clients: &Clients, user: &str) -> Result<(), MfaError> {
+    clients
+        .iam
+        .untag_user()
+        .user_name(user)
+        .tag_keys(MFA_DEVICE_TAG)
+        .send()
+        .await
+        .map_err(aws("iam:UntagUser"))?;
+    Ok(())
+}
+
 fn tag(key: &str, value: &str) -> Result<Tag, MfaError> {
     Tag::builder()
         .key(key)
         .value(value)
         .build()
-        .map_err(aws("building a tag"))
+        .map_err(MfaError::from)
 }
 
 /// Creates a virtual MFA device named after `user` (a user of `stack`), or reports that the
@@ -248,14 +264,7 @@ async fn create_or_replace(
         }
         Err(CreateError::Exists(serial)) => {
             // Not ours: put the user's tags back as they were.
-            clients
-                .iam
-                .untag_user()
-                .user_name(user)
-                .tag_keys(MFA_DEVICE_TAG)
-                .send()
-                .await
-                .map_err(aws("iam:UntagUser"))?;
+            unmark_user(clients, user).await?;
             Err(MfaError::DeviceNotOurs(serial))
         }
         Err(other) => Err(other.into_mfa()),
@@ -302,21 +311,26 @@ async fn create_device(
             let seed = Seed::from_base32(&seed).map_err(|e| CreateError::Other(e.into()))?;
             Ok((serial, seed))
         }
-        Err(err) => {
-            let service = err.into_service_error();
-            if service.is_entity_already_exists_exception() {
-                let serial = find_device(clients, user, None)
-                    .await
-                    .map_err(CreateError::Other)?
-                    .unwrap_or_else(|| format!("mfa/{user}"));
-                Err(CreateError::Exists(serial))
-            } else {
-                Err(CreateError::Other(aws("iam:CreateVirtualMFADevice")(
-                    service,
-                )))
-            }
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_entity_already_exists_exception()) =>
+        {
+            let serial = find_device(clients, user, None)
+                .await
+                .map_err(CreateError::Other)?
+                .unwrap_or_else(|| format!("mfa/{user}"));
+            Err(CreateError::Exists(serial))
         }
+        Err(err) => Err(CreateError::Other(aws("iam:CreateVirtualMFADevice")(err))),
     }
+}
+
+/// Whether IAM answered NoSuchEntity.
+fn no_such_entity<R>(err: &SdkError<impl ProvideErrorMetadata, R>) -> bool {
+    err.as_service_error()
+        .and_then(ProvideErrorMetadata::code)
+        .is_some_and(|code| code == "NoSuchEntity")
 }
 
 /// The serial number of the virtual MFA device named `name` (at path `/`), among those with
@@ -403,19 +417,20 @@ pub async fn finish_enroll(
     let Err(err) = result else {
         return Ok(());
     };
-    let service = err.into_service_error();
-    if service.is_invalid_authentication_code_exception() {
-        Err(MfaError::CodesRefused {
-            serial: device.serial.clone(),
-            message: service.meta().message().unwrap_or_default().to_owned(),
-        })
-    } else if service.is_entity_already_exists_exception() {
-        Err(MfaError::AlreadyEnrolled {
-            user: device.user.clone(),
-            serial: device.serial.clone(),
-        })
-    } else {
-        Err(aws("iam:EnableMFADevice")(service))
+    match err.as_service_error() {
+        Some(service) if service.is_invalid_authentication_code_exception() => {
+            Err(MfaError::CodesRefused {
+                serial: device.serial.clone(),
+                message: service.meta().message().unwrap_or_default().to_owned(),
+            })
+        }
+        Some(service) if service.is_entity_already_exists_exception() => {
+            Err(MfaError::AlreadyEnrolled {
+                user: device.user.clone(),
+                serial: device.serial.clone(),
+            })
+        }
+        _ => Err(aws("iam:EnableMFADevice")(err)),
     }
 }
 
@@ -463,20 +478,11 @@ pub async fn remove(clients: &Clients, stack: &str, user: &str) -> Result<Remove
         .serial_number(&serial)
         .send()
         .await
+        && !no_such_entity(&err)
     {
-        let service = err.into_service_error();
-        if !service.is_no_such_entity_exception() {
-            return Err(aws("iam:DeleteVirtualMFADevice")(service));
-        }
+        return Err(aws("iam:DeleteVirtualMFADevice")(err));
     }
-    clients
-        .iam
-        .untag_user()
-        .user_name(user)
-        .tag_keys(MFA_DEVICE_TAG)
-        .send()
-        .await
-        .map_err(aws("iam:UntagUser"))?;
+    unmark_user(clients, user).await?;
     Ok(Removed::Device(serial))
 }
 

@@ -197,11 +197,32 @@ impl Desired {
         region: &str,
         code: &BTreeMap<String, Code>,
     ) -> Result<Desired, ManifestErrors> {
+        Desired::build(manifest, identity, region, code, true)
+    }
+
+    /// What teardown needs: names and ARNs only. A policy document that does not parse is
+    /// kept as `null` rather than refused, so that a broken policy file does not stop the
+    /// removal of what the stack created.
+    pub fn names(
+        manifest: &Manifest,
+        identity: &Identity,
+        region: &str,
+    ) -> Result<Desired, ManifestErrors> {
+        Desired::build(manifest, identity, region, &BTreeMap::new(), false)
+    }
+
+    fn build(
+        manifest: &Manifest,
+        identity: &Identity,
+        region: &str,
+        code: &BTreeMap<String, Code>,
+        documents: bool,
+    ) -> Result<Desired, ManifestErrors> {
         let (account, partition) = (identity.account, &identity.partition);
         let mut errors = Vec::new();
         let mut policies = BTreeMap::new();
         for (name, source) in &manifest.policies {
-            match desired_policy(source, partition, account, name) {
+            match desired_policy(source, partition, account, name, documents) {
                 Ok(policy) => {
                     policies.insert(name.clone(), policy);
                 }
@@ -271,16 +292,23 @@ fn desired_policy(
     partition: &Partition,
     account: AccountId,
     name: &str,
+    required: bool,
 ) -> Result<DesiredPolicy, ManifestError> {
     let arn = Arn::iam_policy(partition, account, "/", name)
         .map_err(|e| manifest_error(&source.file, e))?;
     let text = source.text.replace(ACCOUNT_PLACEHOLDER, account.as_ref());
-    let document = serde_json::from_str(&text).map_err(|e| ManifestError {
-        file: source.file.clone(),
-        location: Some((e.line(), e.column())),
-        message: e.to_string(),
-        help: None,
-    })?;
+    let document = match serde_json::from_str(&text) {
+        Ok(document) => document,
+        Err(_) if !required => Value::Null,
+        Err(e) => {
+            return Err(ManifestError {
+                file: source.file.clone(),
+                location: Some((e.line(), e.column())),
+                message: e.to_string(),
+                help: None,
+            });
+        }
+    };
     Ok(DesiredPolicy {
         arn: arn.as_str().to_owned(),
         document,

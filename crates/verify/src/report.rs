@@ -15,6 +15,7 @@ pub enum Status {
     /// Worth fixing, but not a failure.
     Warn,
     /// Not checked, with the reason in the detail.
+    #[serde(rename = "skip")]
     Skipped,
 }
 

@@ -44,12 +44,6 @@ pub struct Args {
     policies: usize,
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| crate::project_root().join("target"))
-}
-
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times.get(times.len() / 2).copied().unwrap_or_default()
@@ -75,7 +69,7 @@ fn ours(report: &PathsReport) -> (BTreeSet<String>, BTreeSet<String>) {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let dir = target_dir().join("access-bench");
+    let dir = crate::target_dir().join("access-bench");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     let shape = Shape {
         users: args.users,
@@ -91,7 +85,7 @@ pub fn run(args: Args) -> Result<()> {
         &functions,
         serde_json::to_string_pretty(&generated.functions)?,
     )?;
-    println!(
+    say!(
         "account: {} users, {} roles, {} policies, {} groups, {} functions ({})",
         shape.users,
         shape.roles,
@@ -105,7 +99,7 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         "release"
     };
-    println!(
+    say!(
         "build: {build}; cores: {}",
         std::thread::available_parallelism().map_or(1, usize::from)
     );
@@ -134,13 +128,13 @@ pub fn run(args: Args) -> Result<()> {
         .iter()
         .filter(|p| p.without_mfa && !p.admin)
         .count();
-    println!(
+    say!(
         "iamkit access paths: median {:.0} ms over {} runs (+ {:.0} ms to read the two files)",
         median(runs).as_secs_f64() * 1000.0,
         args.runs.max(1),
         median(loads).as_secs_f64() * 1000.0
     );
-    println!(
+    say!(
         "  {} admin-equivalent, {} more reach admin ({} of them without MFA)",
         admins.len(),
         reach.len(),
@@ -198,7 +192,7 @@ fn pmapper(
     let script = dir.join("populate.py");
     std::fs::write(&script, POPULATE)?;
     let populated = cmd!(sh, "{python} {script} {endpoint} {details} {functions}").read()?;
-    println!("emulator (moto 4.2.14): account created with {populated}");
+    say!("emulator (moto 4.2.14): account created with {populated}");
 
     let storage = dir.join("pmapper-storage");
     let _ = std::fs::remove_dir_all(&storage);
@@ -221,11 +215,11 @@ fn pmapper(
     let start = Instant::now();
     let out = cmd!(sh, "{pmapper} --account {ACCOUNT} query 'preset privesc *'").read()?;
     let queried = start.elapsed();
-    println!(
+    say!(
         "pmapper graph create (reads the account from the emulator, then finds edges): {:.1} s",
         created.as_secs_f64()
     );
-    println!(
+    say!(
         "pmapper query 'preset privesc *' (on its stored graph): {:.1} s",
         queried.as_secs_f64()
     );
@@ -302,13 +296,13 @@ fn compare(out: &str, admins: &BTreeSet<String>, reach: &BTreeSet<String>) -> Re
     }
     let show = |label: &str, a: &BTreeSet<String>, b: &BTreeSet<String>| {
         let only: Vec<&String> = a.difference(b).collect();
-        println!(
+        say!(
             "  {label}: {} {:?}",
             only.len(),
             only.iter().take(8).collect::<Vec<_>>()
         );
     };
-    println!(
+    say!(
         "pmapper: {} administrative, {} more can escalate; iamkit: {} admin-equivalent, {} more reach admin",
         their_admins.len(),
         their_reach.len(),

@@ -7,23 +7,23 @@
 //! - `access bench [--pmapper]`: time `access paths` on that account, and PMapper on the same.
 //!
 //! The account comes from a [`Source`]: the emulator's account by default, or `--aws`, or
-//! `--endpoint-url`, resolved as every other task resolves its target (one
-//! `GetAccountAuthorizationDetails` and `ListFunctions`, `iamkit_provision::read_access_account`);
-//! or files (`--details FILE [--functions FILE]`, what `aws iam
-//! get-account-authorization-details --output json` and `aws lambda list-functions --output
-//! json` print); or the manifest's desired state (`--manifest [FILE]`), in the example account
-//! `123456789012`.
+//! `--endpoint-url`, resolved by the global options as every other task resolves its target
+//! (one `GetAccountAuthorizationDetails` and `ListFunctions`,
+//! `iamkit_provision::read_access_account`); or files (`--details FILE [--functions FILE]`,
+//! what `aws iam get-account-authorization-details --output json` and `aws lambda
+//! list-functions --output json` print); or the manifest's desired state (the global
+//! `--manifest FILE`), in the example account `123456789012`. `--output json` is global too.
 
 mod bench;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use iamkit_access::synthetic::{Shape, generate};
 use iamkit_access::{Account, Analysis, load_details, load_functions};
 use iamkit_stack::Manifest;
 
-use crate::target::{self, TargetArgs};
+use crate::global::{Global, Output};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -39,8 +39,6 @@ enum Command {
         arn: String,
         #[command(flatten)]
         source: SourceArgs,
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
     },
     /// Every principal allowed ACTION on RESOURCE (an ARN, or `*`), and under which conditions.
     WhoCan {
@@ -50,15 +48,11 @@ enum Command {
         resource: String,
         #[command(flatten)]
         source: SourceArgs,
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
     },
     /// Every path to admin-equivalence, one entry for every user and role.
     Paths {
         #[command(flatten)]
         source: SourceArgs,
-        #[arg(long, value_enum, default_value_t = Output::Text)]
-        output: Output,
         /// At most this many paths per principal.
         #[arg(long, default_value_t = 5)]
         max_paths: usize,
@@ -91,29 +85,18 @@ enum Command {
     },
 }
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-enum Output {
-    Text,
-    Json,
-}
-
-/// Where the account comes from: the emulator's (default), `--aws`, `--endpoint-url`, files,
-/// or the manifest.
+/// Where the account comes from: files; else the global `--manifest FILE` (the manifest's
+/// desired state); else the target of the global options (the emulator's account by default,
+/// `--endpoint-url`, `--aws`).
 #[derive(clap::Args, Clone, Debug)]
 struct SourceArgs {
-    #[command(flatten)]
-    target: TargetArgs,
     /// What `aws iam get-account-authorization-details --output json` prints (documents
     /// decoded, or URL-encoded as the API returns them).
-    #[arg(long, conflicts_with_all = ["aws", "endpoint_url", "manifest"])]
+    #[arg(long)]
     details: Option<PathBuf>,
     /// What `aws lambda list-functions --output json` prints.
     #[arg(long, requires = "details")]
     functions: Option<PathBuf>,
-    /// The manifest's desired state, before anything exists (default file:
-    /// policies/baseline.toml), in the example account 123456789012.
-    #[arg(long, num_args = 0..=1, conflicts_with_all = ["aws", "endpoint_url"])]
-    manifest: Option<Option<PathBuf>>,
 }
 
 /// A way to get an account: each a `load` that returns the same model.
@@ -122,14 +105,14 @@ trait Source {
 }
 
 /// The account of the resolved target: the emulator's, `--endpoint-url`'s or `--aws`'s.
-struct Live(TargetArgs);
+struct Live(Global);
 
 impl Source for Live {
     fn load(&self) -> Result<Account> {
-        let target = target::resolve(&self.0)?;
+        let target = self.0.target()?;
         let runtime = tokio::runtime::Runtime::new()?;
         runtime.block_on(async {
-            let clients = target::clients(&target, &self.0).await;
+            let clients = self.0.connect(&target, None).await?;
             Ok(iamkit_provision::read_access_account(&clients).await?)
         })
     }
@@ -169,27 +152,38 @@ impl Source for Files {
     }
 }
 
-fn source(args: &SourceArgs) -> Result<Box<dyn Source>> {
+fn source(args: &SourceArgs, global: &Global) -> Result<Box<dyn Source>> {
+    let target_given = global.aws || global.endpoint_url.is_some() || global.profile.is_some();
     if let Some(details) = &args.details {
+        if target_given || global.manifest.is_some() {
+            bail!(
+                "`--details` reads the account from files: it takes no `--aws`, `--profile`, `--endpoint-url` or `--manifest`"
+            );
+        }
         return Ok(Box::new(Files {
             details: details.clone(),
             functions: args.functions.clone(),
         }));
     }
-    if let Some(manifest) = &args.manifest {
-        let manifest = crate::setup::read_manifest(manifest.as_deref())?;
+    if let Some(manifest) = &global.manifest {
+        if target_given {
+            bail!(
+                "`--manifest` analyses the manifest before anything exists: it takes no `--aws`, `--profile` or `--endpoint-url`\n  help: to analyse the account setup made, drop `--manifest`"
+            );
+        }
+        let manifest = crate::setup::read_manifest(manifest)?;
         return Ok(Box::new(Planned(manifest)));
     }
-    Ok(Box::new(Live(args.target.clone())))
+    Ok(Box::new(Live(global.clone())))
 }
 
 fn print_text(text: &str) -> Result<()> {
-    print!("{text}");
+    say!("{}", text.trim_end());
     Ok(())
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    say!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -199,20 +193,16 @@ fn warn(analysis: &Analysis<'_>) {
     }
 }
 
-pub fn run(args: Args) -> Result<()> {
+pub fn run(args: Args, global: &Global) -> Result<()> {
     match args.command {
-        Command::Principal {
-            arn,
-            source: s,
-            output,
-        } => {
-            let account = source(&s)?.load()?;
+        Command::Principal { arn, source: s } => {
+            let account = source(&s, global)?.load()?;
             let analysis = Analysis::new(&account);
             warn(&analysis);
             let permissions = analysis
                 .permissions(&arn)
                 .map_err(|e| anyhow::anyhow!("{e}\n  help: {}", e.help()))?;
-            match output {
+            match global.output() {
                 Output::Json => print_json(&permissions),
                 Output::Text => print_text(&permissions.to_text()),
             }
@@ -221,25 +211,23 @@ pub fn run(args: Args) -> Result<()> {
             action,
             resource,
             source: s,
-            output,
         } => {
-            let account = source(&s)?.load()?;
+            let account = source(&s, global)?.load()?;
             let analysis = Analysis::new(&account);
             warn(&analysis);
             let answer = analysis
                 .who_can(&action, &resource)
                 .map_err(|e| anyhow::anyhow!("{e}\n  help: {}", e.help()))?;
-            match output {
+            match global.output() {
                 Output::Json => print_json(&answer),
                 Output::Text => print_text(&answer.to_text()),
             }
         }
         Command::Paths {
             source: s,
-            output,
             max_paths,
         } => {
-            let account = source(&s)?.load()?;
+            let account = source(&s, global)?.load()?;
             let options = iamkit_access::Options {
                 max_paths,
                 ..iamkit_access::Options::default()
@@ -247,7 +235,7 @@ pub fn run(args: Args) -> Result<()> {
             let analysis = Analysis::with_options(&account, options);
             warn(&analysis);
             let report = analysis.paths();
-            match output {
+            match global.output() {
                 Output::Json => print_json(&report),
                 Output::Text => print_text(&report.to_text()),
             }
@@ -280,7 +268,7 @@ pub fn run(args: Args) -> Result<()> {
                 let path = out.join(name);
                 std::fs::write(&path, serde_json::to_string_pretty(value)?)
                     .with_context(|| format!("cannot write `{}`", path.display()))?;
-                println!("wrote {}", path.display());
+                say!("wrote {}", path.display());
             }
             Ok(())
         }
