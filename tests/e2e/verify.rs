@@ -166,7 +166,8 @@ fn other_failures(report: &Report) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn verify_right_after_setup_fails_only_on_the_path_to_admin_and_leaves_no_key_behind() {
+async fn verify_right_after_setup_passes_shows_the_accepted_path_to_admin_and_leaves_no_key_behind()
+{
     let account = set_up("baseline.toml").await;
     let iam = &account.clients.iam;
     // A key an interrupted run left behind, marked as verify's: removed before a new one is
@@ -192,14 +193,20 @@ async fn verify_right_after_setup_fails_only_on_the_path_to_admin_and_leaves_no_
         .unwrap();
 
     let report = account.verify().await;
-    // Every single request is as the article says; the path is not.
-    assert_fails(
-        &report,
-        "dev-user-not-admin-without-mfa",
-        DEV_USER_ESCALATES,
-    );
-    assert_eq!(failures(&report).len(), 1, "{report}");
+    // Every single request is as the article says; the path is not, and it is shown as it
+    // is. The baseline's lint.toml accepts admin's trust without MFA, with its reason: the
+    // owner's word makes it a warning, not a failure.
+    assert!(report.passed(), "{report}");
     let escalation = report.check("dev-user-not-admin-without-mfa").unwrap();
+    assert_eq!(escalation.status, Status::Warn, "{report}");
+    assert!(
+        escalation.detail.starts_with(DEV_USER_ESCALATES)
+            && escalation
+                .detail
+                .contains("(accepted in lint.toml: as in the article"),
+        "{}",
+        escalation.detail
+    );
     let help = escalation.help.as_deref().unwrap_or_default();
     assert!(
         help.starts_with("require MFA in the trust policy of role admin: `require_mfa = true` on role admin, then `cargo xtask setup`"),
@@ -403,13 +410,16 @@ async fn the_articles_own_policies_cannot_list_buckets() {
         "dev-user-cannot-deactivate-mfa-with-long-term-keys",
         "expected ImplicitDeny, got Allow: allowed by identity policy `enable-mfa` statement #2",
     );
-    // And the path to admin, as in the baseline.
-    assert_fails(
-        &report,
-        "dev-user-not-admin-without-mfa",
-        DEV_USER_ESCALATES,
+    // And the path to admin, as in the baseline: shown, and a warning, since lint.toml
+    // accepts the article's trust without MFA with its reason.
+    let path = report.check("dev-user-not-admin-without-mfa").unwrap();
+    assert_eq!(path.status, Status::Warn, "{report}");
+    assert!(
+        path.detail.starts_with(DEV_USER_ESCALATES),
+        "{}",
+        path.detail
     );
-    assert_eq!(failures(&report).len(), 4, "{report}");
+    assert_eq!(failures(&report).len(), 3, "{report}");
 }
 
 /// The fix verify names, made: with MFA required in admin's trust, dev-user reaches admin
@@ -444,10 +454,10 @@ fn the_function_writes_what_verify_reads_back() {
 
 /// Runs `cargo xtask demo` against an emulator behind the proxy, which keeps every secret that
 /// crosses it; none may appear in the demo's stdout or stderr. The baseline keeps role admin's
-/// trust as the article builds it, so verify shows the path to admin, as its one failure, and
-/// the demo still tears everything down.
+/// trust as the article builds it (accepted in its lint.toml), so verify shows the path to
+/// admin as a warning, and the demo passes.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_demo_shows_the_path_to_admin_tears_down_and_prints_no_secret() {
+async fn the_demo_passes_shows_the_path_to_admin_and_prints_no_secret() {
     let emulator = own();
     let proxy = Proxy::start(&emulator.endpoint()).await.unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -474,18 +484,14 @@ async fn the_demo_shows_the_path_to_admin_tears_down_and_prints_no_secret() {
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "{stdout}\n{stderr}");
+    assert!(output.status.success(), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("FAIL  dev-user-not-admin-without-mfa"),
+        stdout.contains("warn  dev-user-not-admin-without-mfa"),
         "{stdout}"
     );
     assert!(stdout.contains(DEV_USER_ESCALATES), "{stdout}");
-    assert!(stdout.contains(" passed, 1 failed, "), "{stdout}");
+    assert!(stdout.contains(" passed, 0 failed, "), "{stdout}");
     assert!(stdout.contains("nothing of the stack is left"), "{stdout}");
-    assert!(
-        stderr.contains("the demo did not pass: 1 phase(s) failed"),
-        "{stdout}\n{stderr}"
-    );
 
     let secrets = proxy.secrets();
     // dev-user's console password, its temporary key's secret, and a secret and a token for

@@ -3,9 +3,9 @@
 //! makes role `admin` one, by its policies) and becomes admin-equivalent without MFA is a
 //! failure, with the path, the statement of each step and the fix.
 
-use iamkit_access::{Analysis, PrincipalPaths};
+use iamkit_access::{Analysis, Fix, PrincipalPaths};
 use iamkit_stack::{
-    Desired, Observed, Snapshot,
+    Desired, Manifest, Observed, Snapshot,
     access::{intended_admins, principals, snapshot_account},
 };
 
@@ -29,13 +29,35 @@ fn name(arn: &str, what: &str) -> String {
     format!("{}-{what}", arn.rsplit('/').next().unwrap_or(arn))
 }
 
-/// The escalation group: the stack's users and roles over the account read once.
+/// The reason the manifest's `lint.toml` gives for accepting a role trust without MFA, if it
+/// does: the owner's word that switching to that role without MFA is meant.
+fn accepted_trust_without_mfa(manifest: &Manifest) -> Option<&str> {
+    let file = manifest.file.file_name().and_then(|f| f.to_str());
+    let stem = manifest.file.file_stem().and_then(|f| f.to_str());
+    manifest
+        .acceptances
+        .iter()
+        .find(|a| {
+            a.code == "trust-root-without-mfa"
+                && a.file
+                    .as_deref()
+                    .is_none_or(|f| Some(f) == file || Some(f) == stem)
+        })
+        .map(|a| a.reason.as_str())
+}
+
+/// The escalation group: the stack's users and roles over the account read once. A path that
+/// needs no MFA only because a role's trust does not ask for it, when `lint.toml` accepts that
+/// trust with a reason, is a warning with the path and the fix: the owner has said so, and
+/// the path is still shown as it is.
 pub(crate) fn escalation(
+    manifest: &Manifest,
     desired: &Desired,
     observed: &Observed,
     snapshot: &Snapshot,
     report: &mut Report,
 ) {
+    let accepted = accepted_trust_without_mfa(manifest);
     let functions: Vec<(String, String)> = observed
         .functions
         .values()
@@ -69,11 +91,17 @@ pub(crate) fn escalation(
                     "{}-not-admin-without-mfa",
                     who.split(' ').nth(1).unwrap_or(&who)
                 );
+                let (status, note) = match (&e.fix, accepted) {
+                    (Fix::RequireMfaOnTrust { .. }, Some(reason)) => {
+                        (Status::Warn, format!(" (accepted in lint.toml: {reason})"))
+                    }
+                    _ => (Status::Fail, String::new()),
+                };
                 check(
                     &name,
-                    Status::Fail,
+                    status,
                     format!(
-                        "{who} becomes admin-equivalent without MFA: {}",
+                        "{who} becomes admin-equivalent without MFA: {}{note}",
                         e.path.chain()
                     ),
                 )

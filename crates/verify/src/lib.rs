@@ -93,7 +93,7 @@ pub async fn verify(
         &mut report,
     )
     .await?;
-    escalation::escalation(&desired, &observed, &snapshot, &mut report);
+    escalation::escalation(manifest, &desired, &observed, &snapshot, &mut report);
     live::run(clients, &desired, &at, options, &judged, &mut report).await;
     account::account(clients, &desired, &snapshot, &mut report).await;
     Ok(report)
