@@ -185,10 +185,23 @@ fn allow(actions: &[&str], resources: &[String]) -> Value {
 /// One generated policy document: mostly ordinary grants, now and then a dangerous one.
 fn policy_document(rng: &mut Rng, shape: &Shape, i: usize) -> Value {
     let service = rng.pick(&SERVICES);
-    let role = |rng: &mut Rng| role_name(rng.below(shape.roles));
-    let user = |rng: &mut Rng| format!("user-{:04}", rng.below(shape.users));
-    let group = |rng: &mut Rng| format!("group-{:02}", rng.below(shape.groups));
-    let mut statements = match rng.below(100) {
+    let roll = rng.below(100);
+    let mut statements = match roll {
+        60..=90 => risky(rng, shape, roll, i),
+        _ => ordinary(service, roll, i),
+    };
+    if rng.chance(10) {
+        statements.push(json!({
+            "Effect": "Deny", "Action": "iam:*", "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
+        }));
+    }
+    doc(statements)
+}
+
+/// The grants of most policies: reading, a team's resources, a bucket's objects, writing.
+fn ordinary(service: &str, roll: usize, i: usize) -> Vec<Value> {
+    match roll {
         0..=29 => vec![allow(
             &[
                 &format!("{service}:Get*"),
@@ -212,6 +225,19 @@ fn policy_document(rng: &mut Rng, shape: &Shape, i: usize) -> Value {
             &["s3:GetObject", "s3:PutObject"],
             &[pattern("s3", "", "", &format!("bucket-{}/*", i % 40))],
         )],
+        _ => vec![allow(
+            &[&format!("{service}:Put*"), &format!("{service}:Create*")],
+            &["*".to_owned()],
+        )],
+    }
+}
+
+/// The grants the documented escalation techniques start from, one roll each.
+fn risky(rng: &mut Rng, shape: &Shape, roll: usize, i: usize) -> Vec<Value> {
+    let role = |rng: &mut Rng| role_name(rng.below(shape.roles));
+    let user = |rng: &mut Rng| format!("user-{:04}", rng.below(shape.users));
+    let group = |rng: &mut Rng| format!("group-{:02}", rng.below(shape.groups));
+    match roll {
         60..=69 => vec![allow(
             &["sts:AssumeRole"],
             &[
@@ -274,18 +300,8 @@ fn policy_document(rng: &mut Rng, shape: &Shape, i: usize) -> Value {
                 rng.below(shape.policies)
             )],
         )],
-        _ => vec![allow(
-            &[&format!("{service}:Put*"), &format!("{service}:Create*")],
-            &["*".to_owned()],
-        )],
-    };
-    if rng.chance(10) {
-        statements.push(json!({
-            "Effect": "Deny", "Action": "iam:*", "Resource": "*",
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}
-        }));
+        _ => Vec::new(),
     }
-    doc(statements)
 }
 
 fn policies(rng: &mut Rng, shape: &Shape) -> Vec<Value> {
