@@ -1,32 +1,7 @@
 //! `cargo xtask` as a user types it: the plan shows what changes, and the exit status tells a
 //! script whether anything would.
 
-use std::path::{Path, PathBuf};
-
-use iamkit_e2e::xtask;
-
-/// A copy of `policies/` to change, and the smallest zip the emulator takes as a function's
-/// code (it stores code and never runs it).
-fn workspace() -> (PathBuf, PathBuf) {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
-    let copy = std::env::temp_dir().join(iamkit_e2e::unique("iamkit-cli"));
-    std::fs::create_dir_all(&copy).unwrap();
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    let zip = copy.join("code.zip");
-    let mut empty = vec![0x50, 0x4b, 0x05, 0x06];
-    empty.extend([0u8; 18]);
-    std::fs::write(&zip, empty).unwrap();
-    (copy, zip)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use iamkit_e2e::{text, xtask};
 
 /// `setup --dry-run --detailed-exitcode` exits 0 on a converged account and 2 with changes
 /// pending, as `terraform plan -detailed-exitcode` does; the plan shows a changed document's
@@ -35,7 +10,8 @@ fn text(bytes: &[u8]) -> String {
 fn a_dry_run_shows_the_diff_and_its_exit_status_says_whether_anything_would_change() {
     let emulator = iamkit_e2e::own();
     let endpoint = emulator.endpoint();
-    let (copy, zip) = workspace();
+    let copy = iamkit_e2e::policies_copy();
+    let zip = iamkit_e2e::empty_zip(&copy);
     let manifest = copy.join("baseline.toml");
     let setup = |extra: &[&str]| {
         let mut args = vec![

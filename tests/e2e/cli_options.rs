@@ -8,35 +8,8 @@ use std::{
     process::{Output, Stdio},
 };
 
-use iamkit_e2e::{xtask, xtask_command};
+use iamkit_e2e::{empty_zip, policies_copy, text, xtask, xtask_command};
 use serde_json::Value;
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A copy of `policies/` to change.
-fn policies_copy() -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
-    let copy = std::env::temp_dir().join(iamkit_e2e::unique("iamkit-options"));
-    std::fs::create_dir_all(&copy).unwrap();
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    copy
-}
-
-/// The smallest zip the emulator takes as a function's code (it stores code, never runs it).
-fn empty_zip(dir: &Path) -> PathBuf {
-    let zip = dir.join("code.zip");
-    let mut empty = vec![0x50, 0x4b, 0x05, 0x06];
-    empty.extend([0u8; 18]);
-    std::fs::write(&zip, empty).unwrap();
-    zip
-}
 
 /// The one JSON document on standard output.
 fn document(output: &Output) -> Value {

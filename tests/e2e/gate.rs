@@ -2,32 +2,14 @@
 //! "may this be written" with one function (`iamkit_stack::review`), so a manifest that
 //! lint rejects stops setup with the findings and not a single request sent.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use iamkit_e2e::{proxy::Proxy, xtask};
-
-/// A copy of `policies/` (the manifest, the policy files and `lint.toml`) to change.
-fn copy_of_policies() -> PathBuf {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
-    let copy = std::env::temp_dir().join(iamkit_e2e::unique("iamkit-policies"));
-    std::fs::create_dir_all(&copy).unwrap();
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    copy
-}
+use iamkit_e2e::{proxy::Proxy, text, xtask};
 
 fn edit(file: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(file).unwrap();
     assert!(text.contains(from), "{} has no `{from}`", file.display());
     std::fs::write(file, text.replace(from, to)).unwrap();
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// `cargo xtask setup` of the copy through a proxy in front of `emulator`: its output, and
@@ -65,7 +47,7 @@ async fn setup(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn setup_refuses_a_policy_that_lint_rejects_and_sends_nothing() {
-    let copy = copy_of_policies();
+    let copy = iamkit_e2e::policies_copy();
     edit(
         &copy.join("enable-list-roles.json"),
         "\"iam:ListRoles\"",
@@ -100,7 +82,7 @@ async fn setup_refuses_a_policy_that_lint_rejects_and_sends_nothing() {
 /// again (setup plans it, sending only reads).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cross_account_trust_needs_an_acceptance_that_names_the_account() {
-    let copy = copy_of_policies();
+    let copy = iamkit_e2e::policies_copy();
     edit(
         &copy.join("baseline.toml"),
         "trust = { account = \"self\" }",

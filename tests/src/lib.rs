@@ -58,6 +58,38 @@ pub async fn clients(emulator: &Emulator) -> Clients {
     iamkit_provision::connect(&target, Some(REGION)).await
 }
 
+/// A fresh copy of `policies/` (the manifests, the policy files and `lint.toml`), for a test
+/// to change.
+pub fn policies_copy() -> std::path::PathBuf {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    let copy = std::env::temp_dir().join(unique("iamkit-policies"));
+    std::fs::create_dir_all(&copy).unwrap_or_else(|e| panic!("{}: {e}", copy.display()));
+    let entries =
+        std::fs::read_dir(&source).unwrap_or_else(|e| panic!("{}: {e}", source.display()));
+    for path in entries.flatten().map(|entry| entry.path()) {
+        if let (true, Some(name)) = (path.is_file(), path.file_name()) {
+            std::fs::copy(&path, copy.join(name))
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        }
+    }
+    copy
+}
+
+/// `dir/code.zip`: the smallest valid zip (an empty one), which the emulator takes as a
+/// function's code (it stores code and never runs it).
+pub fn empty_zip(dir: &std::path::Path) -> std::path::PathBuf {
+    let zip = dir.join("code.zip");
+    let mut empty = vec![0x50, 0x4b, 0x05, 0x06];
+    empty.extend([0u8; 18]);
+    std::fs::write(&zip, empty).unwrap_or_else(|e| panic!("{}: {e}", zip.display()));
+    zip
+}
+
+/// A process's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// A name unique to this test run, for resources in the shared emulator.
 pub fn unique(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};

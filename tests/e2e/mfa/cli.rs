@@ -9,15 +9,11 @@ use std::{
     process::{Child, Output, Stdio},
 };
 
-use iamkit_e2e::{clients, own, unique, xtask, xtask_command};
+use iamkit_e2e::{clients, own, text, unique, xtask, xtask_command};
 use iamkit_provision::{Clients, mfa::Seed};
 use serde_json::Value;
 
 use super::{assigned, codes, now, our_user, swapped, virtual_devices};
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 /// `cargo xtask mfa --endpoint-url ENDPOINT ARGS`, run to its end.
 async fn mfa(endpoint: &str, args: &[&str]) -> Output {
