@@ -147,6 +147,17 @@ pub struct Rejected {
     pub errors: ManifestErrors,
 }
 
+impl Rejected {
+    /// Prints each problem on standard error (`error: FILE:LINE:COLUMN: ...`, with its help),
+    /// and keeps them for the JSON document.
+    pub fn report(errors: ManifestErrors) -> Rejected {
+        for error in &errors.0 {
+            eprintln!("error: {error}");
+        }
+        Rejected { errors }
+    }
+}
+
 /// An error whose JSON document was printed already: `main` reports it on standard error only.
 #[derive(Debug, thiserror::Error)]
 #[error("{0:#}")]

@@ -10,60 +10,37 @@ use iamkit_emulator::{Emulator, Install, Lifetime};
 use iamkit_provision::{Clients, DEFAULT_REGION, Target, connect};
 use iamkit_stack::Manifest;
 
+use crate::document::Rejected;
+
 /// The environment variable the AWS SDKs read an endpoint from.
 const ENDPOINT_VAR: &str = "AWS_ENDPOINT_URL";
 
 /// The options every task takes. A task that has no use for one refuses it rather than
 /// ignoring it.
 #[derive(clap::Args, Clone, Debug, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Use the real AWS account of the standard credential chain (environment, profile, SSO).
     /// Without it, nothing leaves this machine.
-    #[arg(long, global = true, help_heading = "Global options")]
+    #[arg(long, global = true)]
     pub aws: bool,
     /// With `--aws`: the profile of ~/.aws/config to use, as AWS_PROFILE does.
-    #[arg(
-        long,
-        global = true,
-        value_name = "NAME",
-        help_heading = "Global options"
-    )]
+    #[arg(long, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// The region: this; else the manifest's `region`; else AWS_REGION (with `--aws`, or the
     /// profile's); else ap-northeast-1, the article's.
-    #[arg(
-        long,
-        global = true,
-        value_name = "REGION",
-        help_heading = "Global options"
-    )]
+    #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
     /// Use the emulator at this URL instead of the project's own (else AWS_ENDPOINT_URL when
     /// it is set; never with `--aws`).
-    #[arg(
-        long,
-        global = true,
-        value_name = "URL",
-        help_heading = "Global options"
-    )]
+    #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// `text` for people; `json` for scripts: one JSON document on standard output, errors
     /// included.
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        value_name = "FORMAT",
-        help_heading = "Global options"
-    )]
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
     pub output: Option<Output>,
     /// The manifest (default: policies/baseline.toml).
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILE",
-        help_heading = "Global options"
-    )]
+    #[arg(long, global = true, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
 }
 
@@ -124,6 +101,13 @@ impl Global {
         self.manifest
             .clone()
             .unwrap_or_else(|| crate::project_root().join("policies/baseline.toml"))
+    }
+
+    /// The manifest, read for its names and sections only: no lint gate, for the tasks that
+    /// write no policy (teardown, mfa, invoke).
+    pub fn read_manifest(&self) -> Result<Manifest> {
+        iamkit_stack::read_manifest(&self.manifest_path())
+            .map_err(|errors| Rejected::report(errors).into())
     }
 
     /// Resolves the target: `--aws`; else `--endpoint-url` (or AWS_ENDPOINT_URL); else the

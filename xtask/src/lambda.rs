@@ -118,8 +118,7 @@ pub fn run_invoke(args: InvokeArgs, global: &Global) -> Result<()> {
     }
     let event: serde_json::Value = serde_json::from_str(&args.event)
         .with_context(|| format!("the event `{}` is not JSON", args.event))?;
-    let manifest = iamkit_stack::read_manifest(&global.manifest_path())
-        .map_err(|errors| anyhow::anyhow!("{errors}"))?;
+    let manifest = global.read_manifest()?;
     let target = global.target()?;
     let runtime = tokio::runtime::Runtime::new()?;
     let clients = runtime.block_on(global.connect(&target, Some(&manifest)))?;

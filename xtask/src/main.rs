@@ -121,16 +121,8 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::SUCCESS;
     };
     let global = cli.global;
-    let result = match task {
-        // Its exit status is the cases' own (1 on a mismatch).
-        Task::Simulate(args) => match global.only("simulate", &[]) {
-            Ok(()) => return simulate::run(args),
-            Err(err) => Err(err),
-        },
-        task => run(task, &global),
-    };
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    match run(task, &global) {
+        Ok(status) => status,
         // `setup --dry-run --detailed-exitcode` with changes to make: not an error.
         Err(err) if err.downcast_ref::<setup::PendingChanges>().is_some() => {
             eprintln!("{err}");
@@ -158,10 +150,12 @@ fn stdout_failed(error: std::io::Error) -> ! {
 }
 
 /// Runs `task`, after refusing the global options it has no use for.
-fn run(task: Task, global: &Global) -> anyhow::Result<()> {
+fn run(task: Task, global: &Global) -> anyhow::Result<std::process::ExitCode> {
     use Uses::{Manifest, Output, Target};
     let account = [Target, Output, Manifest];
-    match task {
+    let done = match task {
+        // Its exit status is the cases' own (1 on a mismatch).
+        Task::Simulate(args) => return global.only("simulate", &[]).map(|()| simulate::run(args)),
         Task::Demo(args) => global
             .only("demo", &[Target, Manifest])
             .and_then(|()| demo::run(args, global)),
@@ -205,8 +199,8 @@ fn run(task: Task, global: &Global) -> anyhow::Result<()> {
         Task::Access(args) => global
             .only("access", &account)
             .and_then(|()| access::run(args, global)),
-        Task::Simulate(_) => unreachable!("simulate sets its own exit status"),
-    }
+    };
+    done.map(|()| std::process::ExitCode::SUCCESS)
 }
 
 /// The target directory: `CARGO_TARGET_DIR`, else `target/` in the workspace.

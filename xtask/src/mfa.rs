@@ -91,8 +91,7 @@ enum Action {
 }
 
 pub fn run(args: Args, global: &Global) -> Result<()> {
-    let manifest = iamkit_stack::read_manifest(&global.manifest_path())
-        .map_err(|errors| anyhow!("{errors}"))?;
+    let manifest = global.read_manifest()?;
     let stack = manifest.stack.clone();
     // Everything that can be checked here is, before a request is sent.
     let action = match args.action {

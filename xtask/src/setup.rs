@@ -99,12 +99,7 @@ impl std::error::Error for PendingChanges {}
 /// Reads the manifest and its policies and reviews them as `cargo xtask lint` does: an error
 /// or a security finding that `lint.toml` does not accept stops before AWS is called.
 pub fn read_manifest(path: &Path) -> Result<Manifest> {
-    let manifest = load_manifest(path).map_err(|errors| {
-        for error in &errors.0 {
-            eprintln!("error: {error}");
-        }
-        Rejected { errors }
-    })?;
+    let manifest = load_manifest(path).map_err(Rejected::report)?;
     let review = iamkit_stack::review::review(&manifest);
     if !review.findings.is_empty() {
         eprintln!(

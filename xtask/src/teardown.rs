@@ -5,7 +5,7 @@ use anyhow::{Result, anyhow};
 use iamkit_provision::{ApplyOptions, SetupOptions};
 
 use crate::{
-    document::{Document, Rejected, Reported},
+    document::{Document, Reported},
     global::Global,
     printer::Printer,
 };
@@ -24,12 +24,7 @@ pub struct Args {
 pub fn run(args: Args, global: &Global) -> Result<()> {
     // Names are all teardown needs: a policy file that lint rejects, or that is not even
     // JSON, does not stop it.
-    let manifest = iamkit_stack::read_manifest(&global.manifest_path()).map_err(|errors| {
-        for error in &errors.0 {
-            eprintln!("error: {error}");
-        }
-        Rejected { errors }
-    })?;
+    let manifest = global.read_manifest()?;
     let target = global.target()?;
     let runtime = tokio::runtime::Runtime::new()?;
     let json = global.json();

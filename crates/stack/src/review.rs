@@ -55,6 +55,18 @@ impl Review {
         }
     }
 
+    /// The reason `lint.toml` gives for accepting that role `role`'s trust asks for no MFA
+    /// (`trust-root-without-mfa`), if it accepts it.
+    pub fn accepted_trust_without_mfa(&self, role: &str) -> Option<&str> {
+        let subject = trust_subject(role);
+        self.findings
+            .iter()
+            .find(|f| {
+                f.code == lint::code::TRUST_ROOT_WITHOUT_MFA && f.message.starts_with(&subject)
+            })
+            .and_then(|f| f.accepted.as_deref())
+    }
+
     /// One line: `0 errors, 0 security, 2 warnings, 0 suggestions (5 accepted)`.
     pub fn summary(&self) -> String {
         lint::summary(&self.findings)
@@ -158,10 +170,15 @@ fn lint_trust(
             line,
             column,
             pointer: String::new(),
-            message: format!("role `{role}` trust policy: {}", finding.message),
+            message: format!("{}{}", trust_subject(role), finding.message),
             ..finding
         })
         .collect()
+}
+
+/// How a finding about role `role`'s trust policy begins.
+fn trust_subject(role: &str) -> String {
+    format!("role `{role}` trust policy: ")
 }
 
 /// Account ids that stand for the caller's account, which a review, offline, does not know.

@@ -29,23 +29,6 @@ fn name(arn: &str, what: &str) -> String {
     format!("{}-{what}", arn.rsplit('/').next().unwrap_or(arn))
 }
 
-/// The reason the manifest's `lint.toml` gives for accepting a role trust without MFA, if it
-/// does: the owner's word that switching to that role without MFA is meant.
-fn accepted_trust_without_mfa(manifest: &Manifest) -> Option<&str> {
-    let file = manifest.file.file_name().and_then(|f| f.to_str());
-    let stem = manifest.file.file_stem().and_then(|f| f.to_str());
-    manifest
-        .acceptances
-        .iter()
-        .find(|a| {
-            a.code == "trust-root-without-mfa"
-                && a.file
-                    .as_deref()
-                    .is_none_or(|f| Some(f) == file || Some(f) == stem)
-        })
-        .map(|a| a.reason.as_str())
-}
-
 /// The escalation group: the stack's users and roles over the account read once. A path that
 /// needs no MFA only because a role's trust does not ask for it, when `lint.toml` accepts that
 /// trust with a reason, is a warning with the path and the fix: the owner has said so, and
@@ -57,7 +40,8 @@ pub(crate) fn escalation(
     snapshot: &Snapshot,
     report: &mut Report,
 ) {
-    let accepted = accepted_trust_without_mfa(manifest);
+    // The owner's word, as lint and setup read it: which role trusts without MFA are meant.
+    let review = iamkit_stack::review::review(manifest);
     let functions: Vec<(String, String)> = observed
         .functions
         .values()
@@ -91,10 +75,12 @@ pub(crate) fn escalation(
                     "{}-not-admin-without-mfa",
                     who.split(' ').nth(1).unwrap_or(&who)
                 );
-                let (status, note) = match (&e.fix, accepted) {
-                    (Fix::RequireMfaOnTrust { .. }, Some(reason)) => {
-                        (Status::Warn, format!(" (accepted in lint.toml: {reason})"))
-                    }
+                let accepted = match &e.fix {
+                    Fix::RequireMfaOnTrust { role } => review.accepted_trust_without_mfa(role),
+                    Fix::Remove { .. } => None,
+                };
+                let (status, note) = match accepted {
+                    Some(reason) => (Status::Warn, format!(" (accepted in lint.toml: {reason})")),
                     _ => (Status::Fail, String::new()),
                 };
                 check(
