@@ -64,20 +64,14 @@ impl LoadErrors {
     pub fn render(&self, file: &str) -> String {
         let mut out = String::new();
         for e in &self.errors {
-            out.push_str("error: ");
-            out.push_str(file);
-            if e.line > 0 {
-                out.push_str(&format!(":{}:{}", e.line, e.column));
-            }
-            out.push_str(": ");
-            out.push_str(&e.message);
-            out.push('\n');
-            if !e.pointer.is_empty() {
-                out.push_str(&format!("  at: {}\n", e.pointer));
-            }
-            if let Some(help) = &e.help {
-                out.push_str(&format!("  help: {help}\n"));
-            }
+            iamkit_policy::render_error(
+                &mut out,
+                file,
+                (e.line, e.column),
+                &e.pointer,
+                &e.message,
+                e.help.as_deref(),
+            );
         }
         out
     }

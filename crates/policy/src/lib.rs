@@ -13,8 +13,8 @@ pub use domain::{
 pub use locate::{Position, SourceMap};
 pub use operator::{Operator, OperatorError, OperatorKind, SetQualifier};
 pub use parse::{
-    ErrorKind, ParseError, ParseErrors, parse, parse_for_account, parse_value, split_resource,
-    syntax_errors, validate,
+    ErrorKind, ParseError, ParseErrors, parse, parse_for_account, parse_value, render_error,
+    split_resource, syntax_errors, validate,
 };
 pub use wire::{Effect, Version};
 

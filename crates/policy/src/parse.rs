@@ -164,22 +164,42 @@ impl ParseErrors {
     pub fn render(&self, file: &str) -> String {
         let mut out = String::new();
         for e in &self.errors {
-            out.push_str("error: ");
-            out.push_str(file);
-            if e.line > 0 {
-                out.push_str(&format!(":{}:{}", e.line, e.column));
-            }
-            out.push_str(": ");
-            out.push_str(&e.message);
-            out.push('\n');
-            if !e.pointer.is_empty() {
-                out.push_str(&format!("  at: {}\n", e.pointer));
-            }
-            if let Some(help) = &e.help {
-                out.push_str(&format!("  help: {help}\n"));
-            }
+            render_error(
+                &mut out,
+                file,
+                (e.line, e.column),
+                &e.pointer,
+                &e.message,
+                e.help.as_deref(),
+            );
         }
         out
+    }
+}
+
+/// Appends one problem as the project prints it: `error: FILE:LINE:COLUMN: MESSAGE`, then
+/// `  at: POINTER` and `  help: HELP` when there are some (line 0: no place in the text).
+pub fn render_error(
+    out: &mut String,
+    file: &str,
+    (line, column): (usize, usize),
+    pointer: &str,
+    message: &str,
+    help: Option<&str>,
+) {
+    out.push_str("error: ");
+    out.push_str(file);
+    if line > 0 {
+        out.push_str(&format!(":{line}:{column}"));
+    }
+    out.push_str(": ");
+    out.push_str(message);
+    out.push('\n');
+    if !pointer.is_empty() {
+        out.push_str(&format!("  at: {pointer}\n"));
+    }
+    if let Some(help) = help {
+        out.push_str(&format!("  help: {help}\n"));
     }
 }
 
